@@ -1,0 +1,79 @@
+// The one contract between the UI and the product. Every call has a runtime input schema;
+// each transport (Electron IPC, the web host, direct calls) validates with these schemas.
+import { z } from 'zod';
+import { VERDICTS } from './types';
+import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo } from './types';
+
+const id = z.number().int().positive();
+
+export const inputSchemas = {
+  getInfo: z.object({}).strict(),
+  listDatasets: z.object({}).strict(),
+  importFolder: z.object({ path: z.string().min(1).max(4096) }).strict(),
+  cancelJob: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+  listJobs: z.object({}).strict(),
+  listRuns: z.object({ datasetId: id }).strict(),
+  listImages: z.object({ datasetId: id, runId: id.optional() }).strict(),
+  getImage: z.object({ imageId: id, runId: id.optional() }).strict(),
+  setReview: z
+    .object({
+      imageId: id,
+      verdict: z.enum(VERDICTS).nullable(),
+      note: z.string().max(20_000),
+    })
+    .strict(),
+  exportCsv: z.object({ datasetId: id, runId: id.optional() }).strict(),
+} as const;
+
+export type CallName = keyof typeof inputSchemas;
+export type CallInput<K extends CallName> = z.infer<(typeof inputSchemas)[K]>;
+
+export interface CallOutputs {
+  getInfo: AppInfo;
+  listDatasets: DatasetSummary[];
+  importFolder: { jobId: string; datasetId: number; runId: number };
+  cancelJob: { cancelled: boolean };
+  listJobs: JobProgress[];
+  listRuns: RunInfo[];
+  listImages: ImageRow[];
+  getImage: ImageRow;
+  setReview: ImageRow;
+  exportCsv: { fileName: string; csv: string };
+}
+
+export interface EventPayloads {
+  jobProgress: JobProgress;
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = ['jobProgress'];
+
+export type MediaKind = 'thumb' | 'image';
+
+/** What the service (core) implements; transports forward exactly these calls. */
+export type Service = {
+  [K in CallName]: (input: CallInput<K>) => Promise<CallOutputs[K]>;
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+};
+
+/** What the renderer gets: the service calls plus transport-specific media URLs. */
+export type Api = Service & {
+  /** A URL the renderer can put in <img src>; served only for ids the database knows. */
+  mediaUrl(kind: MediaKind, imageId: number): string;
+};
+
+export const CALL_NAMES = Object.keys(inputSchemas) as CallName[];
+
+/** Validates a call's input; throws a readable error naming the call. */
+export function parseInput<K extends CallName>(call: K, input: unknown): CallInput<K> {
+  const result = inputSchemas[call].safeParse(input ?? {});
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+    throw new Error(`Invalid input for ${call}: ${detail}`);
+  }
+  return result.data as CallInput<K>;
+}
+
+export function isCallName(name: string): name is CallName {
+  return Object.prototype.hasOwnProperty.call(inputSchemas, name);
+}

@@ -1,0 +1,100 @@
+// Domain types shared by every layer. No Node, no DOM, no Electron here.
+
+export const VERDICTS = ['ok', 'misattended', 'label_error', 'unsure'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** Which engine backend runs, and why each one before it in the chain was skipped. */
+export interface BackendReport {
+  name: BackendName;
+  skipped: { name: BackendName; reason: string }[];
+}
+
+export interface ClassScore {
+  index: number;
+  label: string;
+  prob: number;
+}
+
+/** A class-activation map at the network's own resolution (row-major, y = 0 at the top). */
+export interface Heatmap {
+  h: number;
+  w: number;
+  /** Raw map values after the method's ReLU, before any normalisation. */
+  values: number[];
+  /** max(values): divide by it for a per-image 0..1 scale; keep it for dataset-wide scales. */
+  scale: number;
+  classIndex: number;
+}
+
+export type ImageStatus = 'pending' | 'done' | 'error';
+
+export interface ImageRow {
+  id: number;
+  datasetId: number;
+  relPath: string;
+  fileName: string;
+  width: number | null;
+  height: number | null;
+  trueLabel: string | null;
+  /** Index into the model's labels when the folder name matched one, else null. */
+  trueIndex: number | null;
+  status: ImageStatus;
+  error: string | null;
+  top: ClassScore[];
+  /** null when there is no ground truth or no prediction. */
+  correct: boolean | null;
+  heatmap: Heatmap | null;
+  verdict: Verdict | null;
+  note: string;
+}
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  rootPath: string;
+  createdAt: string;
+  imageCount: number;
+  doneCount: number;
+  errorCount: number;
+  /** The latest run of this dataset, if any. */
+  runId: number | null;
+}
+
+export interface RunInfo {
+  id: number;
+  datasetId: number;
+  modelName: string;
+  modelHash: string;
+  method: string;
+  layer: string;
+  backend: string;
+  state: JobState;
+  createdAt: string;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobProgress {
+  jobId: string;
+  datasetId: number;
+  runId: number;
+  state: JobState;
+  done: number;
+  total: number;
+  failed: number;
+  imagesPerSec: number;
+  etaSec: number | null;
+  message: string | null;
+}
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' when the desktop shell hosts the UI, 'web' for `sightline serve`. */
+  mode: 'electron' | 'web';
+  dataDir: string;
+  samplesDir: string;
+  model: { name: string; hash: string; inputSize: number; layer: string } | null;
+  backend: BackendReport | null;
+}
