@@ -60,6 +60,8 @@ export type Service = {
 export type Api = Service & {
   /** A URL the renderer can put in <img src>; served only for ids the database knows. */
   mediaUrl(kind: MediaKind, imageId: number): string;
+  /** Desktop only: the native folder dialog. Absent in the browser mode (the UI shows a path field). */
+  pickFolder?: () => Promise<string | null>;
 };
 
 export const CALL_NAMES = Object.keys(inputSchemas) as CallName[];

@@ -6,3 +6,18 @@ export interface CoreService extends Service {
   readMedia(kind: MediaKind, imageId: number): Promise<{ body: Buffer; mime: string } | null>;
   close(): Promise<void>;
 }
+
+export interface CoreServiceOptions {
+  /** The user data folder: library.db and caches live here. */
+  dataDir: string;
+  mode: 'electron' | 'web';
+  /** Default: resources/models/mobilenet_v1_0.75_224. */
+  modelDir?: string;
+  /** Default: resources/samples. */
+  samplesDir?: string;
+  /** Passed to the engine (tests force a backend). */
+  backend?: import('../../common/types').BackendName;
+}
+
+/** Implemented in main/core/service.ts. */
+export type CreateCoreService = (options: CoreServiceOptions) => Promise<CoreService>;
