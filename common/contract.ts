@@ -2,6 +2,8 @@
 // each transport (Electron IPC, the web host, direct calls) validates with these schemas.
 import { z } from 'zod';
 import { VERDICTS } from './types';
+import { CALL_NAMES, EVENT_NAMES } from './calls';
+import type { CallName, EventName } from './calls';
 import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo } from './types';
 
 const id = z.number().int().positive();
@@ -23,12 +25,13 @@ export const inputSchemas = {
     })
     .strict(),
   exportCsv: z.object({ datasetId: id, runId: id.optional() }).strict(),
-} as const;
+} as const satisfies Record<CallName, z.ZodType>;
 
-export type CallName = keyof typeof inputSchemas;
+export { CALL_NAMES, EVENT_NAMES };
+export type { CallName, EventName };
 export type CallInput<K extends CallName> = z.infer<(typeof inputSchemas)[K]>;
 
-export interface CallOutputs {
+export interface CallOutputs extends Record<CallName, unknown> {
   getInfo: AppInfo;
   listDatasets: DatasetSummary[];
   importFolder: { jobId: string; datasetId: number; runId: number };
@@ -41,11 +44,9 @@ export interface CallOutputs {
   exportCsv: { fileName: string; csv: string };
 }
 
-export interface EventPayloads {
+export interface EventPayloads extends Record<EventName, unknown> {
   jobProgress: JobProgress;
 }
-export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: readonly EventName[] = ['jobProgress'];
 
 export type MediaKind = 'thumb' | 'image';
 
@@ -63,8 +64,6 @@ export type Api = Service & {
   /** Desktop only: the native folder dialog. Absent in the browser mode (the UI shows a path field). */
   pickFolder?: () => Promise<string | null>;
 };
-
-export const CALL_NAMES = Object.keys(inputSchemas) as CallName[];
 
 /** Validates a call's input; throws a readable error naming the call. */
 export function parseInput<K extends CallName>(call: K, input: unknown): CallInput<K> {

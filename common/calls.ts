@@ -1,0 +1,21 @@
+// Names only, no schemas: the sandboxed preload imports this without pulling in the validator.
+export const CALL_NAMES = [
+  'getInfo',
+  'listDatasets',
+  'importFolder',
+  'cancelJob',
+  'listJobs',
+  'listRuns',
+  'listImages',
+  'getImage',
+  'setReview',
+  'exportCsv',
+] as const;
+export type CallName = (typeof CALL_NAMES)[number];
+
+export const EVENT_NAMES = ['jobProgress'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** Electron IPC channel names; the web host uses /api/<call> instead. */
+export const ipcChannel = (call: CallName | 'pickFolder'): string => `sightline:${call}`;
+export const ipcEventChannel = (event: EventName): string => `sightline:event:${event}`;
