@@ -1,0 +1,67 @@
+// The two custom schemes: the renderer bundle (instead of file://) and media bytes by database id.
+import { readFile } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import type { CoreService } from '../core/service-types';
+import { APP_SCHEME, CONTENT_SECURITY_POLICY, MEDIA_SCHEME } from './security';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+const notFound = (): Response => new Response('Not found', { status: 404 });
+
+/** `sightline-media://thumb/42` → the bytes the database holds for image 42; nothing else, never a path. */
+export async function handleMediaRequest(url: string, service: Pick<CoreService, 'readMedia'>): Promise<Response> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return new Response('Bad request', { status: 400 });
+  }
+  if (parsed.protocol !== `${MEDIA_SCHEME}:` || parsed.search || parsed.hash) return notFound();
+  const kind = parsed.host;
+  const idText = parsed.pathname.replace(/^\//, '');
+  if ((kind !== 'thumb' && kind !== 'image') || !/^[1-9]\d{0,15}$/.test(idText)) return notFound();
+  const media = await service.readMedia(kind, Number(idText));
+  if (!media) return notFound();
+  return new Response(new Uint8Array(media.body), {
+    headers: { 'Content-Type': media.mime, 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' },
+  });
+}
+
+/** `sightline-app://bundle/<file>` → a file of the built renderer; traversal and other hosts refused. */
+export async function handleAppRequest(url: string, rendererDir: string): Promise<Response> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return new Response('Bad request', { status: 400 });
+  }
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== 'bundle') return notFound();
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(parsed.pathname);
+  } catch {
+    return new Response('Bad request', { status: 400 });
+  }
+  if (pathname.includes('\0')) return new Response('Bad request', { status: 400 });
+  const root = resolve(rendererDir);
+  const file = resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`);
+  if (!file.startsWith(root + sep)) return notFound();
+  const type = MIME[extname(file)];
+  if (!type) return notFound();
+  try {
+    const body = await readFile(file);
+    return new Response(new Uint8Array(body), {
+      headers: { 'Content-Type': type, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+    });
+  } catch {
+    return notFound();
+  }
+}
