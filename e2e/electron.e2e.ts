@@ -24,12 +24,12 @@ describe('Electron desktop shell', () => {
       const page = await app.firstWindow();
       await page.waitForLoadState('domcontentloaded');
       expect(page.url()).toMatch(/^sightline-app:\/\/bundle\//);
-      expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-      expect(await page.evaluate(() => typeof (window as unknown as { process?: unknown }).process)).toBe('undefined');
-      const calls = await page.evaluate(() => Object.keys((window as unknown as { sightline: object }).sightline).sort());
+      expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
+      expect(await page.evaluate(() => typeof (globalThis as unknown as { process?: unknown }).process)).toBe('undefined');
+      const calls = await page.evaluate(() => Object.keys((globalThis as unknown as { sightline: object }).sightline).sort());
       expect(calls).toContain('importFolder');
       expect(calls).toContain('mediaUrl');
-      const info = await page.evaluate(() => (window as unknown as { sightline: { getInfo(i: object): Promise<{ mode: string }> } }).sightline.getInfo({}));
+      const info = await page.evaluate(() => (globalThis as unknown as { sightline: { getInfo(i: object): Promise<{ mode: string }> } }).sightline.getInfo({}));
       expect(info.mode).toBe('electron');
       await page.screenshot({ path: join('e2e', 'artifacts', 'electron-window.png') });
     } finally {
