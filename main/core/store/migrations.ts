@@ -1,0 +1,95 @@
+// Schema history. Each entry runs once, in order; `PRAGMA user_version` records how many have run.
+// Never edit a shipped entry: append a new one.
+export const migrations: readonly string[] = [
+  // 1: the library.
+  `
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    root_path TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+
+  CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    rel_path TEXT NOT NULL,
+    content_hash TEXT,
+    size INTEGER NOT NULL,
+    mtime_ms REAL NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    true_label TEXT,
+    true_index INTEGER,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'error')),
+    error TEXT,
+    UNIQUE (dataset_id, rel_path)
+  );
+
+  CREATE TABLE models (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    dir TEXT NOT NULL,
+    input_size INTEGER NOT NULL,
+    -- JSON array of class names, so stored predictions can be labelled without loading the model.
+    labels TEXT NOT NULL
+  );
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES models(id),
+    method TEXT NOT NULL,
+    layer TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    backend TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (dataset_id, model_id, method, layer, options)
+  );
+
+  CREATE TABLE predictions (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    rank INTEGER NOT NULL,
+    class_index INTEGER NOT NULL,
+    prob REAL NOT NULL,
+    PRIMARY KEY (run_id, image_id, rank)
+  ) WITHOUT ROWID;
+  CREATE INDEX predictions_by_image ON predictions(image_id);
+
+  -- values: h*w little-endian float32, row-major, raw (after the method's ReLU, not normalised).
+  CREATE TABLE heatmaps (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    class_index INTEGER NOT NULL,
+    h INTEGER NOT NULL,
+    w INTEGER NOT NULL,
+    scale REAL NOT NULL,
+    "values" BLOB NOT NULL,
+    PRIMARY KEY (run_id, image_id, class_index)
+  ) WITHOUT ROWID;
+  CREATE INDEX heatmaps_by_image ON heatmaps(image_id);
+
+  CREATE TABLE thumbnails (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    jpeg BLOB NOT NULL
+  );
+
+  CREATE TABLE reviews (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    verdict TEXT CHECK (verdict IN ('ok', 'misattended', 'label_error', 'unsure')),
+    note TEXT NOT NULL DEFAULT '',
+    -- Optional region where the evidence should be, as fractions of the oriented image.
+    box_x REAL,
+    box_y REAL,
+    box_w REAL,
+    box_h REAL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+
+  CREATE INDEX runs_by_dataset ON runs(dataset_id, id);
+  `,
+];

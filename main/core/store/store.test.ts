@@ -1,0 +1,156 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from './database';
+import { migrations } from './migrations';
+import { Store } from './store';
+
+let dir: string;
+let file: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-store-'));
+  file = path.join(dir, 'library.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A dataset with two images, a run, and results for the first image. */
+function seed(store: Store) {
+  const dataset = store.ensureDataset('/photos/zoo');
+  const modelId = store.ensureModel({ hash: 'abc', name: 'toy', dir: '/m', inputSize: 224, labels: ['cat', 'dog', 'owl'] });
+  const runId = store.ensureRun({ datasetId: dataset.id, modelId, method: 'gradcam', layer: 'conv', options: {}, backend: 'cpu' });
+  store.syncFiles(dataset.id, [
+    { relPath: '1_dog/a.jpg', size: 10, mtimeMs: 1000, trueLabel: 'dog', trueIndex: 1 },
+    { relPath: 'b.png', size: 20, mtimeMs: 2000, trueLabel: null, trueIndex: null },
+  ]);
+  const [a, b] = store.pendingImages(dataset.id, runId);
+  store.writeResults(runId, [
+    {
+      imageId: a.id,
+      ok: true,
+      contentHash: 'h1',
+      width: 640,
+      height: 480,
+      thumbnail: Buffer.from([0xff, 0xd8, 0xff]),
+      top: [
+        { index: 1, prob: 0.75 },
+        { index: 0, prob: 0.2 },
+      ],
+      heatmaps: [{ classIndex: 1, h: 2, w: 2, values: new Float32Array([0, 0.5, 1.5, 3]), scale: 3 }],
+    },
+    { imageId: b.id, ok: false, contentHash: 'h2', error: 'not an image' },
+  ]);
+  return { datasetId: dataset.id, runId, a: a.id, b: b.id };
+}
+
+describe('Store', () => {
+  it('keeps verdicts and notes across close and reopen', () => {
+    let store = new Store(file);
+    const { a, b } = seed(store);
+    store.setReview(a, 'misattended', 'looks at the grass, not the dog');
+    store.setReview(b, 'unsure', 'ünïcödé and "quotes"');
+    store.close();
+
+    store = new Store(file);
+    expect(store.getImage(a)).toMatchObject({ verdict: 'misattended', note: 'looks at the grass, not the dog' });
+    expect(store.getImage(b)).toMatchObject({ verdict: 'unsure', note: 'ünïcödé and "quotes"' });
+    store.setReview(a, null, '');
+    store.close();
+
+    store = new Store(file);
+    expect(store.getImage(a)).toMatchObject({ verdict: null, note: '' });
+    store.close();
+  });
+
+  it('returns image rows with labelled predictions, the top-1 heatmap and correctness', () => {
+    const store = new Store(file);
+    const { datasetId, runId, a, b } = seed(store);
+    const rows = store.listImages(datasetId, runId);
+    expect(rows.map((r) => r.relPath)).toEqual(['1_dog/a.jpg', 'b.png']);
+    expect(rows[0]).toMatchObject({
+      id: a,
+      fileName: 'a.jpg',
+      width: 640,
+      height: 480,
+      status: 'done',
+      trueLabel: 'dog',
+      trueIndex: 1,
+      correct: true,
+      top: [
+        { index: 1, label: 'dog', prob: 0.75 },
+        { index: 0, label: 'cat', prob: 0.2 },
+      ],
+      heatmap: { h: 2, w: 2, values: [0, 0.5, 1.5, 3], scale: 3, classIndex: 1 },
+    });
+    expect(rows[1]).toMatchObject({ id: b, status: 'error', error: 'not an image', correct: null, heatmap: null, top: [] });
+    expect(store.listDatasets()).toEqual([
+      expect.objectContaining({ id: datasetId, name: 'zoo', rootPath: '/photos/zoo', imageCount: 2, doneCount: 1, errorCount: 1, runId }),
+    ]);
+    expect(store.pendingImages(datasetId, runId).map((p) => p.id)).toEqual([b]);
+    expect(store.thumbnail(a)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(store.imageFile(a)).toBe(path.join('/photos/zoo', '1_dog/a.jpg'));
+    expect(store.getImage(9999)).toBeNull();
+    expect(store.setReview(9999, 'ok', '')).toBe(false);
+    store.close();
+  });
+
+  it('reuses the run for the same dataset, model, method, layer and options', () => {
+    const store = new Store(file);
+    const { datasetId, runId } = seed(store);
+    const modelId = store.ensureModel({ hash: 'abc', name: 'toy', dir: '/m', inputSize: 224, labels: ['cat', 'dog', 'owl'] });
+    const key = { datasetId, modelId, method: 'gradcam', layer: 'conv', options: {}, backend: 'wasm' };
+    expect(store.ensureRun(key)).toBe(runId);
+    expect(store.ensureRun({ ...key, layer: 'other' })).not.toBe(runId);
+    expect(store.getRun(runId)).toMatchObject({ backend: 'wasm', modelName: 'toy', modelHash: 'abc', state: 'queued' });
+    store.close();
+  });
+
+  it('forgets the results of a file whose size or mtime changed', () => {
+    const store = new Store(file);
+    const { datasetId, runId, a } = seed(store);
+    store.syncFiles(datasetId, [{ relPath: '1_dog/a.jpg', size: 11, mtimeMs: 1000, trueLabel: 'dog', trueIndex: 1 }]);
+    expect(store.getImage(a, runId)).toMatchObject({ status: 'pending', top: [], heatmap: null, width: null });
+    expect(store.thumbnail(a)).toBeNull();
+    store.close();
+  });
+});
+
+describe('migrations', () => {
+  it('are idempotent: reopening applies nothing twice and keeps the data', () => {
+    const store = new Store(file);
+    const { a } = seed(store);
+    store.setReview(a, 'ok', 'kept');
+    store.close();
+
+    const db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    migrate(db, migrations);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.prepare('SELECT note FROM reviews').all()).toEqual([{ note: 'kept' }]);
+    db.close();
+  });
+
+  it('apply in order, one version at a time, and refuse a newer database', () => {
+    const db = new Database(file);
+    const steps = ['CREATE TABLE t (a INTEGER)', 'ALTER TABLE t ADD COLUMN b TEXT'];
+    migrate(db, steps.slice(0, 1));
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    migrate(db, steps);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    db.prepare('INSERT INTO t (a, b) VALUES (1, ?)').run('x');
+    expect(() => migrate(db, steps.slice(0, 1))).toThrow(/newer than this app knows/);
+    db.close();
+  });
+
+  it('roll back a failing migration entirely', () => {
+    const db = new Database(file);
+    expect(() => migrate(db, ['CREATE TABLE t (a INTEGER); SELECT nonsense FROM nowhere'])).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 't'").all()).toEqual([]);
+    db.close();
+  });
+});

@@ -1,0 +1,419 @@
+// The typed face of the library database: every query the service and the jobs need.
+import path from 'node:path';
+import type { DatasetSummary, ImageRow, ImageStatus, JobState, RunInfo, Verdict } from '../../../common/types';
+import type { EngineHeatmap } from '../engine/types';
+import { openDatabase, type Db } from './database';
+import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
+
+export interface DatasetRecord {
+  id: number;
+  name: string;
+  rootPath: string;
+}
+
+export interface ModelRecord {
+  hash: string;
+  name: string;
+  dir: string;
+  inputSize: number;
+  /** Display names, indexed by class. */
+  labels: string[];
+}
+
+export interface RunKey {
+  datasetId: number;
+  modelId: number;
+  method: string;
+  layer: string;
+  /** Method options; part of the run's identity, so it must serialise deterministically. */
+  options: Record<string, unknown>;
+  backend: string;
+}
+
+/** A file as the folder walk found it, with the ground truth from its folder. */
+export interface ScannedFile {
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+  trueLabel: string | null;
+  trueIndex: number | null;
+}
+
+export interface PendingImage {
+  id: number;
+  relPath: string;
+}
+
+export type ImageResult =
+  | {
+      imageId: number;
+      ok: true;
+      contentHash: string;
+      width: number;
+      height: number;
+      thumbnail: Buffer;
+      top: { index: number; prob: number }[];
+      heatmaps: EngineHeatmap[];
+    }
+  | { imageId: number; ok: false; contentHash: string | null; error: string };
+
+interface ImageDbRow {
+  id: number;
+  dataset_id: number;
+  rel_path: string;
+  width: number | null;
+  height: number | null;
+  true_label: string | null;
+  true_index: number | null;
+  status: ImageStatus;
+  error: string | null;
+  verdict: Verdict | null;
+  note: string | null;
+}
+
+interface PredictionDbRow {
+  image_id: number;
+  class_index: number;
+  prob: number;
+}
+
+interface HeatmapDbRow {
+  image_id: number;
+  class_index: number;
+  h: number;
+  w: number;
+  scale: number;
+  values: Buffer;
+}
+
+interface RunDbRow {
+  id: number;
+  dataset_id: number;
+  model_name: string;
+  model_hash: string;
+  method: string;
+  layer: string;
+  backend: string;
+  state: JobState;
+  created_at: string;
+}
+
+const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true_label, i.true_index, i.status, i.error,
+  r.verdict, r.note`;
+
+const RUN_SELECT = `SELECT r.id, r.dataset_id, m.name AS model_name, m.hash AS model_hash, r.method, r.layer, r.backend,
+  r.state, r.created_at FROM runs r JOIN models m ON m.id = r.model_id`;
+
+export class Store {
+  private readonly db: Db;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  ensureDataset(rootPath: string): DatasetRecord {
+    this.db
+      .prepare('INSERT INTO datasets (root_path, name) VALUES (?, ?) ON CONFLICT (root_path) DO NOTHING')
+      .run(rootPath, path.basename(rootPath) || rootPath);
+    return this.db
+      .prepare('SELECT id, name, root_path AS rootPath FROM datasets WHERE root_path = ?')
+      .get(rootPath) as DatasetRecord;
+  }
+
+  getDataset(id: number): DatasetRecord | null {
+    const row = this.db.prepare('SELECT id, name, root_path AS rootPath FROM datasets WHERE id = ?').get(id);
+    return (row as DatasetRecord | undefined) ?? null;
+  }
+
+  listDatasets(): DatasetSummary[] {
+    return this.db
+      .prepare(
+        `WITH latest AS (SELECT dataset_id, MAX(id) AS run_id FROM runs GROUP BY dataset_id)
+         SELECT d.id, d.name, d.root_path AS rootPath, d.created_at AS createdAt,
+           (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS imageCount,
+           (SELECT COUNT(*) FROM predictions p WHERE p.run_id = latest.run_id AND p.rank = 0) AS doneCount,
+           (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'error') AS errorCount,
+           latest.run_id AS runId
+         FROM datasets d LEFT JOIN latest ON latest.dataset_id = d.id
+         ORDER BY d.id`,
+      )
+      .all() as DatasetSummary[];
+  }
+
+  ensureModel(model: ModelRecord): number {
+    this.db
+      .prepare(
+        `INSERT INTO models (hash, name, dir, input_size, labels) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (hash) DO UPDATE SET name = excluded.name, dir = excluded.dir`,
+      )
+      .run(model.hash, model.name, model.dir, model.inputSize, JSON.stringify(model.labels));
+    return (this.db.prepare('SELECT id FROM models WHERE hash = ?').get(model.hash) as { id: number }).id;
+  }
+
+  /** The run for this dataset × model × method × layer × options, created on first use. */
+  ensureRun(key: RunKey): number {
+    const options = JSON.stringify(key.options);
+    this.db
+      .prepare(
+        `INSERT INTO runs (dataset_id, model_id, method, layer, options, backend, state) VALUES (?, ?, ?, ?, ?, ?, 'queued')
+         ON CONFLICT (dataset_id, model_id, method, layer, options) DO UPDATE SET backend = excluded.backend`,
+      )
+      .run(key.datasetId, key.modelId, key.method, key.layer, options, key.backend);
+    const row = this.db
+      .prepare('SELECT id FROM runs WHERE dataset_id = ? AND model_id = ? AND method = ? AND layer = ? AND options = ?')
+      .get(key.datasetId, key.modelId, key.method, key.layer, options) as { id: number };
+    return row.id;
+  }
+
+  setRunState(runId: number, state: JobState): void {
+    this.db.prepare('UPDATE runs SET state = ? WHERE id = ?').run(state, runId);
+  }
+
+  getRun(runId: number): RunInfo | null {
+    const row = this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(runId) as RunDbRow | undefined;
+    return row ? toRunInfo(row) : null;
+  }
+
+  listRuns(datasetId: number): RunInfo[] {
+    const rows = this.db.prepare(`${RUN_SELECT} WHERE r.dataset_id = ? ORDER BY r.id`).all(datasetId) as RunDbRow[];
+    return rows.map(toRunInfo);
+  }
+
+  latestRunId(datasetId: number): number | null {
+    const row = this.db.prepare('SELECT MAX(id) AS id FROM runs WHERE dataset_id = ?').get(datasetId) as { id: number | null };
+    return row.id;
+  }
+
+  /**
+   * Records the files a walk found. A file whose size or mtime changed loses its results, thumbnail and
+   * hash, so that it is processed again; the ground truth follows the current folder and model.
+   */
+  syncFiles(datasetId: number, files: readonly ScannedFile[]): void {
+    const find = this.db.prepare('SELECT id, size, mtime_ms FROM images WHERE dataset_id = ? AND rel_path = ?');
+    const insert = this.db.prepare(
+      'INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const relabel = this.db.prepare('UPDATE images SET true_label = ?, true_index = ? WHERE id = ?');
+    const reset = this.db.prepare(
+      `UPDATE images SET size = ?, mtime_ms = ?, content_hash = NULL, width = NULL, height = NULL,
+         status = 'pending', error = NULL WHERE id = ?`,
+    );
+    const dropPredictions = this.db.prepare('DELETE FROM predictions WHERE image_id = ?');
+    const dropHeatmaps = this.db.prepare('DELETE FROM heatmaps WHERE image_id = ?');
+    const dropThumbnail = this.db.prepare('DELETE FROM thumbnails WHERE image_id = ?');
+    this.db.transaction(() => {
+      for (const f of files) {
+        const existing = find.get(datasetId, f.relPath) as { id: number; size: number; mtime_ms: number } | undefined;
+        if (!existing) {
+          insert.run(datasetId, f.relPath, f.size, f.mtimeMs, f.trueLabel, f.trueIndex);
+          continue;
+        }
+        relabel.run(f.trueLabel, f.trueIndex, existing.id);
+        if (existing.size !== f.size || existing.mtime_ms !== f.mtimeMs) {
+          reset.run(f.size, f.mtimeMs, existing.id);
+          dropPredictions.run(existing.id);
+          dropHeatmaps.run(existing.id);
+          dropThumbnail.run(existing.id);
+        }
+      }
+    })();
+  }
+
+  /** Images of the dataset that have no result in this run yet (errors are retried). */
+  pendingImages(datasetId: number, runId: number): PendingImage[] {
+    return this.db
+      .prepare(
+        `SELECT i.id, i.rel_path AS relPath FROM images i
+         WHERE i.dataset_id = ? AND NOT EXISTS
+           (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id AND p.rank = 0)
+         ORDER BY i.rel_path`,
+      )
+      .all(datasetId, runId) as PendingImage[];
+  }
+
+  countImages(datasetId: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM images WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
+  }
+
+  /** Writes one mini-batch of results in a single transaction. */
+  writeResults(runId: number, results: readonly ImageResult[]): void {
+    const markDone = this.db.prepare(
+      "UPDATE images SET content_hash = ?, width = ?, height = ?, status = 'done', error = NULL WHERE id = ?",
+    );
+    const markError = this.db.prepare(
+      "UPDATE images SET content_hash = COALESCE(?, content_hash), status = 'error', error = ? WHERE id = ?",
+    );
+    const dropPredictions = this.db.prepare('DELETE FROM predictions WHERE run_id = ? AND image_id = ?');
+    const dropHeatmaps = this.db.prepare('DELETE FROM heatmaps WHERE run_id = ? AND image_id = ?');
+    const insertPrediction = this.db.prepare(
+      'INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (?, ?, ?, ?, ?)',
+    );
+    const insertHeatmap = this.db.prepare(
+      'INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const putThumbnail = this.db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, jpeg) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const r of results) {
+        dropPredictions.run(runId, r.imageId);
+        dropHeatmaps.run(runId, r.imageId);
+        if (!r.ok) {
+          markError.run(r.contentHash, r.error, r.imageId);
+          continue;
+        }
+        markDone.run(r.contentHash, r.width, r.height, r.imageId);
+        putThumbnail.run(r.imageId, r.thumbnail);
+        r.top.forEach((t, rank) => insertPrediction.run(runId, r.imageId, rank, t.index, t.prob));
+        for (const h of r.heatmaps) {
+          insertHeatmap.run(runId, r.imageId, h.classIndex, h.h, h.w, h.scale, heatmapToBlob(h.values));
+        }
+      }
+    })();
+  }
+
+  /** Every image of the dataset, with this run's results (default: the latest run). */
+  listImages(datasetId: number, runId: number | null = this.latestRunId(datasetId)): ImageRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN reviews r ON r.image_id = i.id
+         WHERE i.dataset_id = ? ORDER BY i.rel_path`,
+      )
+      .all(datasetId) as ImageDbRow[];
+    if (runId === null) return rows.map((row) => toImageRow(row, [], undefined));
+    const predictions = this.db
+      .prepare(
+        `SELECT p.image_id, p.class_index, p.prob FROM predictions p JOIN images i ON i.id = p.image_id
+         WHERE p.run_id = ? AND i.dataset_id = ? ORDER BY p.image_id, p.rank`,
+      )
+      .all(runId, datasetId) as PredictionDbRow[];
+    const heatmaps = this.db
+      .prepare(`${TOP1_HEATMAPS} WHERE h.run_id = ? AND i.dataset_id = ?`)
+      .all(runId, datasetId) as HeatmapDbRow[];
+    return this.assemble(rows, predictions, heatmaps, runId);
+  }
+
+  /** One image with this run's results (default: the dataset's latest run); null for an unknown id. */
+  getImage(imageId: number, runId?: number | null): ImageRow | null {
+    const row = this.db
+      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN reviews r ON r.image_id = i.id WHERE i.id = ?`)
+      .get(imageId) as ImageDbRow | undefined;
+    if (!row) return null;
+    const run = runId ?? this.latestRunId(row.dataset_id);
+    if (run === null) return toImageRow(row, [], undefined);
+    const predictions = this.db
+      .prepare('SELECT image_id, class_index, prob FROM predictions WHERE run_id = ? AND image_id = ? ORDER BY rank')
+      .all(run, imageId) as PredictionDbRow[];
+    const heatmaps = this.db
+      .prepare(`${TOP1_HEATMAPS} WHERE h.run_id = ? AND h.image_id = ?`)
+      .all(run, imageId) as HeatmapDbRow[];
+    return this.assemble([row], predictions, heatmaps, run)[0];
+  }
+
+  /** Sets an image's verdict and note; false when the image is unknown. */
+  setReview(imageId: number, verdict: Verdict | null, note: string): boolean {
+    const known = this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(imageId);
+    if (!known) return false;
+    this.db
+      .prepare(
+        `INSERT INTO reviews (image_id, verdict, note) VALUES (?, ?, ?)
+         ON CONFLICT (image_id) DO UPDATE SET verdict = excluded.verdict, note = excluded.note,
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      )
+      .run(imageId, verdict, note);
+    return true;
+  }
+
+  thumbnail(imageId: number): Buffer | null {
+    const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE image_id = ?').get(imageId) as { jpeg: Buffer } | undefined;
+    return row?.jpeg ?? null;
+  }
+
+  /** Where an image's file lives, for an id the database knows; null otherwise. */
+  imageFile(imageId: number): string | null {
+    const row = this.db
+      .prepare('SELECT d.root_path AS rootPath, i.rel_path AS relPath FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE i.id = ?')
+      .get(imageId) as { rootPath: string; relPath: string } | undefined;
+    return row ? path.join(row.rootPath, row.relPath) : null;
+  }
+
+  private runLabels(runId: number): string[] {
+    const row = this.db
+      .prepare('SELECT m.labels FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?')
+      .get(runId) as { labels: string } | undefined;
+    return row ? (JSON.parse(row.labels) as string[]) : [];
+  }
+
+  private assemble(
+    rows: ImageDbRow[],
+    predictions: PredictionDbRow[],
+    heatmaps: HeatmapDbRow[],
+    runId: number,
+  ): ImageRow[] {
+    const labels = this.runLabels(runId);
+    const byImage = groupBy(predictions, (p) => p.image_id);
+    const heatmapByImage = new Map(heatmaps.map((h) => [h.image_id, h]));
+    return rows.map((row) =>
+      toImageRow(
+        row,
+        (byImage.get(row.id) ?? []).map((p) => ({ index: p.class_index, label: labels[p.class_index] ?? `class ${p.class_index}`, prob: p.prob })),
+        heatmapByImage.get(row.id),
+      ),
+    );
+  }
+}
+
+/** The map of each image's top-1 class. */
+const TOP1_HEATMAPS = `SELECT h.image_id, h.class_index, h.h, h.w, h.scale, h."values" FROM heatmaps h
+  JOIN predictions p ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.rank = 0 AND p.class_index = h.class_index
+  JOIN images i ON i.id = h.image_id`;
+
+function toImageRow(row: ImageDbRow, top: ImageRow['top'], heatmap: HeatmapDbRow | undefined): ImageRow {
+  return {
+    id: row.id,
+    datasetId: row.dataset_id,
+    relPath: row.rel_path,
+    fileName: path.basename(row.rel_path),
+    width: row.width,
+    height: row.height,
+    trueLabel: row.true_label,
+    trueIndex: row.true_index,
+    // Done means this run has the image's prediction; an error is the file's latest failure, whichever run hit it.
+    status: top.length > 0 ? 'done' : row.status === 'error' ? 'error' : 'pending',
+    error: row.error,
+    top,
+    correct: row.true_index === null || top.length === 0 ? null : top[0].index === row.true_index,
+    heatmap: heatmap
+      ? { h: heatmap.h, w: heatmap.w, values: Array.from(blobToHeatmap(heatmap.values)), scale: heatmap.scale, classIndex: heatmap.class_index }
+      : null,
+    verdict: row.verdict,
+    note: row.note ?? '',
+  };
+}
+
+function toRunInfo(row: RunDbRow): RunInfo {
+  return {
+    id: row.id,
+    datasetId: row.dataset_id,
+    modelName: row.model_name,
+    modelHash: row.model_hash,
+    method: row.method,
+    layer: row.layer,
+    backend: row.backend,
+    state: row.state,
+    createdAt: row.created_at,
+  };
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
