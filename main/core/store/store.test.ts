@@ -40,7 +40,7 @@ function seed(store: Store) {
       ],
       heatmaps: [{ classIndex: 1, h: 2, w: 2, values: new Float32Array([0, 0.5, 1.5, 3]), scale: 3 }],
     },
-    { imageId: b.id, ok: false, contentHash: 'h2', error: 'not an image' },
+    { imageId: b.id, ok: false, error: 'not an image' },
   ]);
   return { datasetId: dataset.id, runId, a: a.id, b: b.id };
 }

@@ -55,7 +55,7 @@ export type ImageResult =
       top: { index: number; prob: number }[];
       heatmaps: EngineHeatmap[];
     }
-  | { imageId: number; ok: false; contentHash: string | null; error: string };
+  | { imageId: number; ok: false; error: string };
 
 interface ImageDbRow {
   id: number;
@@ -245,7 +245,7 @@ export class Store {
       "UPDATE images SET content_hash = ?, width = ?, height = ?, status = 'done', error = NULL WHERE id = ?",
     );
     const markError = this.db.prepare(
-      "UPDATE images SET content_hash = COALESCE(?, content_hash), status = 'error', error = ? WHERE id = ?",
+      "UPDATE images SET status = 'error', error = ? WHERE id = ?",
     );
     const dropPredictions = this.db.prepare('DELETE FROM predictions WHERE run_id = ? AND image_id = ?');
     const dropHeatmaps = this.db.prepare('DELETE FROM heatmaps WHERE run_id = ? AND image_id = ?');
@@ -261,7 +261,7 @@ export class Store {
         dropPredictions.run(runId, r.imageId);
         dropHeatmaps.run(runId, r.imageId);
         if (!r.ok) {
-          markError.run(r.contentHash, r.error, r.imageId);
+          markError.run(r.error, r.imageId);
           continue;
         }
         markDone.run(r.contentHash, r.width, r.height, r.imageId);

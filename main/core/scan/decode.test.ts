@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeImage, THUMBNAIL_SIZE } from './decode';
+import { sniffFormat } from './sniff';
+
+const samples = new URL('../../../resources/samples/', import.meta.url);
+const sample = (rel: string) => new URL(rel, samples).pathname;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-decode-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, bytes: Buffer): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+describe('decodeImage', () => {
+  it('decodes a real photo into a thumbnail, the model input and its hash', async () => {
+    const file = sample('652_military_uniform/matplotlib_grace_hopper.jpg');
+    const decoded = await decodeImage(file, 224);
+    expect(decoded).toMatchObject({ width: 512, height: 600 });
+    expect(decoded.pixels.length).toBe(224 * 224 * 3);
+    expect(decoded.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    const thumb = await sharp(decoded.thumbnail).metadata();
+    expect(thumb.format).toBe('jpeg');
+    expect(Math.max(thumb.width, thumb.height)).toBe(THUMBNAIL_SIZE);
+  });
+
+  it('decodes WebP and PNG samples', async () => {
+    for (const rel of ['235_german_shepherd/gcompris_dog.webp', '285_egyptian_cat/skimage_chelsea.png']) {
+      expect((await decodeImage(sample(rel), 224)).pixels.length).toBe(224 * 224 * 3);
+    }
+  });
+
+  it('applies EXIF orientation to the size, the thumbnail and the pixels', async () => {
+    // 40 wide × 20 high: left half red, right half blue; orientation 6 means "rotate 90° clockwise to view".
+    const raw = Buffer.alloc(40 * 20 * 3);
+    for (let y = 0; y < 20; y++)
+      for (let x = 0; x < 40; x++) raw.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
+    const jpeg = await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const decoded = await decodeImage(write('rotated.jpg', jpeg), 8);
+    expect(decoded).toMatchObject({ width: 20, height: 40 });
+    expect(await sharp(decoded.thumbnail).metadata()).toMatchObject({ width: 20, height: 40 });
+    // Upright, the red half is on top.
+    const top = decoded.pixels.subarray(0, 3);
+    const bottom = decoded.pixels.subarray(7 * 8 * 3, 7 * 8 * 3 + 3);
+    expect(top[0]).toBeGreaterThan(200);
+    expect(bottom[2]).toBeGreaterThan(200);
+  });
+
+  it('turns greyscale and alpha into three channels', async () => {
+    const grey = await sharp(Buffer.alloc(16 * 16, 90), { raw: { width: 16, height: 16, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    expect((await sharp(grey).metadata()).channels).toBe(1);
+    const decodedGrey = await decodeImage(write('grey.png', grey), 4);
+    expect([...decodedGrey.pixels]).toEqual(new Array(4 * 4 * 3).fill(90));
+
+    const rgba = await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
+    const decodedRgba = await decodeImage(write('rgba.png', rgba), 4);
+    expect(decodedRgba.pixels.length).toBe(4 * 4 * 3);
+  });
+
+  it('explains why a file cannot be used', async () => {
+    const photo = readFileSync(sample('652_military_uniform/matplotlib_grace_hopper.jpg'));
+    await expect(decodeImage(write('truncated.jpg', photo.subarray(0, photo.length / 3)), 224)).rejects.toThrow(
+      /Could not decode this JPEG file: .+/,
+    );
+    await expect(decodeImage(write('notes.jpg', Buffer.from('just some text\n')), 224)).rejects.toThrow(/Not an image/);
+    await expect(decodeImage(write('empty.png', Buffer.alloc(0)), 224)).rejects.toThrow(/Empty file/);
+    const bmp = Buffer.alloc(64);
+    bmp.write('BM', 0, 'ascii');
+    await expect(decodeImage(write('old.bmp', bmp), 224)).rejects.toThrow(/BMP images are not supported/);
+    await expect(decodeImage(path.join(dir, 'missing.jpg'), 224)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('sniffFormat', () => {
+  it('recognises formats by their first bytes', () => {
+    const b = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+    expect(sniffFormat(b('\xff\xd8\xff\xe0'))).toBe('jpeg');
+    expect(sniffFormat(b('\x89PNG\r\n\x1a\n'))).toBe('png');
+    expect(sniffFormat(b('RIFF\0\0\0\0WEBPVP8 '))).toBe('webp');
+    expect(sniffFormat(b('GIF89a'))).toBe('gif');
+    expect(sniffFormat(b('II*\0'))).toBe('tiff');
+    expect(sniffFormat(b('MM\0*'))).toBe('tiff');
+    expect(sniffFormat(b('BM'))).toBe('bmp');
+    expect(sniffFormat(b('\0\0\0\x1cftypavif'))).toBe('avif');
+    expect(sniffFormat(b('\0\0\0\x18ftypheic'))).toBe('heif');
+    expect(sniffFormat(b('hello'))).toBeNull();
+  });
+});
