@@ -1,5 +1,8 @@
 // The engine's public face. The engine runs in a worker thread; callers only see this interface.
 import type { BackendName, BackendReport } from '../../../common/types';
+import type { CamMethodName } from './cam/names';
+
+export { CAM_METHODS, type CamMethodName } from './cam/names';
 
 export interface EngineOptions {
   /** Folder holding model.json (+ shards), optionally sightline.json and labels. */
@@ -33,8 +36,10 @@ export interface ExplainRequest {
   count: number;
   /** How many top classes to return per image (default 3). */
   topK?: number;
-  /** How many of those top classes get a map (default 1). */
+  /** How many of those top classes get a map (default 1; 0 for predictions only). */
   camTopK?: number;
+  /** Default GradCAM. */
+  method?: CamMethodName;
 }
 
 export interface EngineHeatmap {

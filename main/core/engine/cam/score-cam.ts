@@ -1,0 +1,41 @@
+// Score-CAM's channel scores (Wang et al., arXiv:1910.01279, eq. 4–6): each activation channel, upsampled
+// to the input size with align-corners bilinear interpolation and min-max normalised, masks the input;
+// the masked image's class logit is that channel's score. C forward passes per image, in mini-batches.
+import * as tf from '@tensorflow/tfjs-core';
+import { forward } from '../cut';
+import type { LayerGraph } from '../layer-graph';
+
+const MASKED_BATCH = 16;
+
+/** Per class rank, the scores [N, C] of `classesByRank[rank][image]`. */
+export function maskedInputScores(
+  graph: LayerGraph,
+  x: tf.Tensor4D,
+  activations: tf.Tensor4D,
+  classesByRank: number[][],
+): tf.Tensor2D[] {
+  const [count, height, width] = x.shape;
+  const [, h, w, channels] = activations.shape;
+  const scores = classesByRank.map(() => new Float32Array(count * channels));
+  for (let image = 0; image < count; image++) {
+    for (let first = 0; first < channels; first += MASKED_BATCH) {
+      const size = Math.min(MASKED_BATCH, channels - first);
+      const logits = tf.tidy(() => {
+        const channelMaps = tf.transpose(tf.slice(activations, [image, 0, 0, first], [1, h, w, size]), [3, 1, 2, 0]);
+        const upsampled = tf.image.resizeBilinear(channelMaps as tf.Tensor4D, [height, width], true);
+        const low = tf.min(upsampled, [1, 2, 3], true);
+        const high = tf.max(upsampled, [1, 2, 3], true);
+        const masks = tf.div(tf.sub(upsampled, low), tf.add(tf.sub(high, low), 1e-8));
+        const masked = tf.mul(tf.slice(x, [image, 0, 0, 0], [1, height, width, 3]), masks) as tf.Tensor4D;
+        const { logits } = forward(graph, masked, []);
+        return logits;
+      });
+      const values = logits.arraySync();
+      logits.dispose();
+      classesByRank.forEach((classes, rank) => {
+        values.forEach((row, offset) => (scores[rank][image * channels + first + offset] = row[classes[image]]));
+      });
+    }
+  }
+  return scores.map((values) => tf.tensor2d(values, [count, channels]));
+}

@@ -1,0 +1,59 @@
+// Splits the layer graph at a target layer A: the head is every layer downstream of A, re-run on its own
+// to get the class score from A; tensors that enter the head from elsewhere (skip connections,
+// branches that do not pass through A) are fed to it as constants from the forward pass.
+import * as tf from '@tensorflow/tfjs-core';
+import { downstreamOps, runOps, type GraphOp, type LayerGraph } from './layer-graph';
+import type { LayerChoice, LoadedModel } from './model';
+
+export interface GraphCut {
+  layer: LayerChoice;
+  head: GraphOp[];
+  /** Tensor ids the head reads that it neither computes nor gets from A. */
+  constants: number[];
+}
+
+export function cutAt(model: LoadedModel, layerName: string | undefined): GraphCut {
+  const { graph, spatialLayers } = model;
+  const layer = layerName ? spatialLayers.findLast((choice) => choice.name === layerName) : spatialLayers.at(-1);
+  if (!layer) {
+    if (!layerName) throw new Error('The model has no layer with a spatial 4-D output to explain');
+    const isLayer = graph.ops.some((op) => op.name === layerName);
+    throw new Error(
+      isLayer
+        ? `Layer ${layerName} has no spatial 4-D output [batch, height, width, channels] and cannot be a CAM target`
+        : `The model has no layer named ${layerName}; layers with a spatial output: ${spatialLayers.map((choice) => choice.name).join(', ')}`,
+    );
+  }
+  const head = downstreamOps(graph, layer.tensor);
+  if (!head.some((op) => op.outputs.includes(graph.output))) {
+    throw new Error(`The class scores do not depend on layer ${layer.name}`);
+  }
+  const computedInHead = new Set(head.flatMap((op) => op.outputs));
+  const constants = [
+    ...new Set(head.flatMap((op) => op.inputs).filter((id) => id !== layer.tensor && !computedInHead.has(id))),
+  ];
+  return { layer, head, constants };
+}
+
+/** Logits [N, classes] from the head, given A and the constants. Keeps every tensor (for tf.grad's tape). */
+export function headLogits(graph: LayerGraph, cut: GraphCut, activations: tf.Tensor, constants: Map<number, tf.Tensor>) {
+  const values = new Map(constants);
+  values.set(cut.layer.tensor, activations);
+  runOps(cut.head, values, null);
+  return asClassVectors(values.get(graph.output)!);
+}
+
+/** The full network on input `x`; returns the logits and the tensors listed in `keep`. */
+export function forward(graph: LayerGraph, x: tf.Tensor4D, keep: number[]) {
+  const values = new Map<number, tf.Tensor>([[graph.input, x]]);
+  runOps(graph.ops, values, new Set([...keep, graph.output]));
+  const output = values.get(graph.output)!;
+  const logits = asClassVectors(output);
+  if (!keep.includes(graph.output)) output.dispose();
+  const kept = new Map(keep.map((id) => [id, values.get(id)!]));
+  return { logits, kept };
+}
+
+function asClassVectors(output: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(output, [output.shape[0], -1]);
+}

@@ -1,0 +1,34 @@
+// The engine's entry point for the rest of the app: createEngine() starts a worker thread that owns
+// TF.js and the model; the returned Engine proxies to it.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { WorkerEngine } from './client';
+import type { Engine, EngineOptions } from './types';
+
+export * from './types';
+export { defaultModelDir } from './paths';
+
+export function createEngine(options: EngineOptions): Promise<Engine> {
+  return WorkerEngine.start(new Worker(workerEntry(), { workerData: options }));
+}
+
+/**
+ * In the build the worker is the `engine-worker` bundle next to this one. From source (vitest, tsx) it is
+ * worker.ts, started through a small module that registers tsx first: Node 20 ignores `--import tsx` in a
+ * worker's execArgv. File names are variables so that Vite does not turn the URLs into assets.
+ */
+function workerEntry(): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const file = fromSource ? './worker.ts' : './engine-worker.js';
+  const entry = new URL(file, import.meta.url);
+  return fromSource ? throughTsx(entry) : entry;
+}
+
+function throughTsx(entry: URL): URL {
+  const tsxRoot = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(path.join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
+  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(entry.href)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}

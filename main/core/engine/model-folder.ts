@@ -1,0 +1,168 @@
+// Reads a TF.js layers model folder from disk (tfjs-node's file:// handler is not available here),
+// checks it against its own manifest and says exactly what is wrong when it does not fit.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs-core';
+import { PREPROCESSING_PRESETS, type PreprocessingPreset } from './preprocess';
+
+/** Optional `sightline.json` next to model.json. */
+export interface ModelSettings {
+  name?: string;
+  inputSize?: number;
+  preprocessing?: PreprocessingPreset;
+}
+
+export interface ModelFolder {
+  dir: string;
+  artifacts: tf.io.ModelArtifacts;
+  /** sha256 over model.json and every shard, in manifest order. */
+  hash: string;
+  settings: ModelSettings;
+  /** Class names from labels.json / labels.txt in the folder, when there is one. */
+  labels: string[] | null;
+}
+
+interface ManifestGroup {
+  paths: string[];
+  weights: tf.io.WeightsManifestEntry[];
+}
+
+const LABEL_FILES = ['labels.json', 'labels.txt'];
+
+export function readModelFolder(dir: string): ModelFolder {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`Model folder ${dir} does not exist`);
+  const modelJsonPath = path.join(dir, 'model.json');
+  if (!existsSync(modelJsonPath)) {
+    throw new Error(`No model.json in ${dir}: a TF.js layers model folder holds model.json and its weight shards`);
+  }
+  const modelJsonBytes = readFileSync(modelJsonPath);
+  const modelJson = parseJson(modelJsonBytes.toString('utf8'), `model.json in ${dir}`) as Record<string, unknown>;
+  if (modelJson.format === 'graph-model') {
+    throw new Error(`model.json in ${dir} is a TF.js graph model; Sightline needs a TF.js layers model`);
+  }
+  if (typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null) {
+    throw new Error(`model.json in ${dir} has no modelTopology: it is not a TF.js layers model`);
+  }
+  if (!Array.isArray(modelJson.weightsManifest)) {
+    throw new Error(`model.json in ${dir} has no weightsManifest list`);
+  }
+  const groups = modelJson.weightsManifest as ManifestGroup[];
+  const hash = createHash('sha256').update(modelJsonBytes);
+  const shards: Buffer[] = [];
+  groups.forEach((group, groupIndex) => {
+    const groupShards = group.paths.map((shardName) => {
+      const shardPath = path.join(dir, shardName);
+      if (!existsSync(shardPath)) {
+        throw new Error(`Weight shard ${shardName} named in model.json's weightsManifest is missing from ${dir}`);
+      }
+      return readFileSync(shardPath);
+    });
+    checkGroupSize(group, groupIndex, groupShards);
+    for (const shard of groupShards) hash.update(shard);
+    shards.push(...groupShards);
+  });
+  const weightData = concatToArrayBuffer(shards);
+  return {
+    dir,
+    artifacts: {
+      modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: groups.flatMap((group) => group.weights),
+      weightData,
+      format: modelJson.format as string | undefined,
+      generatedBy: modelJson.generatedBy as string | undefined,
+      convertedBy: modelJson.convertedBy as string | null | undefined,
+    },
+    hash: hash.digest('hex'),
+    settings: readSettings(dir),
+    labels: readFolderLabels(dir),
+  };
+}
+
+function checkGroupSize(group: ManifestGroup, groupIndex: number, shards: Buffer[]): void {
+  const expected = group.weights.reduce((sum, weight) => sum + weightBytes(weight), 0);
+  const actual = shards.reduce((sum, shard) => sum + shard.length, 0);
+  if (actual === expected) return;
+  const weightNames = group.weights.map((weight) => weight.name).join(', ');
+  const which =
+    group.paths.length === 1 ? `Weight shard ${group.paths[0]} is` : `Weight shards ${group.paths.join(', ')} are`;
+  throw new Error(
+    `${which} ${actual} bytes, but weightsManifest group ${groupIndex + 1} expects ${expected} bytes for ${weightNames}`,
+  );
+}
+
+function weightBytes(weight: tf.io.WeightsManifestEntry): number {
+  const count = weight.shape.reduce((product, side) => product * side, 1);
+  const storedDtype = weight.quantization?.dtype ?? weight.dtype;
+  const bytesPerValue: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+  const size = bytesPerValue[storedDtype];
+  if (size === undefined) throw new Error(`Weight ${weight.name} has unsupported dtype ${storedDtype}`);
+  return count * size;
+}
+
+function readSettings(dir: string): ModelSettings {
+  const file = path.join(dir, 'sightline.json');
+  if (!existsSync(file)) return {};
+  const raw = parseJson(readFileSync(file, 'utf8'), `sightline.json in ${dir}`) as Record<string, unknown>;
+  const settings: ModelSettings = {};
+  if (raw.name !== undefined) {
+    if (typeof raw.name !== 'string' || !raw.name) throw new Error(`sightline.json in ${dir}: "name" must be a text`);
+    settings.name = raw.name;
+  }
+  if (raw.inputSize !== undefined) {
+    if (!Number.isInteger(raw.inputSize) || (raw.inputSize as number) < 1) {
+      throw new Error(`sightline.json in ${dir}: "inputSize" must be a positive whole number`);
+    }
+    settings.inputSize = raw.inputSize as number;
+  }
+  if (raw.preprocessing !== undefined) {
+    if (!PREPROCESSING_PRESETS.includes(raw.preprocessing as PreprocessingPreset)) {
+      throw new Error(
+        `sightline.json in ${dir}: "preprocessing" must be one of ${PREPROCESSING_PRESETS.join(', ')}, not ${JSON.stringify(raw.preprocessing)}`,
+      );
+    }
+    settings.preprocessing = raw.preprocessing as PreprocessingPreset;
+  }
+  return settings;
+}
+
+/** labels.json: an array of names or of { name }; labels.txt: one name per line. */
+function readFolderLabels(dir: string): string[] | null {
+  for (const fileName of LABEL_FILES) {
+    const file = path.join(dir, fileName);
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    if (fileName.endsWith('.txt')) return text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    const entries = parseJson(text, `${fileName} in ${dir}`);
+    if (!Array.isArray(entries)) throw new Error(`${fileName} in ${dir} must hold an array of class names`);
+    return entries.map((entry: unknown) => labelName(entry, `${fileName} in ${dir}`));
+  }
+  return null;
+}
+
+export function labelName(entry: unknown, source: string): string {
+  if (typeof entry === 'string') return entry;
+  if (typeof entry === 'object' && entry !== null && typeof (entry as { name?: unknown }).name === 'string') {
+    return (entry as { name: string }).name;
+  }
+  throw new Error(`${source}: every label must be a text or an object with a "name"`);
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function concatToArrayBuffer(buffers: Buffer[]): ArrayBuffer {
+  const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const buffer of buffers) {
+    out.set(buffer, offset);
+    offset += buffer.length;
+  }
+  return out.buffer;
+}

@@ -1,0 +1,27 @@
+// Worker-thread entry: builds the engine from workerData (EngineOptions) and answers explain messages.
+// Bundled as out/main/engine-worker.js.
+import { parentPort, workerData } from 'node:worker_threads';
+import { LocalEngine } from './local-engine';
+import type { ExplainMessage, WorkerReply } from './protocol';
+import type { EngineOptions } from './types';
+
+const port = parentPort;
+if (!port) throw new Error('engine worker must run in a worker thread');
+
+const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+try {
+  const engine = await LocalEngine.create(workerData as EngineOptions);
+  port.on('message', ({ id, request }: ExplainMessage) => {
+    try {
+      const results = engine.explain(request);
+      const buffers = results.flatMap((result) => result.heatmaps.map((heatmap) => heatmap.values.buffer as ArrayBuffer));
+      reply({ type: 'result', id, results }, buffers);
+    } catch (error) {
+      reply({ type: 'error', id, message: (error as Error).message });
+    }
+  });
+  reply({ type: 'ready', model: engine.model, backend: engine.backend });
+} catch (error) {
+  reply({ type: 'start-failed', message: (error as Error).message });
+}
