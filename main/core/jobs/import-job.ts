@@ -1,7 +1,7 @@
 // The import pipeline: walk the folder, decode ahead with bounded concurrency, explain mini-batches,
 // and write each batch in one transaction. One bad file costs one row, never the run.
 import path from 'node:path';
-import type { Engine } from '../engine/types';
+import type { CamMethodName, Engine } from '../engine/types';
 import { decodeImage, type DecodedImage } from '../scan/decode';
 import type { LabelMatcher } from '../scan/labels';
 import { walkImages } from '../scan/walk';
@@ -9,7 +9,7 @@ import type { DatasetRecord, ImageResult, PendingImage, Store } from '../store/s
 import { mapAhead } from './map-ahead';
 import type { ProgressTracker } from './progress';
 
-export const METHOD = 'gradcam';
+export const METHOD: CamMethodName = 'GradCAM';
 export const EXPLAIN_OPTIONS = { topK: 3, camTopK: 1 } as const;
 export const BATCH_SIZE = 8;
 /** Decodes in flight ahead of the engine; sharp spreads them over libvips' threads. */
@@ -87,6 +87,7 @@ async function explainBatch(engine: Engine, batch: Decoded[]): Promise<ImageResu
       explained = await engine.explain({
         pixels: Buffer.concat(usable.map((u) => u.decoded.pixels)),
         count: usable.length,
+        method: METHOD,
         ...EXPLAIN_OPTIONS,
       });
     } catch (err) {

@@ -1,0 +1,210 @@
+// `sightline analyze|serve`: the product without the desktop shell. Bundled to out/main/cli.js.
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { AppInfo, BackendName, JobProgress } from '../common/types';
+import { appPaths, defaultDataDir } from './core/paths';
+import { createCoreService } from './core/service';
+import type { CoreService } from './core/service-types';
+import { startWebHost } from './web/host';
+
+const HELP = `Sightline: batch explainability review of image classifiers.
+
+Usage:
+  sightline start                    open the desktop app (falls back to serve without Electron)
+  sightline analyze <folder> --out <report.csv> [--data-dir DIR] [--backend NAME]
+                                     classify every photo, compute Grad-CAM maps, write a CSV report
+  sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME]
+                                     open the gallery in a browser
+  sightline --help
+
+Options:
+  --data-dir DIR   the library folder (default: SIGHTLINE_DATA_DIR, else ${defaultDataDir()})
+  --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
+`;
+
+const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        out: { type: 'string', short: 'o' },
+        'data-dir': { type: 'string' },
+        backend: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || !command || command === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const common = { dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()), backend: backendOption(values.backend) };
+    switch (command) {
+      case 'analyze': {
+        if (rest.length !== 1) throw new UsageError('analyze takes one folder');
+        if (!values.out) throw new UsageError('analyze needs --out <report.csv>');
+        return await analyze(rest[0], values.out, common);
+      }
+      case 'serve':
+        if (rest.length > 0) throw new UsageError(`serve takes no arguments, got ${rest.join(' ')}`);
+        return await serve({ ...common, host: values.host ?? '127.0.0.1', port: portOption(values.port) });
+      default:
+        throw new UsageError(`Unknown command "${command}"`);
+    }
+  } catch (err) {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`sightline: ${(err as Error).message}\n${usage ? 'Run sightline --help for usage.\n' : ''}`);
+    return usage ? 2 : 1;
+  }
+}
+
+interface CommonOptions {
+  dataDir: string;
+  backend: BackendName | undefined;
+}
+
+async function analyze(folder: string, out: string, options: CommonOptions): Promise<number> {
+  const service = await createCoreService({ ...options, mode: 'web' });
+  const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
+  process.once('SIGINT', cancelOnSignal);
+  try {
+    process.stderr.write('Loading the model…\n');
+    const { jobId, datasetId, runId } = await service.importFolder({ path: folder });
+    process.stderr.write(describeModel(await service.getInfo({})));
+    const bar = new ProgressBar(process.stderr);
+    const last = await waitForJob(service, jobId, (p) => bar.update(p));
+    bar.end(last);
+    const { csv } = await service.exportCsv({ datasetId, runId });
+    const target = path.resolve(out);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, csv);
+    process.stderr.write(
+      `${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${last.done - last.failed} analysed, ${last.failed} failed` +
+        `${last.message ? ` (${last.message})` : ''}. Report: ${target}\n`,
+    );
+    return last.state === 'done' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', cancelOnSignal);
+    await service.close();
+  }
+}
+
+async function serve(options: CommonOptions & { host: string; port: number }): Promise<number> {
+  const service = await createCoreService({ dataDir: options.dataDir, backend: options.backend, mode: 'web' });
+  const host = await startWebHost({ service, host: options.host, port: options.port, rendererDir: appPaths().rendererDir });
+  process.stdout.write(`Sightline is serving the gallery at ${host.url}\nLibrary: ${options.dataDir}\nPress Ctrl+C to stop.\n`);
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  void reportModelWhenLoaded(service, stopped);
+  await stopped;
+  await host.close();
+  await service.close();
+  return 0;
+}
+
+/** The model loads in the background; say which backend it got once it has (or stop asking at shutdown). */
+async function reportModelWhenLoaded(service: CoreService, stopped: Promise<void>): Promise<void> {
+  let done = false;
+  void stopped.then(() => (done = true));
+  while (!done) {
+    const info = await service.getInfo({});
+    if (info.backend) return void process.stdout.write(describeModel(info));
+    await new Promise((resolve) => setTimeout(resolve, 250).unref());
+  }
+}
+
+function describeModel(info: AppInfo): string {
+  if (!info.model || !info.backend) return 'The model is still loading.\n';
+  const skipped = info.backend.skipped.map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('');
+  return `Model: ${info.model.name} (${info.model.inputSize}×${info.model.inputSize}, Grad-CAM at ${info.model.layer})\nBackend: ${info.backend.name}\n${skipped}`;
+}
+
+/** Calls `onProgress` for each event of the job and resolves with its last one. */
+function waitForJob(service: CoreService, jobId: string, onProgress: (p: JobProgress) => void): Promise<JobProgress> {
+  return new Promise((resolve) => {
+    const finish = (p: JobProgress) => {
+      stop();
+      resolve(p);
+    };
+    const stop = service.on('jobProgress', (p) => {
+      if (p.jobId !== jobId) return;
+      if (p.state === 'running') onProgress(p);
+      else finish(p);
+    });
+    // The job may have ended before we listened.
+    void service.listJobs({}).then((jobs) => {
+      const ended = jobs.find((j) => j.jobId === jobId && j.state !== 'running');
+      if (ended) finish(ended);
+    });
+  });
+}
+
+/** One redrawn line on a terminal; otherwise a line a second, for logs. */
+class ProgressBar {
+  private lastLine = 0;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(p: JobProgress): void {
+    if (this.stream.isTTY) {
+      this.stream.write(`\r${this.format(p)}\x1b[K`);
+    } else if (Date.now() - this.lastLine >= 1000) {
+      this.lastLine = Date.now();
+      this.stream.write(`${this.format(p)}\n`);
+    }
+  }
+
+  end(p: JobProgress): void {
+    this.stream.write(`${this.stream.isTTY ? '\r' : ''}${this.format(p)}${this.stream.isTTY ? '\x1b[K' : ''}\n`);
+  }
+
+  private format(p: JobProgress): string {
+    const width = 24;
+    const filled = p.total > 0 ? Math.round((p.done / p.total) * width) : 0;
+    const eta = p.etaSec === null ? '--:--' : formatDuration(p.etaSec);
+    const status = p.message && p.total === 0 ? `  ${p.message}` : '';
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}  failed ${p.failed}  ${p.imagesPerSec.toFixed(1)} img/s  ETA ${eta}${status}`;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}` : `${Math.floor(s / 60)}:${pad(s % 60)}`;
+}
+
+function backendOption(value: string | undefined): BackendName | undefined {
+  if (value === undefined) return undefined;
+  if (!(BACKENDS as readonly string[]).includes(value)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`);
+  return value as BackendName;
+}
+
+function portOption(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535`);
+  return port;
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}
