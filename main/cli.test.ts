@@ -1,0 +1,50 @@
+// The CLI as a person runs it: a child process, a real folder, a real model, a CSV on disk.
+import { parse } from 'csv-parse/sync';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// Runs from the temp folder, so that relative paths resolve there; tsx is loaded from this checkout.
+const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+const sightline = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', tsx, path.join(root, 'main/cli.ts'), ...args], { cwd: tmp });
+
+it('analyze writes a CSV report for a folder and reports the backend and progress on stderr', async () => {
+  const folder = path.join(tmp, 'four');
+  for (const sample of ['008_hen', '281_tabby', '652_military_uniform', '967_espresso']) {
+    cpSync(path.join(root, 'resources/samples', sample), path.join(folder, sample), { recursive: true });
+  }
+  const { stdout, stderr } = await sightline('analyze', folder, '--out', 'out/report.csv', '--data-dir', path.join(tmp, 'data'));
+  expect(stdout).toBe('');
+  expect(stderr).toMatch(/^Backend: (tensorflow-gpu|tensorflow|wasm|cpu)$/m);
+  expect(stderr).toMatch(/4\/4 {2}failed 0 {2}[\d.]+ img\/s/);
+  expect(stderr).toContain(`Report: ${path.join(tmp, 'out/report.csv')}`);
+
+  const records = parse(readFileSync(path.join(tmp, 'out/report.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  expect(records.map((r) => r.relative_path)).toEqual([
+    '008_hen/gcompris_chicken.webp',
+    '281_tabby/gcompris_cat.webp',
+    '652_military_uniform/matplotlib_grace_hopper.jpg',
+    '967_espresso/skimage_coffee.png',
+  ]);
+  for (const r of records) {
+    expect(r).toMatchObject({ status: 'done', error: '', path: path.join(folder, r.relative_path) });
+    expect(Number(r.top1_prob)).toBeGreaterThan(0);
+    expect(['true', 'false']).toContain(r.correct);
+  }
+});
+
+it('explains its usage and fails with code 2 on a wrong command line', async () => {
+  const help = await sightline('--help');
+  expect(help.stdout).toMatch(/sightline analyze <folder> --out <report\.csv>/);
+  await expect(sightline('analyze', tmp)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --out/) });
+  await expect(sightline('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown command "frobnicate"/) });
+});
