@@ -18,7 +18,8 @@ export default defineConfig({
           cli: resolve(root, 'main/cli.ts'),
           'engine-worker': resolve(root, 'main/core/engine/worker.ts'),
         },
-        output: { format: 'es', entryFileNames: '[name].js' },
+        // Chunks sit beside the entries: the engine finds its worker file relative to its own module.
+        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
     },
   },
