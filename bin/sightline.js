@@ -3,9 +3,9 @@
 // serves the gallery to a browser; every other command is the CLI in out/main/cli.js.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findElectronBinary } from './electron-binary.js';
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliPath = path.join(appRoot, 'out', 'main', 'cli.js');
@@ -17,29 +17,17 @@ if (!existsSync(cliPath)) {
 }
 
 if (command === 'start') {
-  const electron = electronBinary();
-  if (electron.path) {
+  const electron = findElectronBinary();
+  if ('path' in electron) {
     const child = spawn(electron.path, [appRoot, ...rest], { stdio: 'inherit' });
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
     for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   } else {
-    process.stderr.write(`Electron is not installed (${electron.reason}); serving the gallery to a browser instead.\n`);
+    process.stderr.write(`The desktop window is not available: ${electron.missing}. Serving the gallery to a browser instead.\n`);
     await runCli(['serve', ...rest]);
   }
 } else {
   await runCli(process.argv.slice(2));
-}
-
-/** In plain Node, require('electron') returns the binary's path, and throws when it was not installed. */
-function electronBinary() {
-  try {
-    const binary = createRequire(import.meta.url)('electron');
-    if (typeof binary !== 'string') return { path: null, reason: 'the electron package did not name a binary' };
-    if (!existsSync(binary)) return { path: null, reason: `its binary ${binary} is missing` };
-    return { path: binary, reason: null };
-  } catch (err) {
-    return { path: null, reason: err instanceof Error ? err.message.split('\n')[0] : String(err) };
-  }
 }
 
 async function runCli(args) {
