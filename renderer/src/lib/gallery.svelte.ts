@@ -92,16 +92,15 @@ export class Gallery {
       return;
     }
     this.busy = true;
-    await this.#attempt(async () => {
-      try {
-        const started = await this.#api.importFolder({ path: folder });
-        this.datasets = await this.#api.listDatasets({});
-        this.job = (await this.#api.listJobs({})).find((j) => j.jobId === started.jobId) ?? this.job;
-        await this.selectDataset(started.datasetId);
-      } catch (error) {
-        throw new Error(`Could not import ${folder}: ${errorMessage(error)}. Check that the folder exists and holds JPEG, PNG or WebP photos.`);
-      }
-    });
+    try {
+      const started = await this.#api.importFolder({ path: folder });
+      this.error = null;
+      this.datasets = await this.#api.listDatasets({});
+      this.job = (await this.#api.listJobs({})).find((j) => j.jobId === started.jobId) ?? this.job;
+      await this.selectDataset(started.datasetId);
+    } catch (error) {
+      this.error = `Could not import ${folder}: ${errorMessage(error)}`;
+    }
     this.busy = false;
   }
 
@@ -173,6 +172,11 @@ export class Gallery {
       result = await this.#api.exportCsv({ datasetId: dataset.id, runId: dataset.runId ?? undefined });
     });
     return result;
+  }
+
+  /** Hides a finished job's summary. */
+  dismissJob(): void {
+    if (!this.jobActive) this.job = null;
   }
 
   dismissError(): void {
