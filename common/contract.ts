@@ -63,7 +63,21 @@ export type Api = Service & {
   mediaUrl(kind: MediaKind, imageId: number): string;
   /** Desktop only: the native folder dialog. Absent in the browser mode (the UI shows a path field). */
   pickFolder?: () => Promise<string | null>;
+  /** Desktop only: the native path of a file or folder dropped on the window (a DOM File), or null. */
+  pathForDroppedFile?: (file: unknown) => string | null;
+  /** Desktop only: commands from the native menu; returns the unsubscribe function. */
+  onMenuCommand?: (listener: (command: MenuCommand) => void) => () => void;
+  /** Desktop only: shows the image's file in the system file manager. */
+  revealImage?: (imageId: number) => Promise<void>;
 };
+
+/** What the native menu asks the UI to do; the UI owns the current dataset and view. */
+export type MenuCommand =
+  | { kind: 'imported'; datasetId: number; jobId: string }
+  | { kind: 'openDataset'; datasetId: number }
+  | { kind: 'exportCsv' }
+  | { kind: 'toggleOverlay' }
+  | { kind: 'showShortcuts' };
 
 /** Validates a call's input; throws a readable error naming the call. */
 export function parseInput<K extends CallName>(call: K, input: unknown): CallInput<K> {

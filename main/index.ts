@@ -2,11 +2,23 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ipcChannel, MENU_CHANNEL } from '../common/calls';
+import type { MenuCommand } from '../common/contract';
 import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
 import { bindIpc, forwardEvents } from './shell/ipc';
+import { gpuProblem, menuTemplate, taskbarProgress } from './shell/menu';
 import { handleAppRequest, handleMediaRequest } from './shell/protocols';
-import { APP_ENTRY, APP_SCHEME, MEDIA_SCHEME, hardenSession, hardenWebContents, isVettedExternalUrl, secureWebPreferences } from './shell/security';
+import {
+  APP_ENTRY,
+  APP_SCHEME,
+  MEDIA_SCHEME,
+  hardenSession,
+  hardenWebContents,
+  isTrustedSender,
+  isVettedExternalUrl,
+  secureWebPreferences,
+} from './shell/security';
 import { clampToDisplays, loadBounds, saveBounds } from './shell/window-state';
 
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
@@ -21,11 +33,39 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let mainWindow: BrowserWindow | null = null;
 
-async function pickFolder(owner: Electron.WebContents): Promise<string | null> {
-  const win = BrowserWindow.fromWebContents(owner) ?? undefined;
+async function pickFolder(owner?: Electron.WebContents): Promise<string | null> {
+  const win = (owner && BrowserWindow.fromWebContents(owner)) || mainWindow || undefined;
   const options: Electron.OpenDialogOptions = { title: 'Import a folder of photos', properties: ['openDirectory'] };
   const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
+function sendMenuCommand(command: MenuCommand): void {
+  mainWindow?.webContents.send(MENU_CHANNEL, command);
+}
+
+async function refreshMenu(service: CoreService): Promise<void> {
+  const recent = (await service.listDatasets({})).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const actions = {
+    importFolder: () => void importFromDialog(service),
+    openDataset: (dataset: { id: number }) => sendMenuCommand({ kind: 'openDataset', datasetId: dataset.id }),
+    send: sendMenuCommand,
+    openExternal: (url: string) => void (isVettedExternalUrl(url) && shell.openExternal(url)),
+  };
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(recent, actions, process.platform === 'darwin')));
+}
+
+async function importFromDialog(service: CoreService): Promise<void> {
+  const folder = await pickFolder();
+  if (!folder) return;
+  try {
+    const started = await service.importFolder({ path: folder });
+    app.addRecentDocument(folder);
+    sendMenuCommand({ kind: 'imported', datasetId: started.datasetId, jobId: started.jobId });
+    await refreshMenu(service);
+  } catch (error) {
+    dialog.showErrorBox('Could not import the folder', error instanceof Error ? error.message : String(error));
+  }
 }
 
 function createWindow(service: CoreService, dataDir: string): BrowserWindow {
@@ -40,14 +80,38 @@ function createWindow(service: CoreService, dataDir: string): BrowserWindow {
   });
   hardenWebContents(win.webContents, (url) => shell.openExternal(url));
   const stopEvents = forwardEvents(service, win.webContents);
+  const stopProgress = service.on('jobProgress', (progress) => {
+    if (!win.isDestroyed()) win.setProgressBar(taskbarProgress(progress));
+    if (progress.state === 'done') void refreshMenu(service);
+  });
   win.on('close', () => saveBounds(dataDir, win.getNormalBounds()));
   win.on('closed', () => {
     stopEvents();
+    stopProgress();
     mainWindow = null;
   });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(APP_ENTRY);
   return win;
+}
+
+async function warnWhenGpuFails(service: CoreService): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const { backend } = await service.getInfo({});
+    if (backend) {
+      const problem = gpuProblem(backend.skipped);
+      if (problem && mainWindow) {
+        await dialog.showMessageBox(mainWindow, {
+          type: 'warning',
+          title: 'GPU backend not available',
+          message: 'Sightline is running without the GPU.',
+          detail: `${problem}\n\nIt runs on the ${backend.name} backend instead: everything works, only slower.`,
+        });
+      }
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 async function start(): Promise<void> {
@@ -59,11 +123,18 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, (request) => handleAppRequest(request.url, rendererDir));
   protocol.handle(MEDIA_SCHEME, (request) => handleMediaRequest(request.url, service));
   bindIpc(ipcMain, service, pickFolder);
+  ipcMain.handle(ipcChannel('revealImage'), (event, imageId: unknown) => {
+    if (!isTrustedSender(event.senderFrame)) throw new Error("Refused revealImage: the sender is not the app's main frame");
+    const file = typeof imageId === 'number' && Number.isSafeInteger(imageId) ? service.imagePath(imageId) : null;
+    if (!file) throw new Error(`No image with id ${String(imageId)}`);
+    shell.showItemInFolder(file);
+  });
   app.on('web-contents-created', (_event, contents) => {
     hardenWebContents(contents, (url) => (isVettedExternalUrl(url) ? shell.openExternal(url) : undefined));
   });
-  Menu.setApplicationMenu(Menu.buildFromTemplate([{ role: 'fileMenu' }, { role: 'editMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }]));
+  await refreshMenu(service);
   mainWindow = createWindow(service, dataDir);
+  void warnWhenGpuFails(service);
   app.on('second-instance', () => {
     if (mainWindow?.isMinimized()) mainWindow.restore();
     mainWindow?.focus();

@@ -4,6 +4,8 @@ import type { MediaKind, Service } from '../../common/contract';
 export interface CoreService extends Service {
   /** Bytes for an image id the database knows; null for anything else. Never takes a path. */
   readMedia(kind: MediaKind, imageId: number): Promise<{ body: Buffer; mime: string } | null>;
+  /** The absolute path of an image the database knows (for "reveal in file manager"); null otherwise. */
+  imagePath(imageId: number): string | null;
   close(): Promise<void>;
 }
 

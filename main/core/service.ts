@@ -161,6 +161,10 @@ export const createCoreService: CreateCoreService = async (options) => {
       return jpeg ? { body: jpeg, mime: 'image/jpeg' } : null;
     },
 
+    imagePath(imageId) {
+      return store.imageFile(imageId);
+    },
+
     close() {
       closing ??= (async () => {
         await jobs.cancelAll();
