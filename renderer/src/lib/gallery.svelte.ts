@@ -1,7 +1,8 @@
 // The gallery's state: the library, the current dataset's images, the running job, the open image and
 // the review edits. Components read it and call its methods; only this class talks to the Api.
-import type { Api } from '../../../common/contract';
+import type { Api, MenuCommand } from '../../../common/contract';
 import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo, Verdict } from '../../../common/types';
+import { downloadText } from './download';
 import { errorMessage } from './format';
 import { FILTERS, type Filter } from './verdicts';
 
@@ -23,6 +24,8 @@ export class Gallery {
   filter = $state<Filter>('all');
   openId = $state<number | null>(null);
   noteState = $state<SaveState>('idle');
+  overlayVisible = $state(true);
+  shortcutsOpen = $state(false);
   error = $state<string | null>(null);
   ready = $state(false);
   busy = $state(false);
@@ -57,9 +60,19 @@ export class Gallery {
     return typeof this.#api.pickFolder === 'function';
   }
 
-  /** Loads the library and follows job progress; returns the unsubscribe function. */
+  /** Desktop only: a dropped folder has a path there; a browser never tells the page. */
+  get canDropFolders(): boolean {
+    return typeof this.#api.pathForDroppedFile === 'function';
+  }
+
+  get canReveal(): boolean {
+    return typeof this.#api.revealImage === 'function';
+  }
+
+  /** Loads the library and follows job progress and the desktop menu; returns the unsubscribe function. */
   async start(): Promise<() => void> {
-    const off = this.#api.on('jobProgress', (progress) => this.#onProgress(progress));
+    const offProgress = this.#api.on('jobProgress', (progress) => this.#onProgress(progress));
+    const offMenu = this.#api.onMenuCommand?.((command) => void this.#onMenuCommand(command));
     await this.#attempt(async () => {
       const [info, datasets, jobs] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({}), this.#api.listJobs({})]);
       this.info = info;
@@ -70,7 +83,8 @@ export class Gallery {
     });
     this.ready = true;
     return () => {
-      off();
+      offProgress();
+      offMenu?.();
       if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
       void this.flushNote();
     };
@@ -93,15 +107,28 @@ export class Gallery {
     }
     this.busy = true;
     try {
-      const started = await this.#api.importFolder({ path: folder });
+      await this.#follow(await this.#api.importFolder({ path: folder }));
       this.error = null;
-      this.datasets = await this.#api.listDatasets({});
-      this.job = (await this.#api.listJobs({})).find((j) => j.jobId === started.jobId) ?? this.job;
-      await this.selectDataset(started.datasetId);
     } catch (error) {
       this.error = `Could not import ${folder}: ${errorMessage(error)}`;
     }
     this.busy = false;
+  }
+
+  /** Shows a job that has just started (from the UI or the desktop menu) and its dataset. */
+  async #follow(started: { jobId: string; datasetId: number }): Promise<void> {
+    // The model has loaded by now, so the info names the backend in use.
+    const [info, datasets, jobs] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({}), this.#api.listJobs({})]);
+    this.info = info;
+    this.datasets = datasets;
+    this.job = jobs.find((j) => j.jobId === started.jobId) ?? this.job;
+    await this.selectDataset(started.datasetId);
+  }
+
+  async importDropped(file: File): Promise<void> {
+    const folder = this.#api.pathForDroppedFile?.(file);
+    if (folder) await this.importFolder(folder);
+    else this.error = 'A browser does not tell the page where a dropped folder is. Type its path in the field instead.';
   }
 
   async pickAndImport(): Promise<void> {
@@ -113,6 +140,15 @@ export class Gallery {
   async cancelJob(): Promise<void> {
     const job = this.job;
     if (job) await this.#attempt(() => this.#api.cancelJob({ jobId: job.jobId }));
+  }
+
+  toggleOverlay(): void {
+    this.overlayVisible = !this.overlayVisible;
+  }
+
+  async reveal(imageId: number): Promise<void> {
+    const reveal = this.#api.revealImage;
+    if (reveal) await this.#attempt(() => reveal(imageId));
   }
 
   setFilter(filter: Filter): void {
@@ -163,15 +199,15 @@ export class Gallery {
     if (pending) await this.#save(pending.imageId);
   }
 
-  async exportCsv(): Promise<{ fileName: string; csv: string } | null> {
+  /** Downloads the current dataset's review as CSV. */
+  async exportCsv(): Promise<void> {
     const dataset = this.dataset;
-    if (!dataset) return null;
+    if (!dataset) return;
     await this.flushNote();
-    let result: { fileName: string; csv: string } | null = null;
     await this.#attempt(async () => {
-      result = await this.#api.exportCsv({ datasetId: dataset.id, runId: dataset.runId ?? undefined });
+      const file = await this.#api.exportCsv({ datasetId: dataset.id, runId: dataset.runId ?? undefined });
+      downloadText(file.fileName, file.csv, 'text/csv;charset=utf-8');
     });
-    return result;
   }
 
   /** Hides a finished job's summary. */
@@ -208,6 +244,24 @@ export class Gallery {
     };
     this.#writes = this.#writes.then(write);
     return this.#writes;
+  }
+
+  async #onMenuCommand(command: MenuCommand): Promise<void> {
+    switch (command.kind) {
+      case 'imported':
+        return this.#attempt(() => this.#follow(command));
+      case 'openDataset':
+        return this.#attempt(async () => {
+          this.datasets = await this.#api.listDatasets({});
+          await this.selectDataset(command.datasetId);
+        });
+      case 'exportCsv':
+        return this.exportCsv();
+      case 'toggleOverlay':
+        return this.toggleOverlay();
+      case 'showShortcuts':
+        this.shortcutsOpen = true;
+    }
   }
 
   #onProgress(progress: JobProgress): void {

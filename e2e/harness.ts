@@ -1,0 +1,58 @@
+// Shared by the web end-to-end tests: the real core service behind the real web host, and Debian's Chromium.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { createCoreService } from '../main/core/service';
+import { startWebHost, type WebHost } from '../main/web/host';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const samplesDir = path.join(root, 'resources', 'samples');
+export const artifactsDir = path.join(root, 'e2e', 'artifacts');
+const rendererDir = path.join(root, 'out', 'renderer');
+const CHROMIUM = '/usr/bin/chromium';
+
+export interface RunningApp {
+  host: WebHost;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/** A fresh library in a temporary folder, served like `sightline serve` does. */
+export async function startApp(): Promise<RunningApp> {
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error(`No built renderer in ${rendererDir}: run \`npx electron-vite build\` before the end-to-end tests.`);
+  }
+  mkdirSync(artifactsDir, { recursive: true });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-'));
+  const service = await createCoreService({ dataDir, mode: 'web' });
+  const host = await startWebHost({ service, rendererDir });
+  return {
+    host,
+    origin: new URL(host.url).origin,
+    stop: async () => {
+      await host.close();
+      await service.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium).`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...extraArgs,
+    ],
+  });
+}
