@@ -9,6 +9,9 @@ import { FILTERS, type Filter } from './verdicts';
 /** While a job runs, images are re-read at most this often so finished tiles appear as they come. */
 const REFRESH_MS = 1000;
 const NOTE_SAVE_MS = 500;
+/** The model loads in the background after the service starts; ask again this often until it names its backend. */
+const BACKEND_POLL_MS = 2000;
+const BACKEND_POLLS = 30;
 
 export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
 
@@ -82,6 +85,7 @@ export class Gallery {
       if (latest !== null) await this.selectDataset(latest);
     });
     this.ready = true;
+    void this.#awaitBackend();
     return () => {
       offProgress();
       offMenu?.();
@@ -277,6 +281,13 @@ export class Gallery {
       this.datasets = datasets;
       if (progress.datasetId === this.datasetId) await this.#loadImages();
     });
+  }
+
+  async #awaitBackend(): Promise<void> {
+    for (let poll = 0; poll < BACKEND_POLLS && this.info && !this.info.backend; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, BACKEND_POLL_MS));
+      this.info = await this.#api.getInfo({}).catch(() => this.info);
+    }
   }
 
   #scheduleRefresh(): void {
