@@ -28,6 +28,7 @@ export const createCoreService: CreateCoreService = async (options) => {
   const modelDir = options.modelDir ?? paths.defaultModelDir;
   const samplesDir = options.samplesDir ?? paths.samplesDir;
   const store = new Store(path.join(options.dataDir, 'library.db'));
+  store.markInterruptedRuns();
   const listeners = new Set<(progress: JobProgress) => void>();
   const jobs = new JobManager((progress) => listeners.forEach((listener) => listener(progress)));
 

@@ -107,6 +107,16 @@ describe('Store', () => {
     store.close();
   });
 
+  it('marks runs that a killed process left running as cancelled, keeping their results', () => {
+    const store = new Store(file);
+    const { datasetId, runId, a } = seed(store);
+    store.setRunState(runId, 'running');
+    store.markInterruptedRuns();
+    expect(store.getRun(runId)?.state).toBe('cancelled');
+    expect(store.listImages(datasetId, runId).find((i) => i.id === a)?.status).toBe('done');
+    store.close();
+  });
+
   it('forgets the results of a file whose size or mtime changed', () => {
     const store = new Store(file);
     const { datasetId, runId, a } = seed(store);

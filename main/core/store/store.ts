@@ -169,6 +169,14 @@ export class Store {
     return row.id;
   }
 
+  /**
+   * Runs left 'queued' or 'running' by a process that was killed. Called at startup, when this process
+   * has no job yet; the results they wrote stay, and importing the folder again resumes them.
+   */
+  markInterruptedRuns(): void {
+    this.db.prepare("UPDATE runs SET state = 'cancelled' WHERE state IN ('queued', 'running')").run();
+  }
+
   setRunState(runId: number, state: JobState): void {
     this.db.prepare('UPDATE runs SET state = ? WHERE id = ?').run(state, runId);
   }
