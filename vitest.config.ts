@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Unit and integration tests in plain Node: real model, real SQLite, real photos.
 export default defineConfig({
   test: {
-    include: ['common/**/*.test.ts', 'main/**/*.test.ts'],
+    include: ['common/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 120_000,
