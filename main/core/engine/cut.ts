@@ -2,8 +2,9 @@
 // to get the class score from A; tensors that enter the head from elsewhere (skip connections,
 // branches that do not pass through A) are fed to it as constants from the forward pass.
 import * as tf from '@tensorflow/tfjs-core';
-import { downstreamOps, runOps, type GraphOp, type LayerGraph } from './layer-graph';
+import { applyAsIs, downstreamOps, runOps, type GraphOp, type LayerGraph } from './layer-graph';
 import type { LayerChoice, LoadedModel } from './model';
+import { applyConv2dUnfused } from './unfused-conv';
 
 export interface GraphCut {
   layer: LayerChoice;
@@ -39,7 +40,7 @@ export function cutAt(model: LoadedModel, layerName: string | undefined): GraphC
 export function headLogits(graph: LayerGraph, cut: GraphCut, activations: tf.Tensor, constants: Map<number, tf.Tensor>) {
   const values = new Map(constants);
   values.set(cut.layer.tensor, activations);
-  runOps(cut.head, values, null);
+  runOps(cut.head, values, null, (layer, inputs) => applyConv2dUnfused(layer, inputs) ?? applyAsIs(layer, inputs));
   return asClassVectors(values.get(graph.output)!);
 }
 

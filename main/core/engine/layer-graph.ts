@@ -124,7 +124,12 @@ export function downstreamOps(graph: LayerGraph, from: number): GraphOp[] {
  * as soon as possible unless listed in `keep`; pass `keep` null to keep everything (inside tf.grad).
  * The tensors passed in are never disposed: they belong to the caller.
  */
-export function runOps(ops: GraphOp[], values: Map<number, tf.Tensor>, keep: Set<number> | null): void {
+export function runOps(
+  ops: GraphOp[],
+  values: Map<number, tf.Tensor>,
+  keep: Set<number> | null,
+  applyLayer: LayerApplier = applyAsIs,
+): void {
   const fed = new Set(values.keys());
   const lastUse = new Map<number, number>();
   ops.forEach((op, index) => op.inputs.forEach((id) => lastUse.set(id, index)));
@@ -136,8 +141,8 @@ export function runOps(ops: GraphOp[], values: Map<number, tf.Tensor>, keep: Set
     });
     const outputs = tf.tidy(() => {
       if (op.layer === null) return [inputs[0].clone()];
-      const result = op.layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false });
-      return (Array.isArray(result) ? result : [result]) as tf.Tensor[];
+      const result = applyLayer(op.layer, inputs);
+      return Array.isArray(result) ? result : [result];
     });
     op.outputs.forEach((id, i) => values.set(id, outputs[i]));
     if (keep === null) return;
@@ -148,6 +153,13 @@ export function runOps(ops: GraphOp[], values: Map<number, tf.Tensor>, keep: Set
       }
     }
   });
+}
+
+/** Runs one layer in inference mode; the head swaps in one that avoids fused ops (unfused-conv.ts). */
+export type LayerApplier = (layer: Layer, inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+export function applyAsIs(layer: Layer, inputs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+  return layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor | tf.Tensor[];
 }
 
 function ids(tensors: tfl.SymbolicTensor[]): number[] {
