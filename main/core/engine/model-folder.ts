@@ -83,7 +83,8 @@ function checkGroupSize(group: ManifestGroup, groupIndex: number, shards: Buffer
   const expected = group.weights.reduce((sum, weight) => sum + weightBytes(weight), 0);
   const actual = shards.reduce((sum, shard) => sum + shard.length, 0);
   if (actual === expected) return;
-  const weightNames = group.weights.map((weight) => weight.name).join(', ');
+  const names = group.weights.map((weight) => weight.name);
+  const weightNames = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
   const which =
     group.paths.length === 1 ? `Weight shard ${group.paths[0]} is` : `Weight shards ${group.paths.join(', ')} are`;
   throw new Error(

@@ -1,0 +1,151 @@
+// Loading model folders: what a good folder yields, and the message for each way a folder can be wrong.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from './backends';
+import { cutAt } from './cut';
+import { forward } from './cut';
+import { loadModel } from './model';
+import { SHARD_NAME, saveModelFolder, seededValues } from './test-support/model-files';
+
+let root: string;
+let folderCount = 0;
+
+async function folderWith(model: tfl.LayersModel): Promise<string> {
+  const dir = path.join(root, `model-${folderCount++}`);
+  await saveModelFolder(model, dir);
+  model.dispose();
+  return dir;
+}
+
+function tinyClassifier(): tfl.LayersModel {
+  const model = tfl.sequential();
+  model.add(tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, activation: 'relu', name: 'features' }));
+  model.add(tfl.layers.globalAveragePooling2d({}));
+  model.add(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'scores' }));
+  return model;
+}
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+  root = mkdtempSync(path.join(os.tmpdir(), 'sightline-models-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('a good model folder', () => {
+  it('yields name, content hash, input size, preprocessing and labels from the folder', async () => {
+    const dir = await folderWith(tinyClassifier());
+    writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify({ name: 'Tiny', preprocessing: 'caffe' }));
+    writeFileSync(path.join(dir, 'labels.txt'), 'cat\ndog\nbird\n');
+    const model = await loadModel(dir);
+    const expectedHash = createHash('sha256')
+      .update(readFileSync(path.join(dir, 'model.json')))
+      .update(readFileSync(path.join(dir, SHARD_NAME)))
+      .digest('hex');
+    expect(model).toMatchObject({ name: 'Tiny', hash: expectedHash, inputSize: 16, preprocessing: 'caffe', labels: ['cat', 'dog', 'bird'] });
+    expect(model.spatialLayers.map((layer) => [layer.name, layer.shape])).toEqual([['features', [14, 14, 4]]]);
+    model.dispose();
+  });
+
+  it('defaults to the folder name, [-1, 1] preprocessing and generic class names', async () => {
+    const dir = await folderWith(tinyClassifier());
+    const model = await loadModel(dir);
+    expect(model).toMatchObject({ name: path.basename(dir), preprocessing: 'mobilenet', labels: ['class 0', 'class 1', 'class 2'] });
+    model.dispose();
+  });
+
+  it('flattens a nested base network, so its inner layers can be targeted, and ends in logits', async () => {
+    const baseInput = tfl.input({ shape: [16, 16, 3] });
+    const inner = tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'inner_conv' }).apply(baseInput);
+    const base = tfl.model({ inputs: baseInput, outputs: inner as tfl.SymbolicTensor, name: 'base' });
+    const classifier = tfl.sequential({
+      layers: [base, tfl.layers.globalAveragePooling2d({}), tfl.layers.dense({ units: 3, activation: 'softmax' })],
+    });
+    const x = tf.tensor4d(seededValues(2 * 16 * 16 * 3, 5), [2, 16, 16, 3]);
+    const probabilities = (classifier.predict(x) as tf.Tensor).arraySync() as number[][];
+    const dir = await folderWith(classifier);
+    const model = await loadModel(dir);
+    expect(cutAt(model, undefined).layer.name).toBe('inner_conv');
+    const { logits } = forward(model.graph, x, []);
+    const fromLogits = tf.softmax(logits).arraySync() as number[][];
+    fromLogits.flat().forEach((p, i) => expect(p).toBeCloseTo(probabilities.flat()[i], 6));
+    expect(Math.max(...(logits.arraySync() as number[][]).flat().map(Math.abs))).toBeGreaterThan(0);
+    expect((tf.sum(logits, 1).arraySync() as number[]).some((sum) => Math.abs(sum - 1) > 1e-3)).toBe(true);
+    model.dispose();
+  });
+});
+
+describe('a bad model folder is refused with a message that names the problem', () => {
+  it('when the folder does not exist', async () => {
+    await expect(loadModel(path.join(root, 'nowhere'))).rejects.toThrow(/Model folder .*nowhere does not exist/);
+  });
+
+  it('when model.json is missing', async () => {
+    const dir = await folderWith(tinyClassifier());
+    unlinkSync(path.join(dir, 'model.json'));
+    await expect(loadModel(dir)).rejects.toThrow(/No model.json in/);
+  });
+
+  it('when model.json is not JSON', async () => {
+    const dir = await folderWith(tinyClassifier());
+    writeFileSync(path.join(dir, 'model.json'), '{ not json');
+    await expect(loadModel(dir)).rejects.toThrow(/model.json in .* is not valid JSON/);
+  });
+
+  it('when it is a graph model', async () => {
+    const dir = await folderWith(tinyClassifier());
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: {}, weightsManifest: [] }));
+    await expect(loadModel(dir)).rejects.toThrow(/is a TF.js graph model; Sightline needs a TF.js layers model/);
+  });
+
+  it('when a weight shard is missing', async () => {
+    const dir = await folderWith(tinyClassifier());
+    unlinkSync(path.join(dir, SHARD_NAME));
+    await expect(loadModel(dir)).rejects.toThrow(`Weight shard ${SHARD_NAME} named in model.json's weightsManifest is missing`);
+  });
+
+  it('when a shard has the wrong size for its manifest entries', async () => {
+    const dir = await folderWith(tinyClassifier());
+    truncateSync(path.join(dir, SHARD_NAME), 100);
+    // conv 3·3·3·4 + 4, dense 4·3 + 3 float32 values = 127 · 4 bytes
+    await expect(loadModel(dir)).rejects.toThrow(
+      `Weight shard ${SHARD_NAME} is 100 bytes, but weightsManifest group 1 expects 508 bytes for features/kernel, features/bias, scores/kernel and 1 more`,
+    );
+  });
+
+  it('when the input is not a 4-D image batch', async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [784], units: 10, activation: 'softmax' })] });
+    const dir = await folderWith(model);
+    await expect(loadModel(dir)).rejects.toThrow(/takes input of shape \[any, 784\]; Sightline needs a 4-D RGB image batch/);
+  });
+
+  it('when the output is not a vector of class scores', async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 10, kernelSize: 3 })] });
+    const dir = await folderWith(model);
+    await expect(loadModel(dir)).rejects.toThrow(/outputs \[any, 14, 14, 10\]; Sightline needs a vector of class scores/);
+  });
+
+  it('when the labels file names a different number of classes', async () => {
+    const dir = await folderWith(tinyClassifier());
+    writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(['cat', 'dog']));
+    await expect(loadModel(dir)).rejects.toThrow(/names 2 classes, but the model has 3 outputs/);
+  });
+
+  it('when sightline.json asks for an unknown preprocessing', async () => {
+    const dir = await folderWith(tinyClassifier());
+    writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify({ preprocessing: 'imagenet' }));
+    await expect(loadModel(dir)).rejects.toThrow(/"preprocessing" must be one of mobilenet, caffe, torch, raw, not "imagenet"/);
+  });
+
+  it('when the CAM target layer does not exist or has no spatial output', async () => {
+    const model = await loadModel(await folderWith(tinyClassifier()));
+    expect(() => cutAt(model, 'nope')).toThrow(/no layer named nope; layers with a spatial output: features/);
+    const pooling = model.graph.ops.find((op) => op.name.startsWith('global_average'))!.name;
+    expect(() => cutAt(model, pooling)).toThrow(/has no spatial 4-D output/);
+    model.dispose();
+  });
+});
