@@ -1,3 +1,4 @@
+import './vitest.polyfill';
 import { defineConfig } from 'vitest/config';
 
 // Unit and integration tests in plain Node: real model, real SQLite, real photos.

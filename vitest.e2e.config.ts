@@ -1,3 +1,4 @@
+import './vitest.polyfill';
 import { defineConfig } from 'vitest/config';
 
 // End-to-end tests: a real Chromium (Debian's) against the web host; Electron where its binary exists.
