@@ -81,6 +81,14 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
     engine?.dispose();
   });
 
+  /** Explains and checks that the pipeline leaves no tensors behind. */
+  function explain(x: tf.Tensor4D, request: Parameters<LocalEngine['explainTensor']>[1]): ImageExplanation[] {
+    const tensorsBefore = tf.memory().numTensors;
+    const explanations = engine.explainTensor(x, request);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    return explanations;
+  }
+
   function check(explanations: ImageExplanation[], photoNames: string[], layer: string, method: CamMethodName) {
     const expected = entries.filter((entry) => entry.layer === layer && entry.method === method);
     let checked = 0;
@@ -100,7 +108,7 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
   }
 
   it('gives the same top-5 and logits as TF.js and the PyTorch port', () => {
-    const explanations = engine.explainTensor(inputs, { method: 'GradCAM', topK: 5, camTopK: 0 });
+    const explanations = explain(inputs, { method: 'GradCAM', topK: 5, camTopK: 0 });
     explanations.forEach((explanation, image) => {
       const photo = photos[image];
       expect(explanation.top.map((t) => t.index)).toEqual(photo.top5_tfjs.map((t) => t.index));
@@ -113,7 +121,7 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
     for (const method of CAM_METHODS.filter((name) => name !== 'ScoreCAM')) {
       it(`${method} at ${layer} matches within ${RAW_TOLERANCE} of the map's maximum`, () => {
         const classes = photos.map((photo) => photo.cam_classes);
-        const explanations = engine.explainTensor(inputs, { method, layer, topK: 5, camTopK: 2, classes });
+        const explanations = explain(inputs, { method, layer, topK: 5, camTopK: 2, classes });
         check(explanations, photos.map((photo) => photo.name), layer, method);
       });
     }
@@ -123,7 +131,7 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
       const x = tf.slice(inputs, [first, 0, 0, 0], [chosen.length, 224, 224, 3]);
       try {
         const classes = chosen.map((photo) => photo.cam_classes);
-        const explanations = engine.explainTensor(x, { method: 'ScoreCAM', layer, topK: 5, camTopK: 2, classes });
+        const explanations = explain(x, { method: 'ScoreCAM', layer, topK: 5, camTopK: 2, classes });
         check(explanations, chosen.map((photo) => photo.name), layer, 'ScoreCAM');
       } finally {
         x.dispose();

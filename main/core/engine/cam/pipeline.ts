@@ -69,7 +69,11 @@ function mapsForRanks(
   const method = camMethods[methodName];
   const count = x.shape[0];
   const cells = cut.layer.shape[0] * cut.layer.shape[1];
-  const read = (map: tf.Tensor3D) => splitRows(map.dataSync() as Float32Array, count, cells);
+  const read = (map: tf.Tensor3D) => {
+    const rows = splitRows(map.dataSync() as Float32Array, count, cells);
+    map.dispose();
+    return rows;
+  };
   switch (method.uses) {
     case 'activations': {
       const maps = read(tf.tidy(() => method.map(activations)));
