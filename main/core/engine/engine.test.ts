@@ -76,8 +76,14 @@ describe('engine with the bundled MobileNet', () => {
     }
   });
 
-  it('rejects a request whose pixels do not fit, with the reason', async () => {
+  it('rejects a request that does not fit, with the reason, and keeps serving', async () => {
     await expect(engine.explain({ pixels: new Uint8Array(10), count: 1 })).rejects.toThrow(/224×224×3/);
+    const pixels = () => new Uint8Array(224 * 224 * 3);
+    await expect(engine.explain({ pixels: pixels(), count: 1, topK: 0 })).rejects.toThrow('topK must be a whole number ≥ 1');
+    const method = 'GuidedBackprop' as 'GradCAM';
+    await expect(engine.explain({ pixels: pixels(), count: 1, method })).rejects.toThrow('Unknown CAM method GuidedBackprop');
+    const [result] = await engine.explain({ pixels: pixels(), count: 1, method: 'HiResCAM' });
+    expect(result.heatmaps).toHaveLength(1);
   });
 });
 

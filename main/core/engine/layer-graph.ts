@@ -103,7 +103,7 @@ function linearClone(layer: Layer, inputShape: Shape): Layer {
   return clone;
 }
 
-export function producers(graph: LayerGraph): Map<number, GraphOp> {
+function producers(graph: LayerGraph): Map<number, GraphOp> {
   const byOutput = new Map<number, GraphOp>();
   for (const op of graph.ops) for (const id of op.outputs) byOutput.set(id, op);
   return byOutput;

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendReport } from '../../../common/types';
 import { selectBackend } from './backends';
+import { CAM_METHODS } from './cam/names';
 import { explainBatch, type CamRequest, type CamMap, type ImageExplanation } from './cam/pipeline';
 import { cutAt, type GraphCut } from './cut';
 import { loadModel, type LoadedModel } from './model';
@@ -48,7 +49,10 @@ export class LocalEngine {
 
   explain(request: ExplainRequest): ExplainResult[] {
     const { count, topK = 3, camTopK = 1, method = 'GradCAM' } = request;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive whole number, not ${count}`);
+    requireWholeNumber('count', count, 1);
+    requireWholeNumber('topK', topK, 1);
+    requireWholeNumber('camTopK', camTopK, 0);
+    if (!CAM_METHODS.includes(method)) throw new Error(`Unknown CAM method ${method}; one of ${CAM_METHODS.join(', ')}`);
     const { inputSize, preprocessing } = this.loaded;
     const x = preprocess(request.pixels, count, inputSize, preprocessing);
     try {
@@ -77,6 +81,10 @@ export class LocalEngine {
     }
     return cut;
   }
+}
+
+function requireWholeNumber(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, not ${value}`);
 }
 
 /** The stored form of a map: after the ReLU that every method gets, with its maximum as scale. */

@@ -33,11 +33,18 @@ export interface ImageExplanation {
 
 export function explainBatch(graph: LayerGraph, cut: GraphCut, x: tf.Tensor4D, request: CamRequest): ImageExplanation[] {
   const count = x.shape[0];
+  if (request.classes && request.classes.length !== count) {
+    throw new Error(`classes names ${request.classes.length} images, but the batch has ${count}`);
+  }
   const { logits, kept } = forward(graph, x, [cut.layer.tensor, ...cut.constants]);
   try {
     const logitRows = splitRows(logits.dataSync() as Float32Array, count);
     const top = topClasses(logits, request.topK);
     const classesByRank = ranksOf(request.classes ?? top.map((row) => row.slice(0, request.camTopK).map((t) => t.index)));
+    const classCount = logits.shape[1];
+    if (classesByRank.flat().some((index) => !Number.isInteger(index) || index < 0 || index >= classCount)) {
+      throw new Error(`Class indices must be whole numbers from 0 to ${classCount - 1}`);
+    }
     const activations = kept.get(cut.layer.tensor) as tf.Tensor4D;
     const constants = new Map([...kept].filter(([id]) => id !== cut.layer.tensor));
     const mapsByRank = mapsForRanks(graph, cut, x, activations, constants, classesByRank, request.method);
