@@ -26,7 +26,8 @@ export class Gallery {
   job = $state.raw<JobProgress | null>(null);
   filter = $state<Filter>('all');
   openId = $state<number | null>(null);
-  noteState = $state<SaveState>('idle');
+  /** Whether the open image's review (verdict and note) has reached the service. */
+  saveState = $state<SaveState>('idle');
   overlayVisible = $state(true);
   shortcutsOpen = $state(false);
   error = $state<string | null>(null);
@@ -161,6 +162,7 @@ export class Gallery {
 
   open(imageId: number): void {
     this.openId = imageId;
+    this.saveState = 'idle';
   }
 
   async close(): Promise<void> {
@@ -175,6 +177,7 @@ export class Gallery {
     if (index < 0 || !next) return;
     await this.flushNote();
     this.openId = next.id;
+    this.saveState = 'idle';
   }
 
   /** Sets the verdict; choosing the current one again clears it. */
@@ -190,7 +193,7 @@ export class Gallery {
     if (this.#pendingNote && this.#pendingNote.imageId !== imageId) void this.flushNote();
     this.#patch(imageId, { note });
     this.#pendingNote = { imageId };
-    this.noteState = 'saving';
+    this.saveState = 'saving';
     if (this.#noteTimer) clearTimeout(this.#noteTimer);
     this.#noteTimer = setTimeout(() => void this.flushNote(), NOTE_SAVE_MS);
   }
@@ -234,13 +237,13 @@ export class Gallery {
       const row = this.images.find((i) => i.id === imageId);
       if (!row) return;
       const edits = this.#unsaved.get(imageId);
-      this.noteState = 'saving';
+      this.saveState = 'saving';
       try {
         await this.#api.setReview({ imageId, verdict: row.verdict, note: row.note });
         if (this.#unsaved.get(imageId) === edits) this.#unsaved.delete(imageId);
-        if (!this.#pendingNote) this.noteState = 'saved';
+        if (!this.#pendingNote) this.saveState = 'saved';
       } catch (error) {
-        this.noteState = 'failed';
+        this.saveState = 'failed';
         this.#unsaved.delete(imageId);
         this.error = `Your review of ${row.fileName} was not saved: ${errorMessage(error)}. Try again; the gallery shows what is stored.`;
         await this.#loadImages().catch(() => undefined);
