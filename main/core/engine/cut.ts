@@ -51,7 +51,8 @@ export function forward(graph: LayerGraph, x: tf.Tensor4D, keep: number[]) {
   const output = values.get(graph.output)!;
   const logits = asClassVectors(output);
   if (!keep.includes(graph.output)) output.dispose();
-  const kept = new Map(keep.map((id) => [id, values.get(id)!]));
+  // The caller owns x; a head that reads the input directly gets its own handle to dispose.
+  const kept = new Map(keep.map((id) => [id, id === graph.input ? x.clone() : values.get(id)!]));
   return { logits, kept };
 }
 
