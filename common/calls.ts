@@ -10,6 +10,15 @@ export const CALL_NAMES = [
   'getImage',
   'setReview',
   'exportCsv',
+  'startRun',
+  'pauseJob',
+  'resumeJob',
+  'queryImages',
+  'getImages',
+  'setVerdicts',
+  'getExpectedBox',
+  'setExpectedBox',
+  'explainImage',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 

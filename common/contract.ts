@@ -1,18 +1,27 @@
 // The one contract between the UI and the product. Every call has a runtime input schema;
 // each transport (Electron IPC, the web host, direct calls) validates with these schemas.
 import { z } from 'zod';
-import { VERDICTS } from './types';
+import { CAM_METHOD_NAMES, VERDICTS } from './types';
 import { CALL_NAMES, EVENT_NAMES } from './calls';
+import { queryInputSchemas } from './query';
+import type { Box, Explanation, QueryResult, VerdictChange } from './query';
 import type { CallName, EventName } from './calls';
 import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo } from './types';
 
 const id = z.number().int().positive();
+const jobId = z.string().min(1).max(100);
+/** What makes a run besides its dataset and model; each defaults to the import's (Grad-CAM, default layer, top-3 maps). */
+const runChoice = {
+  method: z.enum(CAM_METHOD_NAMES).optional(),
+  layer: z.string().min(1).max(200).optional(),
+  camTopK: z.number().int().min(0).max(3).optional(),
+};
 
 export const inputSchemas = {
   getInfo: z.object({}).strict(),
   listDatasets: z.object({}).strict(),
-  importFolder: z.object({ path: z.string().min(1).max(4096) }).strict(),
-  cancelJob: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+  importFolder: z.object({ path: z.string().min(1).max(4096), ...runChoice }).strict(),
+  cancelJob: z.object({ jobId }).strict(),
   listJobs: z.object({}).strict(),
   listRuns: z.object({ datasetId: id }).strict(),
   listImages: z.object({ datasetId: id, runId: id.optional() }).strict(),
@@ -25,6 +34,11 @@ export const inputSchemas = {
     })
     .strict(),
   exportCsv: z.object({ datasetId: id, runId: id.optional() }).strict(),
+  /** A new run (or the resumption of one) on a dataset already in the library; rescans its folder first. */
+  startRun: z.object({ datasetId: id, ...runChoice }).strict(),
+  pauseJob: z.object({ jobId }).strict(),
+  resumeJob: z.object({ jobId }).strict(),
+  ...queryInputSchemas,
 } as const satisfies Record<CallName, z.ZodType>;
 
 export { CALL_NAMES, EVENT_NAMES };
@@ -42,6 +56,16 @@ export interface CallOutputs extends Record<CallName, unknown> {
   getImage: ImageRow;
   setReview: ImageRow;
   exportCsv: { fileName: string; csv: string };
+  startRun: { jobId: string; datasetId: number; runId: number };
+  pauseJob: { paused: boolean };
+  resumeJob: { resumed: boolean };
+  queryImages: QueryResult;
+  getImages: ImageRow[];
+  /** The verdicts the images had before, in the same form, for an undo. */
+  setVerdicts: { previous: VerdictChange[] };
+  getExpectedBox: { box: Box | null };
+  setExpectedBox: { box: Box | null };
+  explainImage: Explanation;
 }
 
 export interface EventPayloads extends Record<EventName, unknown> {

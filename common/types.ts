@@ -3,6 +3,19 @@
 export const VERDICTS = ['ok', 'misattended', 'label_error', 'unsure'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
+/** The class-activation methods a run can use (the engine's names). */
+export const CAM_METHOD_NAMES = [
+  'GradCAM',
+  'HiResCAM',
+  'GradCAMPlusPlus',
+  'XGradCAM',
+  'LayerCAM',
+  'ScoreCAM',
+  'EigenCAM',
+  'GradCAMElementWise',
+] as const;
+export type CamMethod = (typeof CAM_METHOD_NAMES)[number];
+
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Which engine backend runs, and why each one before it in the chain was skipped. */
@@ -48,6 +61,8 @@ export interface ImageRow {
   heatmap: Heatmap | null;
   verdict: Verdict | null;
   note: string;
+  /** The id of an earlier image of the dataset with the same bytes (its results are shared), else null. */
+  duplicateOf?: number | null;
 }
 
 export interface DatasetSummary {
@@ -72,6 +87,8 @@ export interface RunInfo {
   backend: string;
   state: JobState;
   createdAt: string;
+  /** What else makes the run: { topK, camTopK } for imports. */
+  options?: Record<string, unknown>;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -87,6 +104,17 @@ export interface JobProgress {
   imagesPerSec: number;
   etaSec: number | null;
   message: string | null;
+  /** A paused job keeps state 'running' (it will go on) and has no ETA until it is resumed. */
+  paused?: boolean;
+  /** What the scan found, once it has run: files new, changed (other bytes), removed, and unchanged. */
+  scan?: ScanSummary;
+}
+
+export interface ScanSummary {
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
 }
 
 export interface AppInfo {
@@ -95,6 +123,13 @@ export interface AppInfo {
   mode: 'electron' | 'web';
   dataDir: string;
   samplesDir: string;
-  model: { name: string; hash: string; inputSize: number; layer: string } | null;
+  model: {
+    name: string;
+    hash: string;
+    inputSize: number;
+    layer: string;
+    /** Layers a run can take its maps from (4-D outputs), for a run with another layer. */
+    candidateLayers?: string[];
+  } | null;
   backend: BackendReport | null;
 }

@@ -19,6 +19,8 @@ export interface CoreServiceOptions {
   samplesDir?: string;
   /** Passed to the engine (tests force a backend). */
   backend?: import('../../common/types').BackendName;
+  /** Images per engine call and per database transaction (default 8; tests use smaller ones). */
+  batchSize?: number;
 }
 
 /** Implemented in main/core/service.ts. */

@@ -1,6 +1,6 @@
 // The service end to end in plain Node: the real engine and model, real SQLite files, real photos.
 import { parse } from 'csv-parse/sync';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,57 @@ describe('core service', () => {
     expect(last).toMatchObject({ state: 'done', done: 34, total: 34 });
     expect((await service.listRuns({ datasetId })).map((r) => [r.id, r.state])).toEqual([[runId, 'done']]);
     expect((await service.listImages({ datasetId })).every((i) => i.status === 'done')).toBe(true);
+  });
+
+  it('rescans: finds added, changed, touched and removed files, shares results of duplicates, redoes only new work', async () => {
+    const folder = path.join(tmp, 'rescan');
+    for (const rel of ['281_tabby/gcompris_cat.webp', '285_egyptian_cat/skimage_chelsea.png', '388_giant_panda']) {
+      cpSync(path.join(samplesDir, rel), path.join(folder, rel), { recursive: true });
+    }
+    const first = await importAndWait(folder);
+    const initial = first.last.total;
+    expect(first.last).toMatchObject({ state: 'done', failed: 0, scan: { added: initial, changed: 0, removed: 0, unchanged: 0 } });
+    const before = Object.fromEntries((await service.listImages({ datasetId: first.datasetId })).map((i) => [i.relPath, i]));
+    await service.setReview({ imageId: before['281_tabby/gcompris_cat.webp'].id, verdict: 'ok', note: 'reviewed before removal' });
+
+    // Added: a byte-identical copy under another name (a duplicate) and a new photo. Changed: other bytes
+    // under the same name. Touched: same bytes, new mtime. Removed: the cat.
+    cpSync(path.join(folder, '285_egyptian_cat/skimage_chelsea.png'), path.join(folder, 'copy of chelsea.png'));
+    cpSync(path.join(samplesDir, '008_hen'), path.join(folder, '008_hen'), { recursive: true });
+    const chelsea = path.join(folder, '285_egyptian_cat/skimage_chelsea.png');
+    writeFileSync(chelsea, await sharp(chelsea).flop().png().toBuffer());
+    const panda = readdirSync(path.join(folder, '388_giant_panda'))[0];
+    utimesSync(path.join(folder, '388_giant_panda', panda), new Date(), new Date(Date.now() + 60_000));
+    rmSync(path.join(folder, '281_tabby'), { recursive: true });
+    const hens = readdirSync(path.join(folder, '008_hen')).length;
+
+    const second = await importAndWait(folder);
+    expect(second.runId).toBe(first.runId);
+    const total = initial - 1 + 1 + hens;
+    expect(second.last).toMatchObject({ state: 'done', total, failed: 0, scan: { added: 1 + hens, changed: 1, removed: 1, unchanged: initial - 2 } });
+    // Only the changed file and the new hens went through the engine; the copy took the original's results.
+    const after = Object.fromEntries((await service.listImages({ datasetId: first.datasetId })).map((i) => [i.relPath, i]));
+    expect(Object.keys(after)).toHaveLength(total);
+    expect(after['281_tabby/gcompris_cat.webp']).toBeUndefined();
+    expect(after[`388_giant_panda/${panda}`].top).toEqual(before[`388_giant_panda/${panda}`].top);
+    expect(after['285_egyptian_cat/skimage_chelsea.png'].top).not.toEqual(before['285_egyptian_cat/skimage_chelsea.png'].top);
+    expect(after['copy of chelsea.png']).toMatchObject({ status: 'done', top: before['285_egyptian_cat/skimage_chelsea.png'].top });
+    expect(after['008_hen/' + readdirSync(path.join(folder, '008_hen'))[0]].status).toBe('done');
+
+    // A byte-identical copy of a file already done in this run is recognised and shares its results.
+    cpSync(path.join(folder, `388_giant_panda/${panda}`), path.join(folder, 'panda again.jpg'));
+    const third = await importAndWait(folder);
+    expect(third.last).toMatchObject({ state: 'done', total: total + 1, scan: { added: 1, changed: 0, removed: 0 } });
+    const again = (await service.listImages({ datasetId: first.datasetId })).find((i) => i.relPath === 'panda again.jpg')!;
+    expect(again).toMatchObject({ status: 'done', duplicateOf: after[`388_giant_panda/${panda}`].id, top: after[`388_giant_panda/${panda}`].top });
+    expect(again.heatmap).toEqual(after[`388_giant_panda/${panda}`].heatmap);
+
+    // The removed cat comes back with its review.
+    cpSync(path.join(samplesDir, '281_tabby/gcompris_cat.webp'), path.join(folder, '281_tabby/gcompris_cat.webp'));
+    const fourth = await importAndWait(folder);
+    expect(fourth.last.scan).toMatchObject({ added: 1, removed: 0 });
+    const cat = (await service.listImages({ datasetId: first.datasetId })).find((i) => i.relPath === '281_tabby/gcompris_cat.webp')!;
+    expect(cat).toMatchObject({ id: before['281_tabby/gcompris_cat.webp'].id, verdict: 'ok', note: 'reviewed before removal' });
   });
 
   it('records a corrupt JPEG and a text file named .jpg as errors with reasons, and finishes the rest', async () => {

@@ -6,15 +6,22 @@ import path from 'node:path';
 import type { CallInput, CallOutputs, EventName, EventPayloads } from '../../common/contract';
 import type { JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
-import type { Engine } from './engine/types';
+import { CAM_METHODS, type Engine } from './engine/types';
 import { csvFileName, imagesToCsv } from './export/csv';
-import { EXPLAIN_OPTIONS, METHOD, runImport } from './jobs/import-job';
+import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport } from './jobs/import-job';
 import { JobManager } from './jobs/job-manager';
 import { appPaths } from './paths';
-import { imageAsJpeg } from './scan/decode';
+import { decodeImage, imageAsJpeg } from './scan/decode';
 import { classEntries, displayName, LabelMatcher, type ImagenetClass } from './scan/labels';
 import type { CoreService, CreateCoreService } from './service-types';
+import { openDatabase } from './store/database';
+import { LibraryQuery } from './store/query';
 import { Store, type DatasetRecord } from './store/store';
+
+/** How many classes the detail view lists, each with a map on demand. */
+const TOP_CLASSES = 5;
+
+type RunChoice = Pick<CallInput<'startRun'>, 'method' | 'layer' | 'camTopK'>;
 
 /** The loaded engine and what the library needs to know about its model. */
 interface LoadedModel {
@@ -28,13 +35,18 @@ export const createCoreService: CreateCoreService = async (options) => {
   const modelDir = options.modelDir ?? paths.defaultModelDir;
   const samplesDir = options.samplesDir ?? paths.samplesDir;
   const store = new Store(path.join(options.dataDir, 'library.db'));
+  // The gallery's queries use a connection of their own to the same file.
+  const library = new LibraryQuery(openDatabase(path.join(options.dataDir, 'library.db')));
   store.markInterruptedRuns();
   const listeners = new Set<(progress: JobProgress) => void>();
   const jobs = new JobManager((progress) => listeners.forEach((listener) => listener(progress)));
 
-  // The model loads in the background from the start, so that getInfo never waits for it.
+  // The model loads in the background from the start, so that getInfo never waits for it. A run at another
+  // layer gets its own engine (worker), started on first use and kept until close.
+  const engines = new Map<string, Promise<Engine>>();
   let loaded: LoadedModel | null = null;
   const loading: Promise<LoadedModel> = createEngine({ modelDir, backend: options.backend }).then((engine) => {
+    engines.set(engine.model.layer, Promise.resolve(engine));
     const modelId = store.ensureModel({
       hash: engine.model.hash,
       name: engine.model.name,
@@ -65,6 +77,43 @@ export const createCoreService: CreateCoreService = async (options) => {
     return runId;
   };
 
+  const engineAt = (base: Engine, layer: string): Promise<Engine> => {
+    const known = base.model.candidateLayers.some((l) => l.name === layer);
+    if (!known) {
+      const names = base.model.candidateLayers.map((l) => l.name).join(', ');
+      throw new Error(`The model has no layer "${layer}" with a spatial output; one of: ${names}`);
+    }
+    let engine = engines.get(layer);
+    if (!engine) {
+      engine = createEngine({ modelDir, backend: options.backend, layer });
+      engines.set(layer, engine);
+      engine.catch(() => engines.delete(layer));
+    }
+    return engine;
+  };
+
+  /** Starts (or joins) the run of `target` for this method, layer and number of maps. */
+  const startRun = async (target: DatasetRecord, choice: RunChoice) => {
+    const { engine: base, modelId, labels } = await model();
+    const engine = await engineAt(base, choice.layer ?? base.model.layer);
+    const settings = { method: choice.method ?? METHOD, topK: EXPLAIN_OPTIONS.topK, camTopK: choice.camTopK ?? EXPLAIN_OPTIONS.camTopK };
+    const runId = store.ensureRun({
+      datasetId: target.id,
+      modelId,
+      method: settings.method,
+      layer: engine.model.layer,
+      options: { topK: settings.topK, camTopK: settings.camTopK },
+      backend: engine.backend.name,
+    });
+    const batchSize = options.batchSize ?? BATCH_SIZE;
+    const jobId =
+      jobs.runningFor(runId) ??
+      jobs.start({ datasetId: target.id, runId }, (control, progress) =>
+        runImport({ store, engine, labels, dataset: target, runId, settings, batchSize, control, progress }),
+      );
+    return { jobId, datasetId: target.id, runId };
+  };
+
   let closing: Promise<void> | null = null;
 
   const service: CoreService = {
@@ -76,7 +125,13 @@ export const createCoreService: CreateCoreService = async (options) => {
         dataDir: options.dataDir,
         samplesDir,
         model: engine
-          ? { name: engine.model.name, hash: engine.model.hash, inputSize: engine.model.inputSize, layer: engine.model.layer }
+          ? {
+              name: engine.model.name,
+              hash: engine.model.hash,
+              inputSize: engine.model.inputSize,
+              layer: engine.model.layer,
+              candidateLayers: engine.model.candidateLayers.map((l) => l.name),
+            }
           : null,
         backend: engine?.backend ?? null,
       };
@@ -90,26 +145,24 @@ export const createCoreService: CreateCoreService = async (options) => {
       const requested = path.resolve(input.path);
       const info = await stat(requested).catch(() => null);
       if (!info?.isDirectory()) throw new Error(`${requested} is not a folder`);
-      const { engine, modelId, labels } = await model();
-      const target = store.ensureDataset(await realpath(requested));
-      const runId = store.ensureRun({
-        datasetId: target.id,
-        modelId,
-        method: METHOD,
-        layer: engine.model.layer,
-        options: EXPLAIN_OPTIONS,
-        backend: engine.backend.name,
-      });
-      const jobId =
-        jobs.runningFor(runId) ??
-        jobs.start({ datasetId: target.id, runId }, (signal, progress) =>
-          runImport({ store, engine, labels, dataset: target, runId, signal, progress }),
-        );
-      return { jobId, datasetId: target.id, runId };
+      await model();
+      return startRun(store.ensureDataset(await realpath(requested)), input);
+    },
+
+    async startRun(input: CallInput<'startRun'>) {
+      return startRun(dataset(input.datasetId), input);
     },
 
     async cancelJob(input: CallInput<'cancelJob'>) {
       return { cancelled: jobs.cancel(input.jobId) };
+    },
+
+    async pauseJob(input: CallInput<'pauseJob'>) {
+      return { paused: jobs.pause(input.jobId) };
+    },
+
+    async resumeJob(input: CallInput<'resumeJob'>) {
+      return { resumed: jobs.resume(input.jobId) };
     },
 
     async listJobs() {
@@ -143,6 +196,70 @@ export const createCoreService: CreateCoreService = async (options) => {
       return { fileName: csvFileName(target.name, runId), csv: imagesToCsv(target.rootPath, store.listImages(target.id, runId)) };
     },
 
+    async queryImages(input: CallInput<'queryImages'>) {
+      const { id } = dataset(input.datasetId);
+      return library.images(id, runOf(id, input.runId), input.filter, input.sort);
+    },
+
+    async getImages(input: CallInput<'getImages'>) {
+      return input.imageIds.flatMap((imageId) => {
+        const image = store.getImage(imageId, input.runId);
+        if (image && input.runId !== undefined) runOf(image.datasetId, input.runId);
+        return image ? [image] : [];
+      });
+    },
+
+    async setVerdicts(input: CallInput<'setVerdicts'>) {
+      return { previous: library.setVerdicts(input.changes) };
+    },
+
+    async getExpectedBox(input: CallInput<'getExpectedBox'>) {
+      return { box: library.expectedBox(input.imageId) };
+    },
+
+    async setExpectedBox(input: CallInput<'setExpectedBox'>) {
+      if (!library.setExpectedBox(input.imageId, input.box)) throw new Error(`No image with id ${input.imageId}`);
+      return { box: library.expectedBox(input.imageId) };
+    },
+
+    // The engine's layer is fixed when it loads, so maps on demand are for its layer; they are kept in the
+    // library only when they belong to the run asked for (same model, method and layer).
+    async explainImage(input: CallInput<'explainImage'>) {
+      const image = store.getImage(input.imageId, input.runId);
+      if (!image) throw new Error(`No image with id ${input.imageId}`);
+      const method = CAM_METHODS.find((m) => m === input.method);
+      if (!method) throw new Error(`Unknown method ${input.method}: use one of ${CAM_METHODS.join(', ')}`);
+      const runId = runOf(image.datasetId, input.runId);
+      const run = runId === null ? null : store.getRun(runId);
+      const { engine } = await model();
+      const { layer, labels } = engine.model;
+      const keep = runId !== null && run?.method === method && run.layer === layer && run.modelHash === engine.model.hash ? runId : null;
+      const top = (scores: { index: number; prob: number }[]) =>
+        scores.map((s) => ({ index: s.index, prob: s.prob, label: displayName(labels[s.index] ?? `class ${s.index}`) }));
+      const stored = keep === null ? null : library.heatmap(keep, image.id, input.classIndex);
+      if (stored && image.top.length >= TOP_CLASSES) return { top: image.top.slice(0, TOP_CLASSES), heatmap: stored, method, layer, cached: true };
+
+      const file = store.imageFile(image.id);
+      const decoded = await decodeImage(file!, engine.model.inputSize);
+      // A class among the stored top needs maps only down to its rank; any other is looked for in the top 5.
+      const rank = image.top.findIndex((s) => s.index === input.classIndex);
+      const [result] = await engine.explain({
+        pixels: decoded.pixels,
+        count: 1,
+        topK: TOP_CLASSES,
+        camTopK: rank >= 0 ? rank + 1 : TOP_CLASSES,
+        method,
+      });
+      const map = result.heatmaps.find((h) => h.classIndex === input.classIndex);
+      if (!map) {
+        const name = displayName(labels[input.classIndex] ?? `class ${input.classIndex}`);
+        throw new Error(`${name} is not among this photo's top ${TOP_CLASSES} classes; maps are computed for those`);
+      }
+      const heatmap = { h: map.h, w: map.w, scale: map.scale, values: Array.from(map.values), classIndex: map.classIndex };
+      if (keep !== null) library.saveHeatmap(keep, image.id, heatmap);
+      return { top: top(result.top), heatmap, method, layer, cached: false };
+    },
+
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
       if (event !== 'jobProgress') throw new Error(`Unknown event ${event}`);
       const typed = listener as (progress: JobProgress) => void;
@@ -169,10 +286,12 @@ export const createCoreService: CreateCoreService = async (options) => {
     close() {
       closing ??= (async () => {
         await jobs.cancelAll();
-        const engine = await loading.then((m) => m.engine).catch(() => null);
-        await engine?.dispose();
+        await loading.catch(() => null);
+        const all = await Promise.all([...engines.values()].map((e) => e.catch(() => null)));
+        await Promise.all(all.map((engine) => engine?.dispose()));
         listeners.clear();
         store.close();
+        library.close();
       })();
       return closing;
     },

@@ -1,85 +1,125 @@
-// The import pipeline: walk the folder, decode ahead with bounded concurrency, explain mini-batches,
-// and write each batch in one transaction. One bad file costs one row, never the run.
+// The import pipeline: rescan the folder, read and decode ahead with bounded concurrency, keep the engine
+// fed with the next mini-batch while it works on the current one, and write each batch in one transaction.
+// One bad file costs one row, never the run; a file whose bytes another image already has shares its results.
 import path from 'node:path';
 import type { CamMethodName, Engine } from '../engine/types';
-import { decodeImage, type DecodedImage } from '../scan/decode';
+import { decodeImageBytes, readImageFile, type DecodedPixels } from '../scan/decode';
 import type { LabelMatcher } from '../scan/labels';
-import { walkImages } from '../scan/walk';
+import { rescan } from '../scan/rescan';
 import type { DatasetRecord, ImageResult, PendingImage, Store } from '../store/store';
+import type { JobControl } from './control';
 import { mapAhead } from './map-ahead';
 import type { ProgressTracker } from './progress';
 
+/** The default run: Grad-CAM maps for each image's top-3 classes, at the model's default layer. */
 export const METHOD: CamMethodName = 'GradCAM';
-export const EXPLAIN_OPTIONS = { topK: 3, camTopK: 1 } as const;
+export const EXPLAIN_OPTIONS = { topK: 3, camTopK: 3 } as const;
 export const BATCH_SIZE = 8;
-/** Decodes in flight ahead of the engine; sharp spreads them over libvips' threads. */
-const DECODE_AHEAD = 2 * BATCH_SIZE;
+/** Mini-batches handed to the engine and not yet written: the one it computes and the next one, queued. */
+const ENGINE_AHEAD = 2;
+
+export interface RunSettings {
+  method: CamMethodName;
+  topK: number;
+  camTopK: number;
+}
 
 export interface ImportJob {
   store: Store;
+  /** An engine at the run's layer. */
   engine: Engine;
   labels: LabelMatcher;
   dataset: DatasetRecord;
   runId: number;
-  signal: AbortSignal;
+  settings: RunSettings;
+  batchSize: number;
+  control: JobControl;
   progress: ProgressTracker;
 }
 
-type Decoded = { image: PendingImage; decoded: DecodedImage } | { image: PendingImage; error: string };
+type Prepared =
+  | { image: PendingImage; contentHash: string; decoded: DecodedPixels }
+  | { image: PendingImage; contentHash: string; twinId: number }
+  | { image: PendingImage; contentHash: string | null; error: string };
 
 export async function runImport(job: ImportJob): Promise<void> {
-  const { store, dataset, runId, signal, progress } = job;
+  const { store, dataset, runId, control, progress } = job;
   store.setRunState(runId, 'running');
   try {
     progress.note(`Scanning ${dataset.rootPath}`);
-    const files = await walkImages(dataset.rootPath);
-    store.syncFiles(dataset.id, files.map((f) => ({ ...f, ...job.labels.forFile(f.relPath) })));
+    progress.scanned(await rescan(store, dataset, (relPath) => job.labels.forFile(relPath), control.signal));
     const pending = store.pendingImages(dataset.id, runId);
     const total = store.countImages(dataset.id);
     progress.begin(total, total - pending.length);
-
-    const inputSize = job.engine.model.inputSize;
-    const decodeOne = async (image: PendingImage): Promise<Decoded> => {
-      try {
-        return { image, decoded: await decodeImage(path.join(dataset.rootPath, image.relPath), inputSize) };
-      } catch (err) {
-        return { image, error: (err as Error).message };
-      }
-    };
-    let batch: Decoded[] = [];
-    for await (const item of mapAhead(pending, DECODE_AHEAD, decodeOne)) {
-      if (signal.aborted) break;
-      batch.push(item);
-      if (batch.length === BATCH_SIZE) {
-        await writeBatch(job, batch);
-        batch = [];
-      }
-    }
-    if (signal.aborted) {
+    await processAll(job, pending);
+    if (control.signal.aborted) {
       store.setRunState(runId, 'cancelled');
       progress.finish('cancelled', 'Cancelled; importing the folder again resumes where this stopped');
       return;
     }
-    await writeBatch(job, batch);
     store.setRunState(runId, 'done');
     const failed = progress.snapshot().failed;
     progress.finish('done', failed > 0 ? `${failed} of ${total} images could not be used` : null);
   } catch (err) {
-    store.setRunState(runId, 'failed');
-    progress.finish('failed', (err as Error).message);
+    const cancelled = control.signal.aborted;
+    store.setRunState(runId, cancelled ? 'cancelled' : 'failed');
+    progress.finish(cancelled ? 'cancelled' : 'failed', cancelled ? 'Cancelled while scanning' : (err as Error).message);
   }
 }
 
-async function writeBatch(job: ImportJob, batch: Decoded[]): Promise<void> {
-  if (batch.length === 0) return;
-  const results = await explainBatch(job.engine, batch);
+async function processAll(job: ImportJob, pending: readonly PendingImage[]): Promise<void> {
+  const { control } = job;
+  const prepareOne = (image: PendingImage) => prepare(job, image);
+  // Written in order; at most ENGINE_AHEAD batches between "handed to the engine" and "stored".
+  const queue: Promise<void>[] = [];
+  const submit = async (batch: Prepared[]) => {
+    const explained = explainBatch(job, batch);
+    const previous = queue.at(-1) ?? Promise.resolve();
+    queue.push(previous.then(async () => writeBatch(job, await explained)));
+    while (queue.length >= ENGINE_AHEAD) await queue.shift();
+  };
+  try {
+    let batch: Prepared[] = [];
+    for await (const item of mapAhead(pending, 2 * job.batchSize, prepareOne)) {
+      batch.push(item);
+      if (batch.length === job.batchSize) {
+        await submit(batch);
+        batch = [];
+        await control.whenRunning();
+      }
+      if (control.signal.aborted) break;
+    }
+    if (!control.signal.aborted && batch.length > 0) await submit(batch);
+    await Promise.all(queue);
+  } finally {
+    // After a failed write the later batches fail too; wait for them so none rejects unobserved.
+    await Promise.allSettled(queue);
+  }
+}
+
+/** Reads and hashes the file, then decodes it unless an image with the same bytes has this run's results. */
+async function prepare(job: ImportJob, image: PendingImage): Promise<Prepared> {
+  let contentHash: string | null = null;
+  try {
+    const file = await readImageFile(path.join(job.dataset.rootPath, image.relPath));
+    contentHash = file.contentHash;
+    const twinId = job.store.twinWithResults(job.dataset.id, job.runId, contentHash);
+    if (twinId !== null && twinId !== image.id) return { image, contentHash, twinId };
+    return { image, contentHash, decoded: await decodeImageBytes(file.bytes, job.engine.model.inputSize) };
+  } catch (err) {
+    return { image, contentHash, error: (err as Error).message };
+  }
+}
+
+function writeBatch(job: ImportJob, results: ImageResult[]): void {
   job.store.writeResults(job.runId, results);
   const failed = results.filter((r) => !r.ok).length;
   job.progress.advance(results.length - failed, failed);
 }
 
-async function explainBatch(engine: Engine, batch: Decoded[]): Promise<ImageResult[]> {
-  const usable = batch.filter((b): b is Extract<Decoded, { decoded: DecodedImage }> => 'decoded' in b);
+/** Never rejects: an engine failure becomes each image's error. */
+async function explainBatch({ engine, settings }: ImportJob, batch: Prepared[]): Promise<ImageResult[]> {
+  const usable = batch.filter((b): b is Extract<Prepared, { decoded: DecodedPixels }> => 'decoded' in b);
   let explained: Awaited<ReturnType<Engine['explain']>> = [];
   let engineError: string | null = null;
   if (usable.length > 0) {
@@ -87,18 +127,21 @@ async function explainBatch(engine: Engine, batch: Decoded[]): Promise<ImageResu
       explained = await engine.explain({
         pixels: Buffer.concat(usable.map((u) => u.decoded.pixels)),
         count: usable.length,
-        method: METHOD,
-        ...EXPLAIN_OPTIONS,
+        ...settings,
       });
     } catch (err) {
       engineError = `The model failed on this batch: ${(err as Error).message}`;
     }
   }
   return batch.map((item): ImageResult => {
-    if ('error' in item) return { imageId: item.image.id, ok: false, error: item.error };
+    const imageId = item.image.id;
+    if ('error' in item) return { imageId, ok: false, error: item.error, contentHash: item.contentHash };
+    if ('twinId' in item) return { imageId, ok: true, contentHash: item.contentHash, twinId: item.twinId };
     const result = explained[usable.indexOf(item)];
-    if (!result) return { imageId: item.image.id, ok: false, error: engineError ?? 'The model returned no result for this image' };
-    const { contentHash, width, height, thumbnail } = item.decoded;
-    return { imageId: item.image.id, ok: true, contentHash, width, height, thumbnail, top: result.top, heatmaps: result.heatmaps };
+    if (!result) {
+      return { imageId, ok: false, error: engineError ?? 'The model returned no result for this image', contentHash: item.contentHash };
+    }
+    const { width, height, thumbnail } = item.decoded;
+    return { imageId, ok: true, contentHash: item.contentHash, width, height, thumbnail, top: result.top, heatmaps: result.heatmaps };
   });
 }

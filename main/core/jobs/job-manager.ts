@@ -1,16 +1,17 @@
-// Runs jobs in the background, remembers their progress for listJobs, and cancels them.
+// Runs jobs in the background, remembers their progress for listJobs, and cancels, pauses and resumes them.
 import { randomUUID } from 'node:crypto';
 import type { JobProgress } from '../../../common/types';
+import { JobControl } from './control';
 import { ProgressTracker, type JobIdentity } from './progress';
 
 interface Job {
   runId: number;
   progress: ProgressTracker;
-  controller: AbortController;
+  control: JobControl;
   finished: Promise<void>;
 }
 
-export type JobWork = (signal: AbortSignal, progress: ProgressTracker) => Promise<void>;
+export type JobWork = (control: JobControl, progress: ProgressTracker) => Promise<void>;
 
 export class JobManager {
   private readonly jobs = new Map<string, Job>();
@@ -21,9 +22,9 @@ export class JobManager {
   start(target: Omit<JobIdentity, 'jobId'>, work: JobWork): string {
     const jobId = randomUUID();
     const progress = new ProgressTracker({ jobId, ...target }, this.emit);
-    const controller = new AbortController();
-    const finished = work(controller.signal, progress);
-    this.jobs.set(jobId, { runId: target.runId, progress, controller, finished });
+    const control = new JobControl();
+    const finished = work(control, progress);
+    this.jobs.set(jobId, { runId: target.runId, progress, control, finished });
     return jobId;
   }
 
@@ -36,9 +37,23 @@ export class JobManager {
   }
 
   cancel(jobId: string): boolean {
-    const job = this.jobs.get(jobId);
-    if (!job || !isRunning(job)) return false;
-    job.controller.abort();
+    const job = this.running(jobId);
+    job?.control.cancel();
+    return job !== null;
+  }
+
+  /** Stops the job between two batches; the batches already in the engine are finished and stored. */
+  pause(jobId: string): boolean {
+    const job = this.running(jobId);
+    if (!job?.control.pause()) return false;
+    job.progress.setPaused(true);
+    return true;
+  }
+
+  resume(jobId: string): boolean {
+    const job = this.running(jobId);
+    if (!job?.control.resume()) return false;
+    job.progress.setPaused(false);
     return true;
   }
 
@@ -52,8 +67,13 @@ export class JobManager {
   }
 
   async cancelAll(): Promise<void> {
-    for (const job of this.jobs.values()) job.controller.abort();
+    for (const job of this.jobs.values()) job.control.cancel();
     await Promise.all([...this.jobs.values()].map((job) => job.finished));
+  }
+
+  private running(jobId: string): Job | null {
+    const job = this.jobs.get(jobId);
+    return job && isRunning(job) ? job : null;
   }
 }
 

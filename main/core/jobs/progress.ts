@@ -1,5 +1,5 @@
 // Counts a job's progress and reports it at most every `minIntervalMs`, always including the last word.
-import type { JobProgress, JobState } from '../../../common/types';
+import type { JobProgress, JobState, ScanSummary } from '../../../common/types';
 
 export interface JobIdentity {
   jobId: string;
@@ -15,7 +15,11 @@ export class ProgressTracker {
   private failed = 0;
   private processedHere = 0;
   private message: string | null = null;
+  private scan: ScanSummary | undefined;
   private startedAt: number;
+  /** Time spent paused since `begin`, which the speed and the ETA leave out. */
+  private pausedMs = 0;
+  private pausedAt: number | null = null;
   private lastEmit = -Infinity;
 
   constructor(
@@ -36,7 +40,19 @@ export class ProgressTracker {
     this.total = total;
     this.done = alreadyDone;
     this.startedAt = this.now();
+    this.pausedMs = 0;
     this.message = null;
+    this.report(true);
+  }
+
+  scanned(summary: ScanSummary): void {
+    this.scan = summary;
+    this.report(true);
+  }
+
+  setPaused(paused: boolean): void {
+    if (!paused) this.endPause();
+    else this.pausedAt ??= this.now();
     this.report(true);
   }
 
@@ -53,15 +69,20 @@ export class ProgressTracker {
   }
 
   finish(state: Exclude<JobState, 'queued' | 'running'>, message: string | null = null): void {
+    this.endPause();
     this.current = state;
     this.message = message;
     this.report(true);
   }
 
   snapshot(): JobProgress {
-    const seconds = (this.now() - this.startedAt) / 1000;
+    const t = this.now();
+    const paused = this.pausedAt !== null;
+    const pausedMs = this.pausedMs + (paused ? t - Math.max(this.pausedAt!, this.startedAt) : 0);
+    const seconds = (t - this.startedAt - pausedMs) / 1000;
     const imagesPerSec = seconds > 0 ? this.processedHere / seconds : 0;
     const remaining = this.total - this.done;
+    const running = this.current === 'running' && !paused;
     return {
       ...this.identity,
       state: this.current,
@@ -69,9 +90,17 @@ export class ProgressTracker {
       total: this.total,
       failed: this.failed,
       imagesPerSec,
-      etaSec: this.current === 'done' ? 0 : this.current === 'running' && imagesPerSec > 0 ? remaining / imagesPerSec : null,
+      etaSec: this.current === 'done' ? 0 : running && imagesPerSec > 0 ? remaining / imagesPerSec : null,
       message: this.message,
+      paused,
+      ...(this.scan ? { scan: this.scan } : {}),
     };
+  }
+
+  private endPause(): void {
+    if (this.pausedAt === null) return;
+    this.pausedMs += this.now() - Math.max(this.pausedAt, this.startedAt);
+    this.pausedAt = null;
   }
 
   private report(force: boolean): void {

@@ -1,8 +1,12 @@
 // Lists the candidate image files under a folder.
-import { lstat, readdir } from 'node:fs/promises';
+import { open, lstat } from 'node:fs/promises';
 import path from 'node:path';
+import { fdir } from 'fdir';
+import { SNIFF_BYTES, sniffFormat } from './sniff';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.avif', '.heic', '.heif']);
+/** lstat and sniff calls in flight at once. */
+const STAT_CONCURRENCY = 32;
 
 export interface FoundFile {
   /** Relative to the root, with '/' separators on every platform. */
@@ -12,25 +16,50 @@ export interface FoundFile {
 }
 
 /**
- * Files with an image extension under `root`, recursively, in a stable order. Hidden files and folders
- * are skipped, and symbolic links are not followed (a link could leave the folder or loop).
+ * Image files under `root`, recursively, in a stable order: files with an image extension, and files with
+ * any other name whose first bytes are an image format's. Hidden files and folders are skipped, and symbolic
+ * links are not followed (a link could leave the folder or loop). Rejects with an AbortError when `signal` fires.
  */
-export async function walkImages(root: string): Promise<FoundFile[]> {
-  const found: FoundFile[] = [];
-  async function visit(dir: string, rel: string[]): Promise<void> {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        await visit(full, [...rel, entry.name]);
-      } else if (entry.isFile() && IMAGE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-        const stat = await lstat(full);
-        found.push({ relPath: [...rel, entry.name].join('/'), size: stat.size, mtimeMs: stat.mtimeMs });
-      }
-    }
+export async function walkImages(root: string, signal?: AbortSignal): Promise<FoundFile[]> {
+  const crawler = new fdir({ excludeSymlinks: true })
+    .withRelativePaths()
+    .withPathSeparator('/')
+    .exclude((dirName) => dirName.startsWith('.'))
+    .filter((file) => !path.posix.basename(file).startsWith('.'));
+  const relPaths = await (signal ? crawler.withAbortSignal(signal) : crawler).crawl(root).withPromise();
+  signal?.throwIfAborted();
+  relPaths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+  const found: (FoundFile | null)[] = new Array(relPaths.length).fill(null);
+  for (let start = 0; start < relPaths.length; start += STAT_CONCURRENCY) {
+    signal?.throwIfAborted();
+    await Promise.all(
+      relPaths.slice(start, start + STAT_CONCURRENCY).map(async (relPath, offset) => {
+        found[start + offset] = await candidate(root, relPath);
+      }),
+    );
   }
-  await visit(root, []);
-  return found;
+  return found.filter((f): f is FoundFile => f !== null);
+}
+
+/** The file when it may be an image; null when it is gone, not a plain file, or plainly something else. */
+async function candidate(root: string, relPath: string): Promise<FoundFile | null> {
+  const full = path.join(root, relPath);
+  const stat = await lstat(full).catch(() => null);
+  if (!stat?.isFile()) return null;
+  const file = { relPath, size: stat.size, mtimeMs: stat.mtimeMs };
+  if (IMAGE_EXTENSIONS.has(path.extname(relPath).toLowerCase())) return file;
+  return (await looksLikeImage(full)) ? file : null;
+}
+
+async function looksLikeImage(file: string): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    return sniffFormat(head.subarray(0, bytesRead)) !== null;
+  } finally {
+    await handle.close();
+  }
 }

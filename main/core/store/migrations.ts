@@ -92,4 +92,11 @@ export const migrations: readonly string[] = [
 
   CREATE INDEX runs_by_dataset ON runs(dataset_id, id);
   `,
+  // 2: rescans remember removed files (their reviews stay), duplicates are found by hash, and a run
+  // records the process that runs it, so that another process never mistakes it for an interrupted one.
+  `
+  ALTER TABLE images ADD COLUMN removed_at TEXT;
+  CREATE INDEX images_by_hash ON images(dataset_id, content_hash);
+  ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+  `,
 ];

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,10 +22,14 @@ function seed(store: Store) {
   const dataset = store.ensureDataset('/photos/zoo');
   const modelId = store.ensureModel({ hash: 'abc', name: 'toy', dir: '/m', inputSize: 224, labels: ['cat', 'dog', 'owl'] });
   const runId = store.ensureRun({ datasetId: dataset.id, modelId, method: 'gradcam', layer: 'conv', options: {}, backend: 'cpu' });
-  store.syncFiles(dataset.id, [
-    { relPath: '1_dog/a.jpg', size: 10, mtimeMs: 1000, trueLabel: 'dog', trueIndex: 1 },
-    { relPath: 'b.png', size: 20, mtimeMs: 2000, trueLabel: null, trueIndex: null },
-  ]);
+  store.applyScan(
+    dataset.id,
+    [
+      { kind: 'added', relPath: '1_dog/a.jpg', size: 10, mtimeMs: 1000, trueLabel: 'dog', trueIndex: 1 },
+      { kind: 'added', relPath: 'b.png', size: 20, mtimeMs: 2000, trueLabel: null, trueIndex: null },
+    ],
+    [],
+  );
   const [a, b] = store.pendingImages(dataset.id, runId);
   store.writeResults(runId, [
     {
@@ -40,7 +45,7 @@ function seed(store: Store) {
       ],
       heatmaps: [{ classIndex: 1, h: 2, w: 2, values: new Float32Array([0, 0.5, 1.5, 3]), scale: 3 }],
     },
-    { imageId: b.id, ok: false, error: 'not an image' },
+    { imageId: b.id, ok: false, error: 'not an image', contentHash: 'h2' },
   ]);
   return { datasetId: dataset.id, runId, a: a.id, b: b.id };
 }
@@ -111,18 +116,75 @@ describe('Store', () => {
     const store = new Store(file);
     const { datasetId, runId, a } = seed(store);
     store.setRunState(runId, 'running');
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const db = new Database(file);
+    db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(Number(gone.stdout), runId);
+    db.close();
     store.markInterruptedRuns();
     expect(store.getRun(runId)?.state).toBe('cancelled');
     expect(store.listImages(datasetId, runId).find((i) => i.id === a)?.status).toBe('done');
     store.close();
   });
 
-  it('forgets the results of a file whose size or mtime changed', () => {
+  it('forgets the results of a changed file and keeps those of a touched one', () => {
     const store = new Store(file);
-    const { datasetId, runId, a } = seed(store);
-    store.syncFiles(datasetId, [{ relPath: '1_dog/a.jpg', size: 11, mtimeMs: 1000, trueLabel: 'dog', trueIndex: 1 }]);
+    const { datasetId, runId, a, b } = seed(store);
+    const truth = { trueLabel: 'dog', trueIndex: 1 };
+    store.applyScan(datasetId, [{ kind: 'touched', id: a, relPath: '1_dog/a.jpg', size: 10, mtimeMs: 5000, ...truth }], []);
+    expect(store.getImage(a, runId)).toMatchObject({ status: 'done', width: 640 });
+    expect(store.knownFiles(datasetId).get('1_dog/a.jpg')).toEqual({ id: a, size: 10, mtimeMs: 5000, contentHash: 'h1', removed: false });
+
+    store.applyScan(datasetId, [{ kind: 'changed', id: a, relPath: '1_dog/a.jpg', size: 11, mtimeMs: 6000, ...truth }], []);
     expect(store.getImage(a, runId)).toMatchObject({ status: 'pending', top: [], heatmap: null, width: null });
     expect(store.thumbnail(a)).toBeNull();
+    expect(store.pendingImages(datasetId, runId).map((p) => p.id)).toEqual([a, b]);
+    store.close();
+  });
+
+  it('hides a removed file, keeping its results and review, and shows it again when it comes back', () => {
+    const store = new Store(file);
+    const { datasetId, runId, a, b } = seed(store);
+    store.setReview(a, 'ok', 'kept while gone');
+    store.applyScan(datasetId, [], [a]);
+    expect(store.listImages(datasetId, runId).map((i) => i.id)).toEqual([b]);
+    expect(store.countImages(datasetId)).toBe(1);
+    expect(store.listDatasets()[0]).toMatchObject({ imageCount: 1, doneCount: 0, errorCount: 1 });
+    expect(store.knownFiles(datasetId).get('1_dog/a.jpg')?.removed).toBe(true);
+
+    store.applyScan(datasetId, [{ kind: 'unchanged', id: a, relPath: '1_dog/a.jpg', size: 10, mtimeMs: 1000, trueLabel: 'dog', trueIndex: 1 }], []);
+    expect(store.getImage(a, runId)).toMatchObject({ status: 'done', verdict: 'ok', note: 'kept while gone' });
+    expect(store.listDatasets()[0]).toMatchObject({ imageCount: 2, doneCount: 1 });
+    store.close();
+  });
+
+  it('copies the results of an image with the same bytes instead of computing them again', () => {
+    const store = new Store(file);
+    const { datasetId, runId, a } = seed(store);
+    store.applyScan(datasetId, [{ kind: 'added', relPath: 'copy of a.jpg', size: 10, mtimeMs: 1, trueLabel: null, trueIndex: null }], []);
+    const copy = store.pendingImages(datasetId, runId).find((p) => p.relPath === 'copy of a.jpg')!.id;
+    expect(store.twinWithResults(datasetId, runId, 'h1')).toBe(a);
+    expect(store.twinWithResults(datasetId, runId, 'h2')).toBeNull();
+    store.writeResults(runId, [{ imageId: copy, ok: true, contentHash: 'h1', twinId: a }]);
+    const original = store.getImage(a, runId)!;
+    expect(store.getImage(copy, runId)).toMatchObject({
+      status: 'done',
+      width: 640,
+      height: 480,
+      top: original.top,
+      heatmap: original.heatmap,
+      duplicateOf: a,
+    });
+    expect(original.duplicateOf).toBeNull();
+    expect(store.thumbnail(copy)).toEqual(store.thumbnail(a));
+    store.close();
+  });
+
+  it('leaves a run owned by a live process alone at startup', () => {
+    const store = new Store(file);
+    const { runId } = seed(store);
+    store.setRunState(runId, 'running');
+    store.markInterruptedRuns();
+    expect(store.getRun(runId)?.state).toBe('running');
     store.close();
   });
 });

@@ -39,6 +39,20 @@ export interface ScannedFile {
   trueIndex: number | null;
 }
 
+/** What the library knows of a file from earlier scans. */
+export interface KnownFile {
+  id: number;
+  size: number;
+  mtimeMs: number;
+  contentHash: string | null;
+  removed: boolean;
+}
+
+/** How a rescan found a file: new, unchanged, same bytes with a new mtime, or new content. */
+export type ScanEntry =
+  | ({ kind: 'added' } & ScannedFile)
+  | ({ kind: 'unchanged' | 'touched' | 'changed'; id: number } & ScannedFile);
+
 export interface PendingImage {
   id: number;
   relPath: string;
@@ -55,7 +69,9 @@ export type ImageResult =
       top: { index: number; prob: number }[];
       heatmaps: EngineHeatmap[];
     }
-  | { imageId: number; ok: false; error: string };
+  /** Same bytes as `twinId`, which already has this run's results: they are copied, not recomputed. */
+  | { imageId: number; ok: true; contentHash: string; twinId: number }
+  | { imageId: number; ok: false; error: string; contentHash: string | null };
 
 interface ImageDbRow {
   id: number;
@@ -69,6 +85,7 @@ interface ImageDbRow {
   error: string | null;
   verdict: Verdict | null;
   note: string | null;
+  duplicate_of: number | null;
 }
 
 interface PredictionDbRow {
@@ -96,13 +113,16 @@ interface RunDbRow {
   backend: string;
   state: JobState;
   created_at: string;
+  options: string;
 }
 
 const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true_label, i.true_index, i.status, i.error,
-  r.verdict, r.note`;
+  r.verdict, r.note,
+  (SELECT MIN(j.id) FROM images j WHERE j.dataset_id = i.dataset_id AND j.content_hash = i.content_hash
+     AND j.id < i.id AND j.removed_at IS NULL) AS duplicate_of`;
 
 const RUN_SELECT = `SELECT r.id, r.dataset_id, m.name AS model_name, m.hash AS model_hash, r.method, r.layer, r.backend,
-  r.state, r.created_at FROM runs r JOIN models m ON m.id = r.model_id`;
+  r.state, r.created_at, r.options FROM runs r JOIN models m ON m.id = r.model_id`;
 
 export class Store {
   private readonly db: Db;
@@ -134,9 +154,11 @@ export class Store {
       .prepare(
         `WITH latest AS (SELECT dataset_id, MAX(id) AS run_id FROM runs GROUP BY dataset_id)
          SELECT d.id, d.name, d.root_path AS rootPath, d.created_at AS createdAt,
-           (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS imageCount,
-           (SELECT COUNT(*) FROM predictions p WHERE p.run_id = latest.run_id AND p.rank = 0) AS doneCount,
-           (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'error') AS errorCount,
+           (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.removed_at IS NULL) AS imageCount,
+           (SELECT COUNT(*) FROM predictions p JOIN images i ON i.id = p.image_id
+              WHERE p.run_id = latest.run_id AND p.rank = 0 AND i.removed_at IS NULL) AS doneCount,
+           (SELECT COUNT(*) FROM images i
+              WHERE i.dataset_id = d.id AND i.status = 'error' AND i.removed_at IS NULL) AS errorCount,
            latest.run_id AS runId
          FROM datasets d LEFT JOIN latest ON latest.dataset_id = d.id
          ORDER BY d.id`,
@@ -170,15 +192,22 @@ export class Store {
   }
 
   /**
-   * Runs left 'queued' or 'running' by a process that was killed. Called at startup, when this process
-   * has no job yet; the results they wrote stay, and importing the folder again resumes them.
+   * Runs left 'queued' or 'running' by a process that is gone (killed, crashed). Runs owned by a live
+   * process (another app sharing the data folder, or this one) are left alone. The results they wrote
+   * stay, and importing the folder again resumes them.
    */
   markInterruptedRuns(): void {
-    this.db.prepare("UPDATE runs SET state = 'cancelled' WHERE state IN ('queued', 'running')").run();
+    const open = this.db.prepare("SELECT id, owner_pid FROM runs WHERE state IN ('queued', 'running')").all() as {
+      id: number;
+      owner_pid: number | null;
+    }[];
+    const mark = this.db.prepare("UPDATE runs SET state = 'cancelled' WHERE id = ?");
+    for (const run of open) if (run.owner_pid === null || !processAlive(run.owner_pid)) mark.run(run.id);
   }
 
+  /** Records the run's state; a running run is owned by this process. */
   setRunState(runId: number, state: JobState): void {
-    this.db.prepare('UPDATE runs SET state = ? WHERE id = ?').run(state, runId);
+    this.db.prepare('UPDATE runs SET state = ?, owner_pid = ? WHERE id = ?').run(state, state === 'running' ? process.pid : null, runId);
   }
 
   getRun(runId: number): RunInfo | null {
@@ -196,39 +225,64 @@ export class Store {
     return row.id;
   }
 
+  /** Every file earlier scans recorded for the dataset, by relative path. */
+  knownFiles(datasetId: number): Map<string, KnownFile> {
+    const rows = this.db
+      .prepare('SELECT id, rel_path, size, mtime_ms, content_hash, removed_at FROM images WHERE dataset_id = ?')
+      .all(datasetId) as { id: number; rel_path: string; size: number; mtime_ms: number; content_hash: string | null; removed_at: string | null }[];
+    return new Map(
+      rows.map((r) => [r.rel_path, { id: r.id, size: r.size, mtimeMs: r.mtime_ms, contentHash: r.content_hash, removed: r.removed_at !== null }]),
+    );
+  }
+
   /**
-   * Records the files a walk found. A file whose size or mtime changed loses its results, thumbnail and
-   * hash, so that it is processed again; the ground truth follows the current folder and model.
+   * Records a rescan in one transaction. A changed file loses its results, thumbnail and hash so that it is
+   * processed again; a removed file is hidden but keeps its results and review, and comes back if the file
+   * does. The ground truth follows the current folder and model.
    */
-  syncFiles(datasetId: number, files: readonly ScannedFile[]): void {
-    const find = this.db.prepare('SELECT id, size, mtime_ms FROM images WHERE dataset_id = ? AND rel_path = ?');
+  applyScan(datasetId: number, entries: readonly ScanEntry[], removedIds: readonly number[]): void {
     const insert = this.db.prepare(
       'INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const relabel = this.db.prepare('UPDATE images SET true_label = ?, true_index = ? WHERE id = ?');
+    const keep = this.db.prepare(
+      'UPDATE images SET size = ?, mtime_ms = ?, true_label = ?, true_index = ?, removed_at = NULL WHERE id = ?',
+    );
     const reset = this.db.prepare(
-      `UPDATE images SET size = ?, mtime_ms = ?, content_hash = NULL, width = NULL, height = NULL,
-         status = 'pending', error = NULL WHERE id = ?`,
+      `UPDATE images SET content_hash = NULL, width = NULL, height = NULL, status = 'pending', error = NULL WHERE id = ?`,
     );
     const dropPredictions = this.db.prepare('DELETE FROM predictions WHERE image_id = ?');
     const dropHeatmaps = this.db.prepare('DELETE FROM heatmaps WHERE image_id = ?');
     const dropThumbnail = this.db.prepare('DELETE FROM thumbnails WHERE image_id = ?');
+    const remove = this.db.prepare(
+      "UPDATE images SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND removed_at IS NULL",
+    );
     this.db.transaction(() => {
-      for (const f of files) {
-        const existing = find.get(datasetId, f.relPath) as { id: number; size: number; mtime_ms: number } | undefined;
-        if (!existing) {
-          insert.run(datasetId, f.relPath, f.size, f.mtimeMs, f.trueLabel, f.trueIndex);
+      for (const e of entries) {
+        if (e.kind === 'added') {
+          insert.run(datasetId, e.relPath, e.size, e.mtimeMs, e.trueLabel, e.trueIndex);
           continue;
         }
-        relabel.run(f.trueLabel, f.trueIndex, existing.id);
-        if (existing.size !== f.size || existing.mtime_ms !== f.mtimeMs) {
-          reset.run(f.size, f.mtimeMs, existing.id);
-          dropPredictions.run(existing.id);
-          dropHeatmaps.run(existing.id);
-          dropThumbnail.run(existing.id);
+        keep.run(e.size, e.mtimeMs, e.trueLabel, e.trueIndex, e.id);
+        if (e.kind === 'changed') {
+          reset.run(e.id);
+          dropPredictions.run(e.id);
+          dropHeatmaps.run(e.id);
+          dropThumbnail.run(e.id);
         }
       }
+      for (const id of removedIds) remove.run(id);
     })();
+  }
+
+  /** An image of the dataset with these bytes that already has this run's results, if any. */
+  twinWithResults(datasetId: number, runId: number, contentHash: string): number | null {
+    const row = this.db
+      .prepare(
+        `SELECT i.id FROM images i JOIN predictions p ON p.image_id = i.id AND p.run_id = ? AND p.rank = 0
+         WHERE i.dataset_id = ? AND i.content_hash = ? LIMIT 1`,
+      )
+      .get(runId, datasetId, contentHash) as { id: number } | undefined;
+    return row?.id ?? null;
   }
 
   /** Images of the dataset that have no result in this run yet (errors are retried). */
@@ -236,7 +290,7 @@ export class Store {
     return this.db
       .prepare(
         `SELECT i.id, i.rel_path AS relPath FROM images i
-         WHERE i.dataset_id = ? AND NOT EXISTS
+         WHERE i.dataset_id = ? AND i.removed_at IS NULL AND NOT EXISTS
            (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id AND p.rank = 0)
          ORDER BY i.rel_path`,
       )
@@ -244,7 +298,8 @@ export class Store {
   }
 
   countImages(datasetId: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM images WHERE dataset_id = ?').get(datasetId) as { n: number }).n;
+    const count = this.db.prepare('SELECT COUNT(*) AS n FROM images WHERE dataset_id = ? AND removed_at IS NULL');
+    return (count.get(datasetId) as { n: number }).n;
   }
 
   /** Writes one mini-batch of results in a single transaction. */
@@ -252,9 +307,7 @@ export class Store {
     const markDone = this.db.prepare(
       "UPDATE images SET content_hash = ?, width = ?, height = ?, status = 'done', error = NULL WHERE id = ?",
     );
-    const markError = this.db.prepare(
-      "UPDATE images SET status = 'error', error = ? WHERE id = ?",
-    );
+    const markError = this.db.prepare("UPDATE images SET content_hash = ?, status = 'error', error = ? WHERE id = ?");
     const dropPredictions = this.db.prepare('DELETE FROM predictions WHERE run_id = ? AND image_id = ?');
     const dropHeatmaps = this.db.prepare('DELETE FROM heatmaps WHERE run_id = ? AND image_id = ?');
     const insertPrediction = this.db.prepare(
@@ -264,19 +317,39 @@ export class Store {
       'INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const putThumbnail = this.db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, jpeg) VALUES (?, ?)');
+    const copyImage = this.db.prepare(
+      `UPDATE images SET content_hash = ?, status = 'done', error = NULL,
+         width = (SELECT width FROM images WHERE id = ?), height = (SELECT height FROM images WHERE id = ?) WHERE id = ?`,
+    );
+    const copyPredictions = this.db.prepare(
+      `INSERT INTO predictions (run_id, image_id, rank, class_index, prob)
+       SELECT run_id, ?, rank, class_index, prob FROM predictions WHERE run_id = ? AND image_id = ?`,
+    );
+    const copyHeatmaps = this.db.prepare(
+      `INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values")
+       SELECT run_id, ?, class_index, h, w, scale, "values" FROM heatmaps WHERE run_id = ? AND image_id = ?`,
+    );
+    const copyThumbnail = this.db.prepare(
+      'INSERT OR REPLACE INTO thumbnails (image_id, jpeg) SELECT ?, jpeg FROM thumbnails WHERE image_id = ?',
+    );
     this.db.transaction(() => {
       for (const r of results) {
         dropPredictions.run(runId, r.imageId);
         dropHeatmaps.run(runId, r.imageId);
         if (!r.ok) {
-          markError.run(r.error, r.imageId);
-          continue;
-        }
-        markDone.run(r.contentHash, r.width, r.height, r.imageId);
-        putThumbnail.run(r.imageId, r.thumbnail);
-        r.top.forEach((t, rank) => insertPrediction.run(runId, r.imageId, rank, t.index, t.prob));
-        for (const h of r.heatmaps) {
-          insertHeatmap.run(runId, r.imageId, h.classIndex, h.h, h.w, h.scale, heatmapToBlob(h.values));
+          markError.run(r.contentHash, r.error, r.imageId);
+        } else if ('twinId' in r) {
+          copyImage.run(r.contentHash, r.twinId, r.twinId, r.imageId);
+          copyPredictions.run(r.imageId, runId, r.twinId);
+          copyHeatmaps.run(r.imageId, runId, r.twinId);
+          copyThumbnail.run(r.imageId, r.twinId);
+        } else {
+          markDone.run(r.contentHash, r.width, r.height, r.imageId);
+          putThumbnail.run(r.imageId, r.thumbnail);
+          r.top.forEach((t, rank) => insertPrediction.run(runId, r.imageId, rank, t.index, t.prob));
+          for (const h of r.heatmaps) {
+            insertHeatmap.run(runId, r.imageId, h.classIndex, h.h, h.w, h.scale, heatmapToBlob(h.values));
+          }
         }
       }
     })();
@@ -287,7 +360,7 @@ export class Store {
     const rows = this.db
       .prepare(
         `SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN reviews r ON r.image_id = i.id
-         WHERE i.dataset_id = ? ORDER BY i.rel_path`,
+         WHERE i.dataset_id = ? AND i.removed_at IS NULL ORDER BY i.rel_path`,
       )
       .all(datasetId) as ImageDbRow[];
     if (runId === null) return rows.map((row) => toImageRow(row, [], undefined));
@@ -398,6 +471,7 @@ function toImageRow(row: ImageDbRow, top: ImageRow['top'], heatmap: HeatmapDbRow
       : null,
     verdict: row.verdict,
     note: row.note ?? '',
+    duplicateOf: row.duplicate_of,
   };
 }
 
@@ -412,6 +486,7 @@ function toRunInfo(row: RunDbRow): RunInfo {
     backend: row.backend,
     state: row.state,
     createdAt: row.created_at,
+    options: JSON.parse(row.options) as Record<string, unknown>,
   };
 }
 
@@ -424,4 +499,14 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/** Whether a process with this id exists (EPERM: it exists but belongs to another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
