@@ -54,6 +54,35 @@ describe('decodeImage', () => {
     expect(bottom[2]).toBeGreaterThan(200);
   });
 
+  it('shows every EXIF orientation (1-8) upright: each corner of the stored image lands where the tag says', async () => {
+    // Stored 40 × 20, quadrants red, green (top) and blue, white (bottom).
+    const colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
+    const raw = Buffer.alloc(40 * 20 * 3);
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) raw.set(colours[(y < 10 ? 0 : 2) + (x < 20 ? 0 : 1)], (y * 40 + x) * 3);
+    // Where the stored corner (x, y) ∈ {0, 1}² goes in the upright picture, per the EXIF 2.3 table.
+    const place: Record<number, (x: number, y: number) => [number, number]> = {
+      1: (x, y) => [x, y],
+      2: (x, y) => [1 - x, y],
+      3: (x, y) => [1 - x, 1 - y],
+      4: (x, y) => [x, 1 - y],
+      5: (x, y) => [y, x],
+      6: (x, y) => [1 - y, x],
+      7: (x, y) => [1 - y, 1 - x],
+      8: (x, y) => [y, 1 - x],
+    };
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const jpeg = await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation }).toBuffer();
+      const decoded = await decodeImage(write(`orientation-${orientation}.jpg`, jpeg), 8);
+      expect([decoded.width, decoded.height]).toEqual(orientation >= 5 ? [20, 40] : [40, 20]);
+      for (const [x, y] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const [ux, uy] = place[orientation](x, y);
+        const at = (uy * 7 * 8 + ux * 7) * 3;
+        const seen = [...decoded.pixels.subarray(at, at + 3)].map((v) => (v > 128 ? 255 : 0));
+        expect(seen, `orientation ${orientation}, stored corner ${x},${y}`).toEqual(colours[y * 2 + x]);
+      }
+    }
+  });
+
   it('turns greyscale and alpha into three channels', async () => {
     const grey = await sharp(Buffer.alloc(16 * 16, 90), { raw: { width: 16, height: 16, channels: 1 } })
       .toColourspace('b-w')
@@ -81,6 +110,7 @@ describe('decodeImage', () => {
     bmp.write('BM', 0, 'ascii');
     await expect(decodeImage(write('old.bmp', bmp), 224)).rejects.toThrow(/BMP images are not supported/);
     await expect(decodeImage(path.join(dir, 'missing.jpg'), 224)).rejects.toThrow(/The file is gone/);
+    await expect(decodeImage(dir, 224)).rejects.toThrow(/Not a plain file|A folder/);
   });
 });
 

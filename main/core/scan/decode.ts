@@ -60,7 +60,7 @@ export async function decodeImageBytes(bytes: Buffer, inputSize: number): Promis
     // The header only: nothing is decoded yet, whatever size the file claims.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new Error(`Could not decode this ${name} file: ${(err as Error).message}`);
+    throw new Error(`Could not decode this ${name} file: ${libvipsReason(err)}`);
   }
   const claimed = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
   if (claimed > MAX_INPUT_PIXELS) {
@@ -90,7 +90,7 @@ export async function decodeImageBytes(bytes: Buffer, inputSize: number): Promis
     if (input.info.channels !== 3) throw new Error(`decoded to ${input.info.channels} channels instead of 3`);
     return { width: meta.autoOrient.width, height: meta.autoOrient.height, thumbnail, pixels: input.data };
   } catch (err) {
-    throw new Error(`Could not decode this ${name} file: ${(err as Error).message}`);
+    throw new Error(`Could not decode this ${name} file: ${libvipsReason(err)}`);
   }
 }
 
@@ -104,6 +104,12 @@ export async function decodeImage(file: string, inputSize: number): Promise<Deco
 export async function imageAsJpeg(file: string): Promise<Buffer> {
   const { bytes } = await readImageFile(file);
   return sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().jpeg({ quality: 90 }).toBuffer();
+}
+
+/** libvips can report a line per retry ("bad seek to …"): the last line says what went wrong. */
+function libvipsReason(err: unknown): string {
+  const lines = (err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.at(-1) ?? 'unknown error';
 }
 
 function readFailure(err: NodeJS.ErrnoException): string {

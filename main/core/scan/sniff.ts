@@ -26,8 +26,13 @@ export function sniffFormat(head: Uint8Array): ImageFormat | null {
 
 /** Why sharp cannot read this format, or null when it can try. */
 export function unsupportedReason(format: ImageFormat): string | null {
-  // sharp files AVIF under its 'heif' loader.
+  // sharp files AVIF under its 'heif' loader; HEIC needs that loader built with an HEVC decoder, which the
+  // prebuilt sharp leaves out (its heif loader then lists only .avif).
   const loader = format === 'avif' ? 'heif' : format;
   const info = Object.entries(sharp.format).find(([name]) => name === loader)?.[1];
-  return info?.input.buffer ? null : `${format.toUpperCase()} images are not supported by this build of sharp (libvips)`;
+  const hevc = format !== 'heif' || (info?.input.fileSuffix ?? []).includes('.heic');
+  if (info?.input.buffer && hevc) return null;
+  return format === 'heif'
+    ? 'HEIC/HEIF images are not supported by this build of sharp (no HEVC decoder); convert them to JPEG first'
+    : `${format.toUpperCase()} images are not supported by this build of sharp (libvips)`;
 }
