@@ -57,7 +57,7 @@ export function attentionOrder(map: MapGrid, size: number): Uint32Array {
 
 /** Separable box blur applied twice (close to a Gaussian), edges clamped. */
 export function blur(pixels: Uint8Array, size: number, radius = BLUR_RADIUS): Uint8Array {
-  let src = Float32Array.from(pixels);
+  let src: Float32Array = Float32Array.from(pixels);
   const pass = (input: Float32Array, horizontal: boolean): Float32Array => {
     const out = new Float32Array(input.length);
     for (let a = 0; a < size; a++) {
