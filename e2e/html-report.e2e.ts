@@ -1,0 +1,85 @@
+// The self-contained HTML report, made from a real import and opened in Chromium.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { attentionMetrics } from '../main/core/analysis/metrics';
+import { renderHtmlReport } from '../main/core/analysis/html-report';
+import { suspicionScore } from '../main/core/analysis/suspicion';
+import { createCoreService } from '../main/core/service';
+import type { CoreService } from '../main/core/service-types';
+import { artifactsDir, launchChromium, samplesDir } from './harness';
+
+const PICK = ['235_german_shepherd', '285_egyptian_cat', '104_wallaby', '967_espresso'];
+
+describe('HTML report', () => {
+  let root: string;
+  let service: CoreService;
+  let browser: Browser;
+  let html: string;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'sightline-report-'));
+    const photos = path.join(root, 'photos');
+    for (const dir of PICK) cpSync(path.join(samplesDir, dir), path.join(photos, dir), { recursive: true });
+    mkdirSync(path.join(photos, '001_goldfish'));
+    writeFileSync(path.join(photos, '001_goldfish', 'broken.jpg'), 'not a photo');
+    service = await createCoreService({ dataDir: path.join(root, 'data'), mode: 'web' });
+    const done = new Promise<void>((resolve) =>
+      service.on('jobProgress', (p) => {
+        if (p.state !== 'running' && p.state !== 'queued') resolve();
+      }),
+    );
+    const { datasetId } = await service.importFolder({ path: photos });
+    await done;
+    const images = await service.listImages({ datasetId });
+    const cat = images.find((i) => i.relPath.startsWith('285_'))!;
+    await service.setReview({ imageId: cat.id, verdict: 'misattended', note: '<script>document.title="pwned"</script> looks at the "wool" & rug' });
+    const suspicion = new Map(
+      images.filter((i) => i.heatmap).map((i) => [i.id, suspicionScore({ borderMass: attentionMetrics(i.heatmap!).borderMass })]),
+    );
+    html = await renderHtmlReport({
+      title: 'photos',
+      rootPath: photos,
+      generatedAt: '2026-11-29T00:00:00Z',
+      images: await service.listImages({ datasetId }),
+      suspicion,
+      photo: async (id) => (await service.readMedia('thumb', id))?.body ?? null,
+      manifest: [
+        ['Model hash', 'abc123'],
+        ['Method', 'GradCAM'],
+      ],
+    });
+    mkdirSync(artifactsDir, { recursive: true });
+    writeFileSync(path.join(artifactsDir, 'report.html'), html);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('opens in Chromium with every section, embedded overlays, and hostile notes shown as text', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`file://${path.join(artifactsDir, 'report.html')}`);
+    for (const id of ['summary', 'per-class', 'verdicts', 'flagged', 'suspicious', 'errors', 'manifest']) {
+      await expect.poll(() => page.locator(`section#${id} h2`).count()).toBe(1);
+    }
+    expect(await page.title()).toBe('Sightline report — photos');
+    expect(await page.locator('#summary').innerText()).toMatch(/5 images: 4 analysed, 1 failed/);
+    expect(await page.locator('#flagged figure').count()).toBe(1);
+    expect(await page.locator('#flagged blockquote').innerText()).toContain('<script>document.title="pwned"</script>');
+    expect(await page.locator('#suspicious figure').count()).toBe(3);
+    expect(await page.locator('#errors').innerText()).toContain('broken.jpg');
+    expect(await page.locator('#manifest').innerText()).toContain('abc123');
+    const widths = await page.locator('figure img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+    expect(widths).toHaveLength(4);
+    for (const w of widths) expect(w).toBeGreaterThan(100);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/src="(?!data:)/);
+    await page.screenshot({ path: path.join(artifactsDir, 'report.png'), fullPage: true });
+  });
+});
