@@ -1,0 +1,109 @@
+// What the gallery asks the library for: a filtered, sorted list of image ids with facet counts, pages
+// of rows, verdicts for many images at once, the expected-region box, and maps computed on demand.
+import { z } from 'zod';
+import { VERDICTS } from './types';
+import type { ClassScore, Heatmap, Verdict } from './types';
+
+const id = z.number().int().positive();
+
+export const CORRECTNESS = ['correct', 'incorrect', 'unknown'] as const;
+export type Correctness = (typeof CORRECTNESS)[number];
+
+/** A verdict filter value: one of the verdicts, or 'none' for images nobody has judged yet. */
+export const VERDICT_FILTERS = ['none', ...VERDICTS] as const;
+export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
+
+export const SORT_KEYS = ['fileName', 'confidence'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export const imageFilterSchema = z
+  .object({
+    /** Top-1 class indices; empty: any. */
+    predicted: z.array(z.number().int().min(0)).max(5000),
+    /** True labels as stored (folder names); empty: any. */
+    truth: z.array(z.string().max(500)).max(5000),
+    correctness: z.array(z.enum(CORRECTNESS)).max(3),
+    verdicts: z.array(z.enum(VERDICT_FILTERS)).max(5),
+    /** Top-1 probability range, inclusive; images without a prediction only match the full range. */
+    minConfidence: z.number().min(0).max(1),
+    maxConfidence: z.number().min(0).max(1),
+    /** Case-insensitive substring of the path relative to the dataset folder. */
+    search: z.string().max(500),
+  })
+  .strict();
+export type ImageFilter = z.infer<typeof imageFilterSchema>;
+
+export const imageSortSchema = z.object({ key: z.enum(SORT_KEYS), descending: z.boolean() }).strict();
+export type ImageSort = z.infer<typeof imageSortSchema>;
+
+export const EMPTY_FILTER: ImageFilter = {
+  predicted: [],
+  truth: [],
+  correctness: [],
+  verdicts: [],
+  minConfidence: 0,
+  maxConfidence: 1,
+  search: '',
+};
+
+/** A value of one facet and how many images would match if it were chosen (the other facets applied). */
+export interface FacetCount<V> {
+  value: V;
+  label: string;
+  count: number;
+}
+
+export interface QueryResult {
+  /** Every matching image id, in the requested order. */
+  ids: number[];
+  /** Images of the dataset, before filtering. */
+  total: number;
+  facets: {
+    predicted: FacetCount<number>[];
+    truth: FacetCount<string>[];
+    correctness: FacetCount<Correctness>[];
+    verdicts: FacetCount<VerdictFilter>[];
+  };
+  /** The largest top-1 map value in the run, for a dataset-wide colour scale; 0 when there is none. */
+  maxScale: number;
+  /** How long the queries took in the library, in milliseconds. */
+  elapsedMs: number;
+}
+
+/** A region where the evidence should be, as fractions of the upright image (0..1). */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export const boxSchema = z
+  .object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().min(0).max(1), h: z.number().min(0).max(1) })
+  .strict();
+
+export const queryInputSchemas = {
+  queryImages: z.object({ datasetId: id, runId: id.optional(), filter: imageFilterSchema, sort: imageSortSchema }).strict(),
+  getImages: z.object({ imageIds: z.array(id).max(500), runId: id.optional() }).strict(),
+  setVerdicts: z.object({ changes: z.array(z.object({ imageId: id, verdict: z.enum(VERDICTS).nullable() }).strict()).min(1).max(100_000) }).strict(),
+  getExpectedBox: z.object({ imageId: id }).strict(),
+  setExpectedBox: z.object({ imageId: id, box: boxSchema.nullable() }).strict(),
+  explainImage: z
+    .object({ imageId: id, runId: id.optional(), classIndex: z.number().int().min(0), method: z.string().min(1).max(50) })
+    .strict(),
+} as const;
+
+export interface VerdictChange {
+  imageId: number;
+  verdict: Verdict | null;
+}
+
+export interface Explanation {
+  /** The top-5 classes of this image. */
+  top: ClassScore[];
+  heatmap: Heatmap;
+  method: string;
+  layer: string;
+  /** Whether it came from the library rather than the engine. */
+  cached: boolean;
+}

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EMPTY_FILTER, type ImageFilter } from '../../../common/query';
+import { openDatabase, type Db } from './database';
+import { heatmapToBlob } from './heatmap-blob';
+import { LibraryQuery } from './query';
+
+let dir: string;
+let db: Db;
+let query: LibraryQuery;
+let ids: Record<string, number>;
+const RUN = 1;
+const DATASET = 1;
+
+/**
+ * Five photos: cat/a (cat 0.9, right), cat/b (dog 0.6, wrong), dog/C (dog 0.3, right), x (no truth, owl 0.8),
+ * dog/pending (no prediction). b is flagged misattended, x is ok.
+ */
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-query-'));
+  db = openDatabase(path.join(dir, 'library.db'));
+  db.prepare("INSERT INTO datasets (id, root_path, name) VALUES (1, '/zoo', 'zoo'), (2, '/other', 'other')").run();
+  db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'h', 'toy', '/m', 224, '["cat","dog","owl"]')`).run();
+  db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (1, 1, 1, 'GradCAM', 'conv', 'cpu', 'done')").run();
+  const image = db.prepare(
+    "INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index, status) VALUES (?, ?, 1, 1, ?, ?, 'done')",
+  );
+  const predict = db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, 0, ?, ?)');
+  const map = db.prepare('INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (1, ?, ?, 1, 2, ?, ?)');
+  ids = {};
+  const rows: [string, string | null, number | null, [number, number] | null][] = [
+    ['cat/a.jpg', 'cat', 0, [0, 0.9]],
+    ['cat/b.jpg', 'cat', 0, [1, 0.6]],
+    ['dog/C.jpg', 'dog', 1, [1, 0.3]],
+    ['x.jpg', null, null, [2, 0.8]],
+    ['dog/pending.jpg', 'dog', 1, null],
+  ];
+  for (const [relPath, label, index, top] of rows) {
+    const id = Number(image.run(DATASET, relPath, label, index).lastInsertRowid);
+    ids[path.basename(relPath, '.jpg')] = id;
+    if (top) {
+      predict.run(id, top[0], top[1]);
+      map.run(id, top[0], top[1] * 10, heatmapToBlob(new Float32Array([0, top[1] * 10])));
+    }
+  }
+  image.run(2, 'elsewhere.jpg', 'cat', 0);
+  query = new LibraryQuery(db);
+  query.setVerdicts([
+    { imageId: ids.b, verdict: 'misattended' },
+    { imageId: ids.x, verdict: 'ok' },
+  ]);
+});
+afterEach(() => {
+  query.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const byName = { key: 'fileName', descending: false } as const;
+const names = (found: number[]) => found.map((id) => Object.keys(ids).find((k) => ids[k] === id));
+const run = (filter: Partial<ImageFilter>, sort: { key: 'fileName' | 'confidence'; descending: boolean } = byName) =>
+  query.images(DATASET, RUN, { ...EMPTY_FILTER, ...filter }, sort);
+
+describe('LibraryQuery.images', () => {
+  it('lists the dataset by file name (not by folder), case-insensitively, and by confidence with unpredicted last', () => {
+    expect(names(run({}).ids)).toEqual(['a', 'b', 'C', 'pending', 'x']);
+    expect(names(run({}, { key: 'fileName', descending: true }).ids)).toEqual(['x', 'pending', 'C', 'b', 'a']);
+    expect(names(run({}, { key: 'confidence', descending: true }).ids)).toEqual(['a', 'x', 'b', 'C', 'pending']);
+    expect(names(run({}, { key: 'confidence', descending: false }).ids)).toEqual(['C', 'b', 'x', 'a', 'pending']);
+    expect(run({}).total).toBe(5);
+  });
+
+  it('filters by each facet and combines them', () => {
+    expect(names(run({ predicted: [1] }).ids)).toEqual(['b', 'C']);
+    expect(names(run({ truth: ['cat'] }).ids)).toEqual(['a', 'b']);
+    expect(names(run({ correctness: ['incorrect'] }).ids)).toEqual(['b']);
+    expect(names(run({ correctness: ['unknown'] }).ids)).toEqual(['pending', 'x']);
+    expect(names(run({ verdicts: ['none'] }).ids)).toEqual(['a', 'C', 'pending']);
+    expect(names(run({ verdicts: ['misattended', 'ok'] }).ids)).toEqual(['b', 'x']);
+    expect(names(run({ minConfidence: 0.5, maxConfidence: 0.85 }).ids)).toEqual(['b', 'x']);
+    expect(names(run({ search: 'CAT/' }).ids)).toEqual(['a', 'b']);
+    expect(names(run({ search: '%' }).ids)).toEqual([]);
+    expect(names(run({ truth: ['cat', 'dog'], predicted: [1] }).ids)).toEqual(['b', 'C']);
+  });
+
+  it('counts each facet with the other facets applied but not its own', () => {
+    const { facets } = run({ truth: ['cat'], verdicts: ['none'] });
+    // truth counts ignore the truth filter but respect the verdict filter: a (cat), C and pending (dog).
+    expect(facets.truth).toEqual([
+      { value: 'dog', label: 'dog', count: 2 },
+      { value: 'cat', label: 'cat', count: 1 },
+    ]);
+    expect(facets.predicted).toEqual([{ value: 0, label: 'cat', count: 1 }]);
+    expect(facets.verdicts.map((v) => [v.value, v.count])).toEqual([
+      ['none', 1],
+      ['ok', 0],
+      ['misattended', 1],
+      ['label_error', 0],
+      ['unsure', 0],
+    ]);
+    expect(facets.correctness.map((c) => [c.value, c.count])).toEqual([
+      ['correct', 1],
+      ['incorrect', 0],
+      ['unknown', 0],
+    ]);
+  });
+
+  it('keeps a chosen value in its facet when nothing matches it any more', () => {
+    expect(run({ predicted: [2], truth: ['cat'] }).facets.predicted).toContainEqual({ value: 2, label: 'owl', count: 0 });
+  });
+
+  it('reports the run’s largest top-1 map value, and no predictions without a run', () => {
+    expect(run({}).maxScale).toBe(9);
+    const noRun = query.images(DATASET, null, EMPTY_FILTER, byName);
+    expect(noRun.maxScale).toBe(0);
+    expect(noRun.facets.predicted).toEqual([]);
+    expect(noRun.ids).toHaveLength(5);
+  });
+});
+
+describe('LibraryQuery reviews and maps', () => {
+  it('sets verdicts in one go, keeps notes, returns the previous verdicts, and skips unknown ids', () => {
+    db.prepare("UPDATE reviews SET note = 'keep me' WHERE image_id = ?").run(ids.b);
+    const previous = query.setVerdicts([
+      { imageId: ids.a, verdict: 'unsure' },
+      { imageId: ids.b, verdict: null },
+      { imageId: 999, verdict: 'ok' },
+    ]);
+    expect(previous).toEqual([
+      { imageId: ids.a, verdict: null },
+      { imageId: ids.b, verdict: 'misattended' },
+    ]);
+    expect(db.prepare('SELECT verdict, note FROM reviews WHERE image_id = ?').get(ids.b)).toEqual({ verdict: null, note: 'keep me' });
+    query.setVerdicts(previous);
+    expect(names(run({ verdicts: ['misattended'] }).ids)).toEqual(['b']);
+  });
+
+  it('stores the expected box clamped to the image, keeps the verdict, and clears it', () => {
+    expect(query.expectedBox(ids.b)).toBeNull();
+    expect(query.setExpectedBox(ids.b, { x: 0.5, y: 0.25, w: 0.8, h: 0.5 })).toBe(true);
+    expect(query.expectedBox(ids.b)).toEqual({ x: 0.5, y: 0.25, w: 0.5, h: 0.5 });
+    expect(names(run({ verdicts: ['misattended'] }).ids)).toEqual(['b']);
+    query.setExpectedBox(ids.b, null);
+    expect(query.expectedBox(ids.b)).toBeNull();
+    expect(query.setExpectedBox(999, null)).toBe(false);
+  });
+
+  it('reads and caches maps by run, image and class', () => {
+    expect(query.heatmap(RUN, ids.a, 0)).toEqual({ h: 1, w: 2, scale: 9, values: [0, 9], classIndex: 0 });
+    expect(query.heatmap(RUN, ids.a, 2)).toBeNull();
+    query.saveHeatmap(RUN, ids.a, { h: 1, w: 2, scale: 0.5, values: [0.5, 0.25], classIndex: 2 });
+    expect(query.heatmap(RUN, ids.a, 2)).toEqual({ h: 1, w: 2, scale: 0.5, values: [0.5, 0.25], classIndex: 2 });
+    // The top-1 map still sets the dataset-wide scale.
+    expect(run({}).maxScale).toBe(9);
+  });
+});

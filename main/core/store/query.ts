@@ -1,0 +1,225 @@
+// The gallery's queries: filter and sort a dataset's images in SQLite and count each facet, write
+// verdicts for many images in one transaction, the expected-region box, and maps computed on demand.
+import type {
+  Box,
+  Correctness,
+  FacetCount,
+  ImageFilter,
+  ImageSort,
+  QueryResult,
+  VerdictChange,
+  VerdictFilter,
+} from '../../../common/query';
+import type { Heatmap } from '../../../common/types';
+import type { Db } from './database';
+import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
+
+type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'other';
+
+interface Condition {
+  facet: Facet;
+  sql: string;
+  params: unknown[];
+}
+
+// One row per live image of the dataset with this run's top-1 prediction and the review, if any.
+const BASE = `FROM images i
+  LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id AND p.rank = 0
+  LEFT JOIN reviews r ON r.image_id = i.id
+  WHERE i.dataset_id = ? AND i.removed_at IS NULL`;
+
+const CORRECTNESS_SQL = `CASE WHEN i.true_index IS NULL OR p.class_index IS NULL THEN 'unknown'
+  WHEN p.class_index = i.true_index THEN 'correct' ELSE 'incorrect' END`;
+const VERDICT_SQL = `COALESCE(r.verdict, 'none')`;
+/** The part of rel_path after its last '/': rtrim strips every character that is not a '/'. */
+const FILE_NAME_SQL = `substr(i.rel_path, length(rtrim(i.rel_path, replace(i.rel_path, '/', ''))) + 1)`;
+
+const CORRECTNESS_LABELS: Record<Correctness, string> = { correct: 'Correct', incorrect: 'Misclassified', unknown: 'No ground truth' };
+const VERDICT_LABELS: Record<VerdictFilter, string> = {
+  none: 'Not reviewed',
+  ok: 'OK',
+  misattended: 'Misattended',
+  label_error: 'Label error',
+  unsure: 'Unsure',
+};
+
+const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+function conditions(filter: ImageFilter): Condition[] {
+  const list: Condition[] = [];
+  if (filter.predicted.length > 0) {
+    list.push({ facet: 'predicted', sql: `p.class_index IN (${placeholders(filter.predicted.length)})`, params: filter.predicted });
+  }
+  if (filter.truth.length > 0) {
+    list.push({ facet: 'truth', sql: `i.true_label IN (${placeholders(filter.truth.length)})`, params: filter.truth });
+  }
+  if (filter.correctness.length > 0) {
+    list.push({ facet: 'correctness', sql: `${CORRECTNESS_SQL} IN (${placeholders(filter.correctness.length)})`, params: filter.correctness });
+  }
+  if (filter.verdicts.length > 0) {
+    list.push({ facet: 'verdicts', sql: `${VERDICT_SQL} IN (${placeholders(filter.verdicts.length)})`, params: filter.verdicts });
+  }
+  if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
+    list.push({ facet: 'other', sql: 'p.prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
+  }
+  const search = filter.search.trim();
+  if (search) {
+    list.push({ facet: 'other', sql: `i.rel_path LIKE ? ESCAPE '\\'`, params: [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] });
+  }
+  return list;
+}
+
+function where(list: readonly Condition[]): { sql: string; params: unknown[] } {
+  return { sql: list.map((c) => ` AND ${c.sql}`).join(''), params: list.flatMap((c) => c.params) };
+}
+
+function orderBy(sort: ImageSort): string {
+  const dir = sort.descending ? 'DESC' : 'ASC';
+  if (sort.key === 'confidence') return `ORDER BY p.prob IS NULL, p.prob ${dir}, i.rel_path`;
+  return `ORDER BY ${FILE_NAME_SQL} COLLATE NOCASE ${dir}, i.rel_path ${dir}`;
+}
+
+export class LibraryQuery {
+  constructor(private readonly db: Db) {}
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The dataset's image ids that match the filter, in order, with the count of each facet value. */
+  images(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
+    const started = performance.now();
+    const run = runId ?? 0;
+    const all = conditions(filter);
+    const filtered = where(all);
+    const ids = this.db
+      .prepare(`SELECT i.id ${BASE}${filtered.sql} ${orderBy(sort)}`)
+      .pluck()
+      .all(run, datasetId, ...filtered.params) as number[];
+
+    /** Counts by `expr` with every condition applied except the facet's own. */
+    const countBy = (facet: Facet, expr: string): { value: string | number | null; count: number }[] => {
+      const others = where(all.filter((c) => c.facet !== facet));
+      return this.db
+        .prepare(`SELECT ${expr} AS value, COUNT(*) AS count ${BASE}${others.sql} GROUP BY 1`)
+        .all(run, datasetId, ...others.params) as { value: string | number | null; count: number }[];
+    };
+
+    const labels = runId === null ? [] : this.runLabels(runId);
+    const predicted = withChosen(
+      countBy('predicted', 'p.class_index').filter((r) => r.value !== null),
+      filter.predicted,
+    ).map(({ value, count }) => ({ value: Number(value), label: labels[Number(value)] ?? `class ${value}`, count }));
+    const truth = withChosen(
+      countBy('truth', 'i.true_label').filter((r) => r.value !== null),
+      filter.truth,
+    ).map(({ value, count }) => ({ value: String(value), label: String(value), count }));
+    const fixed = <V extends string>(facet: Facet, expr: string, values: Record<V, string>): FacetCount<V>[] => {
+      const counts = new Map(countBy(facet, expr).map((r) => [r.value, r.count]));
+      return (Object.keys(values) as V[]).map((value) => ({ value, label: values[value], count: counts.get(value) ?? 0 }));
+    };
+
+    const total = this.db
+      .prepare('SELECT COUNT(*) FROM images WHERE dataset_id = ? AND removed_at IS NULL')
+      .pluck()
+      .get(datasetId) as number;
+    const maxScale =
+      runId === null
+        ? 0
+        : ((this.db
+            .prepare(
+              `SELECT MAX(h.scale) FROM heatmaps h JOIN predictions p
+                 ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.rank = 0 AND p.class_index = h.class_index
+               WHERE h.run_id = ?`,
+            )
+            .pluck()
+            .get(runId) as number | null) ?? 0);
+
+    return {
+      ids,
+      total,
+      facets: {
+        predicted: predicted.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+        truth: truth.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+        correctness: fixed('correctness', CORRECTNESS_SQL, CORRECTNESS_LABELS),
+        verdicts: fixed('verdicts', VERDICT_SQL, VERDICT_LABELS),
+      },
+      maxScale,
+      elapsedMs: performance.now() - started,
+    };
+  }
+
+  /** Sets each image's verdict, keeping its note; returns the verdicts they had, for an undo. Unknown ids are skipped. */
+  setVerdicts(changes: readonly VerdictChange[]): VerdictChange[] {
+    const known = this.db.prepare('SELECT i.id, r.verdict FROM images i LEFT JOIN reviews r ON r.image_id = i.id WHERE i.id = ?');
+    const upsert = this.db.prepare(
+      `INSERT INTO reviews (image_id, verdict) VALUES (?, ?)
+       ON CONFLICT (image_id) DO UPDATE SET verdict = excluded.verdict, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+    );
+    return this.db.transaction(() => {
+      const previous: VerdictChange[] = [];
+      for (const change of changes) {
+        const row = known.get(change.imageId) as { id: number; verdict: VerdictChange['verdict'] } | undefined;
+        if (!row) continue;
+        previous.push({ imageId: row.id, verdict: row.verdict });
+        upsert.run(change.imageId, change.verdict);
+      }
+      return previous;
+    })();
+  }
+
+  expectedBox(imageId: number): Box | null {
+    const row = this.db.prepare('SELECT box_x AS x, box_y AS y, box_w AS w, box_h AS h FROM reviews WHERE image_id = ?').get(imageId) as
+      | { x: number | null; y: number | null; w: number | null; h: number | null }
+      | undefined;
+    if (!row || row.x === null || row.y === null || row.w === null || row.h === null) return null;
+    return { x: row.x, y: row.y, w: row.w, h: row.h };
+  }
+
+  /** Sets or clears the box, clamped to the image; false for an unknown image. */
+  setExpectedBox(imageId: number, box: Box | null): boolean {
+    if (!this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(imageId)) return false;
+    const b = box && clampBox(box);
+    this.db
+      .prepare(
+        `INSERT INTO reviews (image_id, box_x, box_y, box_w, box_h) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (image_id) DO UPDATE SET box_x = excluded.box_x, box_y = excluded.box_y, box_w = excluded.box_w,
+           box_h = excluded.box_h, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      )
+      .run(imageId, b?.x ?? null, b?.y ?? null, b?.w ?? null, b?.h ?? null);
+    return true;
+  }
+
+  /** A stored map of this run, image and class, if the import or an earlier request made one. */
+  heatmap(runId: number, imageId: number, classIndex: number): Heatmap | null {
+    const row = this.db
+      .prepare('SELECT h, w, scale, "values" FROM heatmaps WHERE run_id = ? AND image_id = ? AND class_index = ?')
+      .get(runId, imageId, classIndex) as { h: number; w: number; scale: number; values: Buffer } | undefined;
+    return row ? { h: row.h, w: row.w, scale: row.scale, values: Array.from(blobToHeatmap(row.values)), classIndex } : null;
+  }
+
+  saveHeatmap(runId: number, imageId: number, map: Heatmap): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, imageId, map.classIndex, map.h, map.w, map.scale, heatmapToBlob(Float32Array.from(map.values)));
+  }
+
+  private runLabels(runId: number): string[] {
+    const labels = this.db.prepare('SELECT m.labels FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?').pluck().get(runId) as
+      | string
+      | undefined;
+    return labels ? (JSON.parse(labels) as string[]) : [];
+  }
+}
+
+/** Facet rows plus the chosen values that no image has any more, so they stay visible (and removable). */
+function withChosen<V extends string | number>(rows: { value: string | number | null; count: number }[], chosen: readonly V[]) {
+  const present = new Set(rows.map((r) => r.value));
+  return [...rows, ...chosen.filter((v) => !present.has(v)).map((value) => ({ value, count: 0 }))];
+}
+
+function clampBox(box: Box): Box {
+  const x = Math.min(Math.max(box.x, 0), 1);
+  const y = Math.min(Math.max(box.y, 0), 1);
+  return { x, y, w: Math.min(box.w, 1 - x), h: Math.min(box.h, 1 - y) };
+}
