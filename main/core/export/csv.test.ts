@@ -41,7 +41,7 @@ describe('imagesToCsv', () => {
       note: '=HYPERLINK("http://evil.example","click")',
     }),
     row({ id: 2, relPath: 'broken.jpg', status: 'error', error: 'Not an image', note: 'line one\nline two, with comma' }),
-    row({ id: 3, relPath: 'ünï/çödé.png', note: '+1 @mention -minus\ttab' }),
+    row({ id: 3, relPath: 'ünï/çödé.png', note: '+1 @mention -minus\ttab', duplicateOf: 1 }),
   ];
   const csv = imagesToCsv('/data/photos', rows);
   const records = parse(csv, { columns: true }) as Record<string, string>[];
@@ -64,9 +64,10 @@ describe('imagesToCsv', () => {
       note: `'=HYPERLINK("http://evil.example","click")`,
       status: 'done',
       error: '',
+      duplicate_of: '',
     });
     expect(records[1]).toMatchObject({ status: 'error', error: 'Not an image', note: 'line one\nline two, with comma', top1_label: '', correct: '' });
-    expect(records[2]).toMatchObject({ relative_path: 'ünï/çödé.png' });
+    expect(records[2]).toMatchObject({ relative_path: 'ünï/çödé.png', duplicate_of: '235_german_shepherd/dog, "good".jpg' });
   });
 
   it('neutralises every cell that a spreadsheet would run as a formula', () => {

@@ -18,12 +18,15 @@ export const CSV_COLUMNS = [
   'note',
   'status',
   'error',
+  'duplicate_of',
 ] as const;
 
 type CsvRecord = Record<(typeof CSV_COLUMNS)[number], string | number>;
 
 export function imagesToCsv(rootPath: string, images: readonly ImageRow[]): string {
-  return stringify(images.map((image) => toRecord(rootPath, image)), {
+  const relPaths = new Map(images.map((image) => [image.id, image.relPath]));
+  const duplicateOf = (image: ImageRow) => (image.duplicateOf ? (relPaths.get(image.duplicateOf) ?? '') : '');
+  return stringify(images.map((image) => toRecord(rootPath, image, duplicateOf(image))), {
     header: true,
     columns: [...CSV_COLUMNS],
     record_delimiter: 'windows',
@@ -38,7 +41,8 @@ export function csvFileName(datasetName: string, runId: number | null): string {
   return `sightline-${slug}${runId === null ? '' : `-run${runId}`}.csv`;
 }
 
-function toRecord(rootPath: string, image: ImageRow): CsvRecord {
+/** `duplicateOf`: the relative path of an earlier file with the same bytes, or ''. */
+function toRecord(rootPath: string, image: ImageRow, duplicateOf: string): CsvRecord {
   const top = (rank: number) => image.top[rank];
   // Probabilities come from float32: six decimals keep them readable without losing anything useful.
   const prob = (rank: number) => (top(rank) ? Number(top(rank).prob.toFixed(6)) : '');
@@ -57,5 +61,6 @@ function toRecord(rootPath: string, image: ImageRow): CsvRecord {
     note: image.note,
     status: image.status,
     error: image.error ?? '',
+    duplicate_of: duplicateOf,
   };
 }
