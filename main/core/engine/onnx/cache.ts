@@ -1,0 +1,28 @@
+// Converted models are cached by the TF.js model's content hash, so that a model converts once per
+// input size and converter version, not on every start.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultDataDir } from '../../paths';
+import type { LoadedModel } from '../model';
+import { CONVERTER_VERSION, convertLayerGraph } from './convert';
+
+export function defaultOnnxCacheDir(): string {
+  return path.join(defaultDataDir(), 'onnx-cache');
+}
+
+export function cachedModelFile(cacheDir: string, model: Pick<LoadedModel, 'hash' | 'inputSize'>): string {
+  return path.join(cacheDir, `${model.hash}-${model.inputSize}px-v${CONVERTER_VERSION}.onnx`);
+}
+
+/** The model's ONNX bytes from the cache, converting and storing them on a miss. */
+export function convertCached(model: LoadedModel, cacheDir: string): { bytes: Uint8Array; file: string; fromCache: boolean } {
+  const file = cachedModelFile(cacheDir, model);
+  if (existsSync(file)) return { bytes: readFileSync(file), file, fromCache: true };
+  const bytes = convertLayerGraph(model.graph, model.inputSize);
+  mkdirSync(cacheDir, { recursive: true });
+  // Written under a temporary name first, so that a concurrent reader never sees half a file.
+  const partial = `${file}.${process.pid}.${Date.now()}.partial`;
+  writeFileSync(partial, bytes);
+  renameSync(partial, file);
+  return { bytes, file, fromCache: false };
+}

@@ -1,0 +1,56 @@
+// TF.js layers model (as the engine's layer graph, ending in logits) → ONNX model bytes. The ONNX model
+// looks like one exported from PyTorch: input `input` [N, 3, H, W], output `logits` [N, classes], every
+// 4-D tensor NCHW. Each layer output keeps a predictable name (onnxTensorName) so that any of them can be
+// made a graph output later, e.g. the CAM target layer.
+import type { LayerGraph } from '../layer-graph';
+import { GraphBuilder, OPSET, floatValueInfo, onnx } from './graph-builder';
+import { UnsupportedLayerError, emitLayer } from './layer-ops';
+
+export { UnsupportedLayerError } from './layer-ops';
+
+/** Bump when the converter's output changes, so that cached conversions are redone. */
+export const CONVERTER_VERSION = 1;
+export const INPUT_NAME = 'input';
+export const LOGITS_NAME = 'logits';
+
+/** The ONNX name of a layer graph tensor. */
+export function onnxTensorName(graph: LayerGraph, id: number): string {
+  return id === graph.input ? INPUT_NAME : `t${id}`;
+}
+
+/** Throws UnsupportedLayerError naming the first layer that cannot be converted. */
+export function convertLayerGraph(graph: LayerGraph, inputSize: number): Uint8Array {
+  const b = new GraphBuilder();
+  b.reserve(INPUT_NAME);
+  const shapeOf = (id: number) => graph.shapes.get(id)!;
+  for (const op of graph.ops) {
+    if (op.outputs.length !== 1) throw new UnsupportedLayerError(`layer ${op.name} has ${op.outputs.length} outputs`);
+    const inputs = op.inputs.map((id) => onnxTensorName(graph, id));
+    const output = b.reserve(onnxTensorName(graph, op.outputs[0]));
+    if (op.layer === null) {
+      b.op('Identity', inputs, {}, op.name, output);
+      continue;
+    }
+    emitLayer(b, { layer: op.layer, inputs, inputShapes: op.inputs.map(shapeOf), outputShape: shapeOf(op.outputs[0]), output });
+  }
+  const outputShape = graph.outputShape;
+  const classCount = outputShape.slice(1).reduce<number>((product, side) => product * (side ?? 1), 1);
+  const last = onnxTensorName(graph, graph.output);
+  const channelsLast = outputShape.length === 4 ? b.op('Transpose', [last], { perm: [0, 2, 3, 1] }, LOGITS_NAME) : last;
+  b.op('Flatten', [channelsLast], { axis: 1 }, LOGITS_NAME, b.reserve(LOGITS_NAME));
+
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'sightline',
+    producerVersion: String(CONVERTER_VERSION),
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: 'sightline-converted',
+      node: b.nodes,
+      initializer: b.initializers,
+      input: [floatValueInfo(INPUT_NAME, ['N', 3, inputSize, inputSize])],
+      output: [floatValueInfo(LOGITS_NAME, ['N', classCount])],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -1,0 +1,76 @@
+// The ONNX fast path's entry point: a network on ONNX Runtime plus a way to find a CAM target in it.
+// For a TF.js layers model, tryLayersModel() converts it (cached) and falls back with a reason when a
+// layer does not convert; for an ONNX file, see onnx-model.ts.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { CamRequest, ImageExplanation } from '../cam/pipeline';
+import type { LoadedModel } from '../model';
+import { convertCached, defaultOnnxCacheDir } from './cache';
+import { UnsupportedLayerError } from './convert';
+import { layersModelTarget } from './layers-target';
+import { OnnxNetwork } from './network';
+import { explainOnnxBatch, type OnnxTarget } from './pipeline';
+import { selectProvider, type ProviderName, type ProviderReport } from './providers';
+
+export interface OnnxPathOptions {
+  /** Where converted models are kept; default `<data dir>/onnx-cache`. */
+  cacheDir?: string;
+  /** Force one execution provider; default: the first that works in PROVIDER_CHAIN. */
+  provider?: ProviderName;
+  /** ONNX Runtime threads per run; default: all cores. */
+  threads?: number;
+}
+
+export class OnnxExplainer {
+  private readonly targets = new Map<string, OnnxTarget>();
+
+  constructor(
+    readonly provider: ProviderReport,
+    readonly network: OnnxNetwork,
+    private readonly findTarget: (layer: string | undefined) => OnnxTarget,
+  ) {}
+
+  /** The target for a layer name (default: the model's default layer); throws when there is none. */
+  target(layer?: string): OnnxTarget {
+    const key = layer ?? '';
+    let target = this.targets.get(key);
+    if (!target) {
+      target = this.findTarget(layer);
+      this.targets.set(key, target);
+    }
+    return target;
+  }
+
+  /** The CAM pipeline on a preprocessed NHWC batch. */
+  explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    return explainOnnxBatch(this.network, this.target(request.layer), x, request);
+  }
+
+  dispose(): Promise<void> {
+    return this.network.dispose();
+  }
+}
+
+export type OnnxAttempt = { explainer: OnnxExplainer; cached: boolean } | { explainer: null; reason: string };
+
+/**
+ * The loaded TF.js model on ONNX Runtime, or why not (a layer that does not convert, no provider):
+ * the caller then stays on the TF.js path. Errors in the model itself still throw.
+ */
+export async function tryLayersModel(model: LoadedModel, options: OnnxPathOptions = {}): Promise<OnnxAttempt> {
+  let converted: ReturnType<typeof convertCached>;
+  try {
+    converted = convertCached(model, options.cacheDir ?? defaultOnnxCacheDir());
+  } catch (error) {
+    if (error instanceof UnsupportedLayerError) return { explainer: null, reason: `the model does not convert to ONNX: ${error.message}` };
+    throw error;
+  }
+  let provider: ProviderReport;
+  try {
+    provider = await selectProvider(options.provider);
+  } catch (error) {
+    return { explainer: null, reason: (error as Error).message };
+  }
+  const network = OnnxNetwork.fromBytes(converted.bytes, { provider: provider.name, threads: options.threads });
+  const explainer = new OnnxExplainer(provider, network, (layer) => layersModelTarget(model, layer));
+  return { explainer, cached: converted.fromCache };
+}

@@ -1,0 +1,98 @@
+// An NCHW ONNX classifier on ONNX Runtime, seen from the engine: it takes the engine's NHWC batch and
+// returns the logits and any intermediate tensors asked for, 4-D ones back in NHWC. An intermediate tensor
+// becomes a graph output only in a session made for it: as an output it stops ONNX Runtime from fusing
+// the node that writes it, so the plain logits session keeps every fusion.
+import * as tf from '@tensorflow/tfjs-core';
+import ort from 'onnxruntime-node';
+import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
+import { nchwToNhwc, nhwcToNchw } from './layout';
+import type { ProviderName } from './providers';
+
+export interface NetworkOptions {
+  provider: ProviderName;
+  /** Threads for one run (ONNX Runtime's intra-op pool); default: ONNX Runtime's choice, all cores. */
+  threads?: number;
+}
+
+export interface NetworkOutputs {
+  logits: tf.Tensor2D;
+  /** The requested tensors by ONNX name; 4-D ones NHWC. */
+  kept: Map<string, tf.Tensor>;
+}
+
+export class OnnxNetwork {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  readonly inputName: string;
+  readonly logitsName: string;
+
+  constructor(
+    private readonly model: ModelProto,
+    private readonly options: NetworkOptions,
+  ) {
+    const graph = graphOf(model);
+    const initializers = new Set(graph.initializer.map((tensor) => tensor.name));
+    const inputs = graph.input.filter((input) => !initializers.has(input.name));
+    if (inputs.length !== 1 || graph.output.length !== 1) {
+      throw new Error(
+        `The ONNX model has ${inputs.length} inputs and ${graph.output.length} outputs; Sightline needs one image input and one class-score output`,
+      );
+    }
+    this.inputName = inputs[0].name!;
+    this.logitsName = graph.output[0].name!;
+  }
+
+  static fromBytes(bytes: Uint8Array, options: NetworkOptions): OnnxNetwork {
+    return new OnnxNetwork(onnx.ModelProto.decode(bytes), options);
+  }
+
+  /** `x` NHWC, preprocessed. The caller owns the returned tensors. */
+  async run(x: tf.Tensor4D, tensors: string[] = []): Promise<NetworkOutputs> {
+    const wanted = [...new Set(tensors)].filter((name) => name !== this.inputName);
+    const session = await this.session(wanted);
+    const [n, h, w, c] = x.shape;
+    const nchw = nhwcToNchw(x.dataSync() as Float32Array, [n, h, w, c]);
+    const results = await session.run({ [this.inputName]: new ort.Tensor('float32', nchw, [n, c, h, w]) }, [this.logitsName, ...wanted]);
+    const logits = tf.tensor2d(results[this.logitsName].data as Float32Array, [n, results[this.logitsName].size / n]);
+    const kept = new Map<string, tf.Tensor>();
+    for (const name of tensors) kept.set(name, name === this.inputName ? x.clone() : toEngineLayout(results[name]));
+    return { logits, kept };
+  }
+
+  async dispose(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map(async (session) => (await session).release()));
+  }
+
+  private session(extraOutputs: string[]): Promise<ort.InferenceSession> {
+    const key = [...extraOutputs].sort().join('\n');
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = ort.InferenceSession.create(this.withOutputs(extraOutputs), {
+        executionProviders: [this.options.provider],
+        graphOptimizationLevel: 'all',
+        ...(this.options.threads ? { intraOpNumThreads: this.options.threads, interOpNumThreads: 1 } : {}),
+      });
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  private withOutputs(extraOutputs: string[]): Uint8Array {
+    const graph = graphOf(this.model);
+    const original = graph.output;
+    graph.output = [...original, ...extraOutputs.map((name) => onnx.ValueInfoProto.create(floatValueInfo(name)))];
+    try {
+      return onnx.ModelProto.encode(this.model).finish();
+    } finally {
+      graph.output = original;
+    }
+  }
+}
+
+function toEngineLayout(output: ort.Tensor): tf.Tensor {
+  const dims = output.dims.map(Number);
+  if (dims.length !== 4) return tf.tensor(output.data as Float32Array, dims);
+  const [n, c, h, w] = dims;
+  return tf.tensor4d(nchwToNhwc(output.data as Float32Array, [n, c, h, w]), [n, h, w, c]);
+}

@@ -1,0 +1,46 @@
+// Compares the ONNX path with the TF.js path, map by map.
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+import { explainBatch, type CamRequest, type ImageExplanation } from '../../cam/pipeline';
+import { cutAt } from '../../cut';
+import type { LoadedModel } from '../../model';
+import type { OnnxExplainer } from '../explainer';
+
+/** max |a − b| / max |b|; Eigen-CAM's maps are compared up to their arbitrary sign. */
+export function relativeError(ours: Float32Array, reference: Float32Array, eitherSign = false): number {
+  const dot = ours.reduce((sum, value, i) => sum + value * reference[i], 0);
+  const sign = eitherSign && dot < 0 ? -1 : 1;
+  const scale = Math.max(...reference.map(Math.abs));
+  let worst = 0;
+  ours.forEach((value, i) => (worst = Math.max(worst, Math.abs(sign * value - reference[i]))));
+  return scale === 0 ? worst : worst / scale;
+}
+
+/** Runs both paths on `x` and returns the worst relative map error; checks logits, top-k and class indices. */
+export async function compareWithTfjs(
+  model: LoadedModel,
+  explainer: OnnxExplainer,
+  x: tf.Tensor4D,
+  request: CamRequest & { layer?: string },
+): Promise<number> {
+  const ours = await explainer.explainTensor(x, request);
+  const reference: ImageExplanation[] = explainBatch(model.graph, cutAt(model, request.layer), x, request);
+  let worst = 0;
+  ours.forEach((image, i) => {
+    const expected = reference[i];
+    expect(maxAbsDifference(image.logits, expected.logits)).toBeLessThan(1e-4);
+    expect(image.top.map((t) => t.index)).toEqual(expected.top.map((t) => t.index));
+    expect(image.maps.map((m) => [m.classIndex, m.h, m.w])).toEqual(expected.maps.map((m) => [m.classIndex, m.h, m.w]));
+    image.maps.forEach((map, rank) => {
+      worst = Math.max(worst, relativeError(map.preRelu, expected.maps[rank].preRelu, request.method === 'EigenCAM'));
+    });
+  });
+  return worst;
+}
+
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
