@@ -42,9 +42,23 @@ it('analyze writes a CSV report for a folder and reports the backend and progres
   }
 });
 
+it('analyze takes the method, layer and number of maps of its run', async () => {
+  const folder = path.join(tmp, 'one');
+  cpSync(path.join(root, 'resources/samples/281_tabby'), path.join(folder, '281_tabby'), { recursive: true });
+  const args = ['--out', 'one.csv', '--data-dir', path.join(tmp, 'data'), '--method', 'EigenCAM', '--layer', 'conv_pw_11', '--maps', '1'];
+  const { stderr } = await sightline('analyze', folder, ...args);
+  expect(stderr).toMatch(/^Run \d+: EigenCAM at conv_pw_11, \{"topK":3,"camTopK":1\}$/m);
+  expect(stderr).toMatch(/1\/1 {2}failed 0/);
+});
+
 it('explains its usage and fails with code 2 on a wrong command line', async () => {
   const help = await sightline('--help');
   expect(help.stdout).toMatch(/sightline analyze <folder> --out <report\.csv>/);
   await expect(sightline('analyze', tmp)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --out/) });
+  await expect(sightline('analyze', tmp, '--out', 'x.csv', '--method', 'GuessCAM')).rejects.toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(/--method must be one of GradCAM, /),
+  });
+  await expect(sightline('analyze', tmp, '--out', 'x.csv', '--maps', '7')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--maps/) });
   await expect(sightline('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown command "frobnicate"/) });
 });

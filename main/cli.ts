@@ -3,7 +3,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AppInfo, BackendName, JobProgress } from '../common/types';
+import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress } from '../common/types';
 import { appPaths, defaultDataDir } from './core/paths';
 import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
@@ -13,8 +13,9 @@ const HELP = `Sightline: batch explainability review of image classifiers.
 
 Usage:
   sightline start                    open the desktop app (falls back to serve without Electron)
-  sightline analyze <folder> --out <report.csv> [--data-dir DIR] [--backend NAME]
-                                     classify every photo, compute Grad-CAM maps, write a CSV report
+  sightline analyze <folder> --out <report.csv> [--method NAME] [--layer NAME] [--maps N] [--data-dir DIR] [--backend NAME]
+                                     classify every photo, compute class-activation maps, write a CSV report;
+                                     analysing the folder again rescans it and does only new or changed files
   sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME]
                                      open the gallery in a browser
   sightline --help
@@ -22,6 +23,9 @@ Usage:
 Options:
   --data-dir DIR   the library folder (default: SIGHTLINE_DATA_DIR, else ${defaultDataDir()})
   --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
+  --method NAME    ${CAM_METHOD_NAMES.join(', ')} (default GradCAM)
+  --layer NAME     the layer the maps come from (default: the model's last spatial layer)
+  --maps N         maps for the top N classes, 0 to 3 (default 3)
 `;
 
 const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -40,6 +44,9 @@ export async function main(argv: string[]): Promise<number> {
         backend: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        method: { type: 'string' },
+        layer: { type: 'string' },
+        maps: { type: 'string' },
       },
     });
     const [command, ...rest] = positionals;
@@ -52,7 +59,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'analyze': {
         if (rest.length !== 1) throw new UsageError('analyze takes one folder');
         if (!values.out) throw new UsageError('analyze needs --out <report.csv>');
-        return await analyze(rest[0], values.out, common);
+        const run = { method: methodOption(values.method), layer: values.layer, camTopK: mapsOption(values.maps) };
+        return await analyze(rest[0], values.out, run, common);
       }
       case 'serve':
         if (rest.length > 0) throw new UsageError(`serve takes no arguments, got ${rest.join(' ')}`);
@@ -72,14 +80,22 @@ interface CommonOptions {
   backend: BackendName | undefined;
 }
 
-async function analyze(folder: string, out: string, options: CommonOptions): Promise<number> {
+interface RunOptions {
+  method: CamMethod | undefined;
+  layer: string | undefined;
+  camTopK: number | undefined;
+}
+
+async function analyze(folder: string, out: string, run: RunOptions, options: CommonOptions): Promise<number> {
   const service = await createCoreService({ ...options, mode: 'web' });
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
   process.once('SIGINT', cancelOnSignal);
   try {
     process.stderr.write('Loading the model…\n');
-    const { jobId, datasetId, runId } = await service.importFolder({ path: folder });
+    const { jobId, datasetId, runId } = await service.importFolder({ path: folder, ...run });
     process.stderr.write(describeModel(await service.getInfo({})));
+    const runInfo = (await service.listRuns({ datasetId })).find((r) => r.id === runId);
+    if (runInfo) process.stderr.write(`Run ${runId}: ${runInfo.method} at ${runInfo.layer}, ${JSON.stringify(runInfo.options)}\n`);
     const bar = new ProgressBar(process.stderr);
     const last = await waitForJob(service, jobId, (p) => bar.update(p));
     bar.end(last);
@@ -127,7 +143,7 @@ async function reportModelWhenLoaded(service: CoreService, stopped: Promise<void
 function describeModel(info: AppInfo): string {
   if (!info.model || !info.backend) return 'The model is still loading.\n';
   const skipped = info.backend.skipped.map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('');
-  return `Model: ${info.model.name} (${info.model.inputSize}×${info.model.inputSize}, Grad-CAM at ${info.model.layer})\nBackend: ${info.backend.name}\n${skipped}`;
+  return `Model: ${info.model.name} (${info.model.inputSize}×${info.model.inputSize}, default layer ${info.model.layer})\nBackend: ${info.backend.name}\n${skipped}`;
 }
 
 /** Calls `onProgress` for each event of the job and resolves with its last one. */
@@ -188,6 +204,19 @@ function backendOption(value: string | undefined): BackendName | undefined {
   if (value === undefined) return undefined;
   if (!(BACKENDS as readonly string[]).includes(value)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`);
   return value as BackendName;
+}
+
+function methodOption(value: string | undefined): CamMethod | undefined {
+  if (value === undefined) return undefined;
+  if (!(CAM_METHOD_NAMES as readonly string[]).includes(value)) throw new UsageError(`--method must be one of ${CAM_METHOD_NAMES.join(', ')}`);
+  return value as CamMethod;
+}
+
+function mapsOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const maps = Number(value);
+  if (!Number.isInteger(maps) || maps < 0 || maps > 3) throw new UsageError('--maps must be a whole number from 0 to 3');
+  return maps;
 }
 
 function portOption(value: string | undefined): number {
