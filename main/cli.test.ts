@@ -49,6 +49,8 @@ it('analyze takes the method, layer and number of maps of its run', async () => 
   const { stderr } = await sightline('analyze', folder, ...args);
   expect(stderr).toMatch(/^Run \d+: EigenCAM at conv_pw_11, \{"topK":3,"camTopK":1\}$/m);
   expect(stderr).toMatch(/1\/1 {2}failed 0/);
+  expect(stderr).toMatch(/^Scan: 1 added, 0 changed, 0 removed, 0 unchanged$/m);
+  expect((await sightline('analyze', folder, ...args)).stderr).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 1 unchanged$/m);
 });
 
 it('explains its usage and fails with code 2 on a wrong command line', async () => {

@@ -99,6 +99,10 @@ async function analyze(folder: string, out: string, run: RunOptions, options: Co
     const bar = new ProgressBar(process.stderr);
     const last = await waitForJob(service, jobId, (p) => bar.update(p));
     bar.end(last);
+    if (last.scan) {
+      const { added, changed, removed, unchanged } = last.scan;
+      process.stderr.write(`Scan: ${added} added, ${changed} changed, ${removed} removed, ${unchanged} unchanged\n`);
+    }
     const { csv } = await service.exportCsv({ datasetId, runId });
     const target = path.resolve(out);
     mkdirSync(path.dirname(target), { recursive: true });
