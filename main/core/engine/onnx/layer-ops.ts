@@ -133,9 +133,11 @@ const EMITTERS: Record<string, Emitter> = {
     b.op('Concat', inputs, { axis: channelAxis(config.axis as number, inputShapes[0].length, layer) }, layer.name),
 };
 
+/** A layer's weight by its Keras name; TF.js appends `_1`, `_2`… when a name was taken by another model. */
 function weight(layer: Layer, suffix: string): tf.Tensor {
-  const index = layer.weights.findIndex((w) => w.name === suffix || w.name.endsWith(`/${suffix}`));
-  if (index < 0) throw new Error(`layer ${layer.name} has no ${suffix} weight`);
+  const pattern = new RegExp(`(^|/)${suffix}(_\\d+)?$`);
+  const index = layer.weights.findIndex((w) => pattern.test(w.name));
+  if (index < 0) throw new Error(`layer ${layer.name} has no ${suffix} weight among ${layer.weights.map((w) => w.name).join(', ')}`);
   return layer.getWeights()[index];
 }
 
