@@ -2,7 +2,7 @@
 // folder of at least 500 distinct photos, next to the engine-only figure for the same work (same model,
 // method, batch size and maps per image, on pixels decoded beforehand) measured in the same run.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, parse } from 'node:path';
 import sharp from 'sharp';
 import { createEngine } from '../main/core/engine/index';
@@ -75,6 +75,7 @@ export async function benchPipeline(minimum = Number(process.env.SIGHTLINE_BENCH
     const files = await makeCorpus(corpus, minimum);
     // Measured before and after the import, on a machine whose load may change, and averaged.
     const engineSample = files.slice(0, Math.min(files.length, 25 * BATCH_SIZE));
+    const loadBefore = loadavg()[0];
     const engineBefore = await engineOnly(engineSample);
     const service = await createCoreService({ dataDir: join(root, 'data'), mode: 'web' });
     let done = 0;
@@ -114,6 +115,8 @@ export async function benchPipeline(minimum = Number(process.env.SIGHTLINE_BENCH
       `engine    ${engine.toFixed(2)} img/s (${work}, pixels decoded beforehand; ${engineBefore.toFixed(2)} before the import, ${engineAfter.toFixed(2)} after)`,
     );
     console.log(`ratio     pipeline / engine = ${(pipeline / engine).toFixed(2)} (target >= 0.90)`);
+    // Other work on the machine moves both figures; a large before/after gap means the ratio is noise.
+    console.log(`load      1-minute load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`);
     console.log(
       `memory    rss at image 100: ${mib(rss.at100)}, highest after it: ${mib(rss.max)}, at the last image: ${mib(rss.last)} (main process and engine worker)`,
     );
