@@ -59,6 +59,8 @@ export interface ImageRow {
   /** null when there is no ground truth or no prediction. */
   correct: boolean | null;
   heatmap: Heatmap | null;
+  /** getImage only: the map of every class that has one (top-3 by default), in rank order. */
+  heatmaps?: Heatmap[];
   verdict: Verdict | null;
   note: string;
   /** The id of an earlier image of the dataset with the same bytes (its results are shared), else null. */

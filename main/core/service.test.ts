@@ -66,6 +66,10 @@ describe('core service', () => {
       expect(image.heatmap!.scale).toBeCloseTo(Math.max(...image.heatmap!.values), 5);
       expect(image.width).toBeGreaterThan(0);
     }
+    // The detail view gets the maps of the top-3 classes, in rank order.
+    const detail = await service.getImage({ imageId: images[0].id });
+    expect(detail.heatmaps?.map((h) => h.classIndex)).toEqual(images[0].top.map((t) => t.index));
+    expect(detail.heatmaps?.[0]).toEqual(images[0].heatmap);
     // MobileNet v1 gets most of these well-known photos right.
     expect(images.filter((i) => i.correct).length).toBeGreaterThanOrEqual(17);
 

@@ -90,6 +90,8 @@ describe('Store', () => {
       heatmap: { h: 2, w: 2, values: [0, 0.5, 1.5, 3], scale: 3, classIndex: 1 },
     });
     expect(rows[1]).toMatchObject({ id: b, status: 'error', error: 'not an image', correct: null, heatmap: null, top: [] });
+    expect(rows[0].heatmaps).toBeUndefined();
+    expect(store.getImage(a, runId)?.heatmaps).toEqual([rows[0].heatmap]);
     expect(store.listDatasets()).toEqual([
       expect.objectContaining({ id: datasetId, name: 'zoo', rootPath: '/photos/zoo', imageCount: 2, doneCount: 1, errorCount: 1, runId }),
     ]);

@@ -1,6 +1,6 @@
 // The typed face of the library database: every query the service and the jobs need.
 import path from 'node:path';
-import type { DatasetSummary, ImageRow, ImageStatus, JobState, RunInfo, Verdict } from '../../../common/types';
+import type { DatasetSummary, Heatmap, ImageRow, ImageStatus, JobState, RunInfo, Verdict } from '../../../common/types';
 import type { EngineHeatmap } from '../engine/types';
 import { openDatabase, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
@@ -376,7 +376,10 @@ export class Store {
     return this.assemble(rows, predictions, heatmaps, runId);
   }
 
-  /** One image with this run's results (default: the dataset's latest run); null for an unknown id. */
+  /**
+   * One image with this run's results (default: the dataset's latest run), including `heatmaps`: the map
+   * of every class that has one, in rank order. Null for an unknown id.
+   */
   getImage(imageId: number, runId?: number | null): ImageRow | null {
     const row = this.db
       .prepare(`SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN reviews r ON r.image_id = i.id WHERE i.id = ?`)
@@ -390,7 +393,14 @@ export class Store {
     const heatmaps = this.db
       .prepare(`${TOP1_HEATMAPS} WHERE h.run_id = ? AND h.image_id = ?`)
       .all(run, imageId) as HeatmapDbRow[];
-    return this.assemble([row], predictions, heatmaps, run)[0];
+    const all = this.db
+      .prepare(
+        `SELECT h.image_id, h.class_index, h.h, h.w, h.scale, h."values" FROM heatmaps h
+         JOIN predictions p ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.class_index = h.class_index
+         WHERE h.run_id = ? AND h.image_id = ? ORDER BY p.rank`,
+      )
+      .all(run, imageId) as HeatmapDbRow[];
+    return { ...this.assemble([row], predictions, heatmaps, run)[0], heatmaps: all.map(toHeatmap) };
   }
 
   /** Sets an image's verdict and note; false when the image is unknown. */
@@ -466,13 +476,15 @@ function toImageRow(row: ImageDbRow, top: ImageRow['top'], heatmap: HeatmapDbRow
     error: row.error,
     top,
     correct: row.true_index === null || top.length === 0 ? null : top[0].index === row.true_index,
-    heatmap: heatmap
-      ? { h: heatmap.h, w: heatmap.w, values: Array.from(blobToHeatmap(heatmap.values)), scale: heatmap.scale, classIndex: heatmap.class_index }
-      : null,
+    heatmap: heatmap ? toHeatmap(heatmap) : null,
     verdict: row.verdict,
     note: row.note ?? '',
     duplicateOf: row.duplicate_of,
   };
+}
+
+function toHeatmap(row: HeatmapDbRow): Heatmap {
+  return { h: row.h, w: row.w, values: Array.from(blobToHeatmap(row.values)), scale: row.scale, classIndex: row.class_index };
 }
 
 function toRunInfo(row: RunDbRow): RunInfo {
