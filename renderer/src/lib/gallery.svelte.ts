@@ -1,19 +1,27 @@
-// The gallery's state: the library, the current dataset's images, the running job, the open image and
-// the review edits. Components read it and call its methods; only this class talks to the Api.
+// The gallery's state: the library, the current dataset and run, the query and its rows, selection and
+// focus, reviews, the open photo and the queue, the running job. Components read it and call its methods;
+// only this class and the smaller state classes it owns talk to the Api.
 import type { Api, MenuCommand } from '../../../common/contract';
 import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo, Verdict } from '../../../common/types';
+import { DetailState } from './detail.svelte';
 import { downloadText } from './download';
 import { errorMessage } from './format';
-import { FILTERS, type Filter } from './verdicts';
+import { ImageQuery } from './image-query.svelte';
+import { OverlaySettings } from './overlay-settings.svelte';
+import type { Preferences } from './preferences';
+import { Review } from './review.svelte';
+import { RowCache } from './row-cache.svelte';
+import { Selection } from './selection.svelte';
 
-/** While a job runs, images are re-read at most this often so finished tiles appear as they come. */
+/** While a job runs, the query and loaded rows are re-read at most this often so results appear as they come. */
 const REFRESH_MS = 1000;
-const NOTE_SAVE_MS = 500;
+/** After a verdict, the counts are brought up to date once the person pauses. */
+const RECOUNT_MS = 400;
 /** The model loads in the background after the service starts; ask again this often until it names its backend. */
 const BACKEND_POLL_MS = 2000;
 const BACKEND_POLLS = 30;
-
-export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
+/** In the queue, a verdict shows for this long before the next photo comes. */
+const QUEUE_ADVANCE_MS = 150;
 
 const isActive = (job: JobProgress): boolean => job.state === 'queued' || job.state === 'running';
 
@@ -21,39 +29,64 @@ export class Gallery {
   info = $state.raw<AppInfo | null>(null);
   datasets = $state.raw<DatasetSummary[]>([]);
   datasetId = $state<number | null>(null);
-  run = $state.raw<RunInfo | null>(null);
-  images = $state.raw<ImageRow[]>([]);
+  runs = $state.raw<RunInfo[]>([]);
+  runId = $state<number | null>(null);
   job = $state.raw<JobProgress | null>(null);
-  filter = $state<Filter>('all');
   openId = $state<number | null>(null);
-  /** Whether the open image's review (verdict and note) has reached the service. */
-  saveState = $state<SaveState>('idle');
-  overlayVisible = $state(true);
+  /** Walking the filtered list one photo at a time, moving on after each verdict. */
+  queue = $state(false);
+  queueDone = $state(false);
   shortcutsOpen = $state(false);
   error = $state<string | null>(null);
   ready = $state(false);
   busy = $state(false);
 
+  readonly overlay: OverlaySettings;
+  readonly query: ImageQuery;
+  readonly rows: RowCache;
+  readonly selection = new Selection();
+  readonly review: Review;
+  readonly detail: DetailState;
+
   readonly dataset = $derived(this.datasets.find((d) => d.id === this.datasetId) ?? null);
-  readonly visible = $derived.by(() => {
-    const matches = FILTERS.find((f) => f.value === this.filter)?.matches ?? (() => true);
-    return this.images.filter(matches);
-  });
-  readonly counts = $derived(Object.fromEntries(FILTERS.map((f) => [f.value, this.images.filter(f.matches).length])) as Record<Filter, number>);
-  readonly opened = $derived(this.images.find((i) => i.id === this.openId) ?? null);
+  readonly run = $derived(this.runs.find((r) => r.id === this.runId) ?? null);
+  readonly openIndex = $derived(this.openId === null ? -1 : this.ids.indexOf(this.openId));
   readonly jobActive = $derived(this.job !== null && isActive(this.job));
+  /** What a verdict key applies to: the selection, else the open photo, else the focused tile. */
+  readonly targets = $derived.by((): number[] => {
+    if (this.openId !== null) return [this.openId];
+    if (this.selection.selected.size > 0) return [...this.selection.selected];
+    const focused = this.ids[this.selection.focus];
+    return focused === undefined ? [] : [focused];
+  });
 
   readonly #api: Api;
+  readonly #preferredDataset: number | null;
   #refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  #noteTimer: ReturnType<typeof setTimeout> | null = null;
-  #pendingNote: { imageId: number } | null = null;
-  /** Review writes go out one at a time, in order, so a slow request never overwrites a newer edit. */
-  #writes: Promise<void> = Promise.resolve();
-  /** Images with local review edits the service has not confirmed yet: id → edit count. */
-  readonly #unsaved = new Map<number, number>();
+  #recountTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(api: Api) {
+  constructor(api: Api, prefs: Preferences) {
     this.#api = api;
+    this.#preferredDataset = prefs.datasetId;
+    const onError = (error: unknown): void => void (this.error = errorMessage(error));
+    this.overlay = new OverlaySettings(prefs.overlay);
+    this.query = new ImageQuery(api, onError, prefs.filter, prefs.sort);
+    this.rows = new RowCache(api, onError);
+    this.review = new Review(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());
+    this.detail = new DetailState(api);
+  }
+
+  /** The filtered, sorted list of image ids. */
+  get ids(): number[] {
+    return this.query.ids;
+  }
+
+  get opened(): ImageRow | null {
+    return this.openId === null ? null : this.rows.get(this.openId);
+  }
+
+  get preferences(): Preferences {
+    return { datasetId: this.datasetId, filter: this.query.filter, sort: this.query.sort, overlay: this.overlay.prefs };
   }
 
   mediaUrl(kind: 'thumb' | 'image', imageId: number): string {
@@ -82,8 +115,10 @@ export class Gallery {
       this.info = info;
       this.datasets = datasets;
       this.job = jobs.find(isActive) ?? null;
-      const latest = this.job?.datasetId ?? datasets.reduce<number | null>((max, d) => (max === null || d.id > max ? d.id : max), null);
-      if (latest !== null) await this.selectDataset(latest);
+      const remembered = datasets.some((d) => d.id === this.#preferredDataset) ? this.#preferredDataset : null;
+      const latest = datasets.reduce<number | null>((max, d) => (max === null || d.id > max ? d.id : max), null);
+      const first = this.job?.datasetId ?? remembered ?? latest;
+      if (first !== null) await this.selectDataset(first);
     });
     this.ready = true;
     void this.#awaitBackend();
@@ -91,17 +126,27 @@ export class Gallery {
       offProgress();
       offMenu?.();
       if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
-      void this.flushNote();
+      void this.review.flushNote();
     };
   }
 
   async selectDataset(datasetId: number): Promise<void> {
-    await this.flushNote();
+    await this.review.flushNote();
     this.datasetId = datasetId;
-    this.openId = null;
-    this.images = [];
-    this.run = null;
-    await this.#attempt(() => this.#loadImages());
+    this.closeNow();
+    this.selection.clear();
+    this.selection.focus = 0;
+    await this.#attempt(async () => {
+      this.runs = await this.#api.listRuns({ datasetId });
+      const latest = this.datasets.find((d) => d.id === datasetId)?.runId ?? this.runs.at(-1)?.id ?? null;
+      await this.selectRun(latest);
+    });
+  }
+
+  async selectRun(runId: number | null): Promise<void> {
+    this.runId = runId;
+    this.rows.reset(runId);
+    await this.query.target(this.datasetId, runId);
   }
 
   async importFolder(path: string): Promise<void> {
@@ -118,16 +163,6 @@ export class Gallery {
       this.error = `Could not import ${folder}: ${errorMessage(error)}`;
     }
     this.busy = false;
-  }
-
-  /** Shows a job that has just started (from the UI or the desktop menu) and its dataset. */
-  async #follow(started: { jobId: string; datasetId: number }): Promise<void> {
-    // The model has loaded by now, so the info names the backend in use.
-    const [info, datasets, jobs] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({}), this.#api.listJobs({})]);
-    this.info = info;
-    this.datasets = datasets;
-    this.job = jobs.find((j) => j.jobId === started.jobId) ?? this.job;
-    await this.selectDataset(started.datasetId);
   }
 
   async importDropped(file: File): Promise<void> {
@@ -147,76 +182,6 @@ export class Gallery {
     if (job) await this.#attempt(() => this.#api.cancelJob({ jobId: job.jobId }));
   }
 
-  toggleOverlay(): void {
-    this.overlayVisible = !this.overlayVisible;
-  }
-
-  async reveal(imageId: number): Promise<void> {
-    const reveal = this.#api.revealImage;
-    if (reveal) await this.#attempt(() => reveal(imageId));
-  }
-
-  setFilter(filter: Filter): void {
-    this.filter = filter;
-  }
-
-  open(imageId: number): void {
-    this.openId = imageId;
-    this.saveState = 'idle';
-  }
-
-  async close(): Promise<void> {
-    await this.flushNote();
-    this.openId = null;
-  }
-
-  /** Moves the open image by `delta` within the filtered list. */
-  async step(delta: number): Promise<void> {
-    const index = this.visible.findIndex((i) => i.id === this.openId);
-    const next = this.visible[index + delta];
-    if (index < 0 || !next) return;
-    await this.flushNote();
-    this.openId = next.id;
-    this.saveState = 'idle';
-  }
-
-  /** Sets the verdict; choosing the current one again clears it. */
-  setVerdict(imageId: number, verdict: Verdict): Promise<void> {
-    const current = this.images.find((i) => i.id === imageId);
-    if (!current) return Promise.resolve();
-    this.#patch(imageId, { verdict: current.verdict === verdict ? null : verdict });
-    return this.#save(imageId);
-  }
-
-  /** Keeps the typed note locally at once and saves it after a short pause (or on flushNote). */
-  editNote(imageId: number, note: string): void {
-    if (this.#pendingNote && this.#pendingNote.imageId !== imageId) void this.flushNote();
-    this.#patch(imageId, { note });
-    this.#pendingNote = { imageId };
-    this.saveState = 'saving';
-    if (this.#noteTimer) clearTimeout(this.#noteTimer);
-    this.#noteTimer = setTimeout(() => void this.flushNote(), NOTE_SAVE_MS);
-  }
-
-  async flushNote(): Promise<void> {
-    if (this.#noteTimer) clearTimeout(this.#noteTimer);
-    this.#noteTimer = null;
-    const pending = this.#pendingNote;
-    this.#pendingNote = null;
-    if (pending) await this.#save(pending.imageId);
-  }
-
-  /** Downloads the current dataset's review as CSV. */
-  async exportCsv(): Promise<void> {
-    const dataset = this.dataset;
-    if (!dataset) return;
-    await this.flushNote();
-    await this.#attempt(async () => {
-      const file = await this.#api.exportCsv({ datasetId: dataset.id, runId: dataset.runId ?? undefined });
-      downloadText(file.fileName, file.csv, 'text/csv;charset=utf-8');
-    });
-  }
-
   /** Hides a finished job's summary. */
   dismissJob(): void {
     if (!this.jobActive) this.job = null;
@@ -226,31 +191,106 @@ export class Gallery {
     this.error = null;
   }
 
-  #patch(imageId: number, patch: Partial<Pick<ImageRow, 'verdict' | 'note'>>): void {
-    this.#unsaved.set(imageId, (this.#unsaved.get(imageId) ?? 0) + 1);
-    this.images = this.images.map((i) => (i.id === imageId ? { ...i, ...patch } : i));
+  async reveal(imageId: number): Promise<void> {
+    const reveal = this.#api.revealImage;
+    if (reveal) await this.#attempt(() => reveal(imageId));
   }
 
-  /** Writes the image's current verdict and note (the latest local state at the time the write goes out). */
-  #save(imageId: number): Promise<void> {
-    const write = async (): Promise<void> => {
-      const row = this.images.find((i) => i.id === imageId);
-      if (!row) return;
-      const edits = this.#unsaved.get(imageId);
-      this.saveState = 'saving';
-      try {
-        await this.#api.setReview({ imageId, verdict: row.verdict, note: row.note });
-        if (this.#unsaved.get(imageId) === edits) this.#unsaved.delete(imageId);
-        if (!this.#pendingNote) this.saveState = 'saved';
-      } catch (error) {
-        this.saveState = 'failed';
-        this.#unsaved.delete(imageId);
-        this.error = `Your review of ${row.fileName} was not saved: ${errorMessage(error)}. Try again; the gallery shows what is stored.`;
-        await this.#loadImages().catch(() => undefined);
-      }
-    };
-    this.#writes = this.#writes.then(write);
-    return this.#writes;
+  /** The image's full path, for "copy path"; the web host does not hand out paths, so this is the relative one there. */
+  pathOf(image: ImageRow): string {
+    const root = this.dataset?.rootPath;
+    return root ? `${root.replace(/[\\/]+$/, '')}/${image.relPath}` : image.relPath;
+  }
+
+  // --- Opening, stepping, the queue -------------------------------------------------------------
+
+  open(imageId: number): void {
+    this.openId = imageId;
+    this.review.saveState = 'idle';
+    const index = this.ids.indexOf(imageId);
+    if (index >= 0) this.selection.focus = index;
+    void this.rows.load([imageId]).then(() => {
+      const row = this.rows.peek(imageId);
+      if (row && this.openId === imageId) this.detail.open(row, this.run);
+    });
+  }
+
+  openFocused(): void {
+    const id = this.ids[this.selection.focus];
+    if (id !== undefined) this.open(id);
+  }
+
+  async close(): Promise<void> {
+    await this.review.flushNote();
+    this.closeNow();
+    this.selection.keyboardMoves++;
+    void this.query.refresh();
+  }
+
+  closeNow(): void {
+    this.openId = null;
+    this.queue = false;
+    this.detail.close();
+  }
+
+  /** Moves the open photo by `delta` within the filtered list. */
+  async step(delta: number): Promise<void> {
+    const next = this.ids[this.openIndex + delta];
+    if (this.openIndex < 0 || next === undefined) return;
+    await this.review.flushNote();
+    this.open(next);
+  }
+
+  /** Starts the queue at the focused photo (or the first). */
+  startQueue(): void {
+    if (this.ids.length === 0) return;
+    this.queueDone = false;
+    this.open(this.ids[this.selection.focus] ?? this.ids[0]);
+    this.queue = true;
+  }
+
+  // --- Verdicts -----------------------------------------------------------------------------------
+
+  async setVerdict(verdict: Verdict, ids: readonly number[] = this.targets): Promise<void> {
+    const queued = this.queue && this.openId !== null ? this.openId : null;
+    const done = this.review.setVerdict(ids, verdict);
+    if (queued !== null) {
+      setTimeout(() => {
+        if (this.openId !== queued || !this.queue) return;
+        if (this.openIndex >= this.ids.length - 1) {
+          this.queueDone = true;
+          void this.close();
+        } else void this.step(1);
+      }, QUEUE_ADVANCE_MS);
+    }
+    await done;
+  }
+
+  async undo(): Promise<void> {
+    await this.review.undo();
+  }
+
+  // --- Export and events ---------------------------------------------------------------------------
+
+  /** Downloads the current dataset's review as CSV. */
+  async exportCsv(): Promise<void> {
+    const dataset = this.dataset;
+    if (!dataset) return;
+    await this.review.flushNote();
+    await this.#attempt(async () => {
+      const file = await this.#api.exportCsv({ datasetId: dataset.id, runId: this.runId ?? undefined });
+      downloadText(file.fileName, file.csv, 'text/csv;charset=utf-8');
+    });
+  }
+
+  /** Shows a job that has just started (from the UI or the desktop menu) and its dataset. */
+  async #follow(started: { jobId: string; datasetId: number }): Promise<void> {
+    // The model has loaded by now, so the info names the backend in use.
+    const [info, datasets, jobs] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({}), this.#api.listJobs({})]);
+    this.info = info;
+    this.datasets = datasets;
+    this.job = jobs.find((j) => j.jobId === started.jobId) ?? this.job;
+    await this.selectDataset(started.datasetId);
   }
 
   async #onMenuCommand(command: MenuCommand): Promise<void> {
@@ -265,7 +305,7 @@ export class Gallery {
       case 'exportCsv':
         return this.exportCsv();
       case 'toggleOverlay':
-        return this.toggleOverlay();
+        return this.overlay.toggle();
       case 'showShortcuts':
         this.shortcutsOpen = true;
     }
@@ -282,8 +322,26 @@ export class Gallery {
       const [info, datasets] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({})]);
       this.info = info;
       this.datasets = datasets;
-      if (progress.datasetId === this.datasetId) await this.#loadImages();
+      if (progress.datasetId === this.datasetId) {
+        this.runs = await this.#api.listRuns({ datasetId: progress.datasetId });
+        if (this.runId === null || this.runId === progress.runId) this.runId = progress.runId;
+        await this.#refreshResults();
+      }
     });
+  }
+
+  async #refreshResults(): Promise<void> {
+    await this.rows.reload(this.review.keepLocal);
+    await this.query.refresh();
+    this.selection.clamp(this.ids.length);
+  }
+
+  #recountSoon(): void {
+    if (this.#recountTimer) clearTimeout(this.#recountTimer);
+    this.#recountTimer = setTimeout(() => {
+      // While a photo is open the list stays as it is, so the queue and the arrows walk a stable list.
+      if (this.openId === null) void this.query.refresh().then(() => this.selection.clamp(this.ids.length));
+    }, RECOUNT_MS);
   }
 
   async #awaitBackend(): Promise<void> {
@@ -297,23 +355,13 @@ export class Gallery {
     if (this.#refreshTimer) return;
     this.#refreshTimer = setTimeout(() => {
       this.#refreshTimer = null;
-      void this.#attempt(() => this.#loadImages());
+      void this.#attempt(async () => {
+        if (this.runId === null && this.job) {
+          this.runs = await this.#api.listRuns({ datasetId: this.job.datasetId });
+          await this.selectRun(this.job.runId);
+        } else await this.#refreshResults();
+      });
     }, REFRESH_MS);
-  }
-
-  async #loadImages(): Promise<void> {
-    const datasetId = this.datasetId;
-    if (datasetId === null) return;
-    const runId = this.datasets.find((d) => d.id === datasetId)?.runId ?? undefined;
-    const [images, runs] = await Promise.all([this.#api.listImages({ datasetId, runId }), this.#api.listRuns({ datasetId })]);
-    if (datasetId !== this.datasetId) return;
-    // Edits still on their way to the service win over what it had when it answered.
-    const local = new Map(this.images.filter((i) => this.#unsaved.has(i.id)).map((i) => [i.id, i]));
-    this.images = images.map((i) => {
-      const edited = local.get(i.id);
-      return edited ? { ...i, verdict: edited.verdict, note: edited.note } : i;
-    });
-    this.run = runs.find((r) => r.id === runId) ?? runs.at(-1) ?? null;
   }
 
   async #attempt(action: () => Promise<unknown>): Promise<void> {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Heatmap } from '../../../common/types';
-import { fitRect, OVERLAY_OPACITY, overlayPixels, turbo, upsample } from './heatmap';
+import { colourAt, lutFor } from './colormaps';
+import { attentionCutoff, fitRect, overlayPixels, upsample } from './heatmap';
+
+const turbo = (t: number) => colourAt('turbo', t);
 
 const map = (w: number, h: number, values: number[], scale = Math.max(...values)): Heatmap => ({ w, h, values, scale, classIndex: 0 });
 
@@ -22,11 +25,28 @@ describe('heatmap overlay', () => {
     expect([...upsample(map(1, 1, [0], 0), 1, 1, { x: 0, y: 0, w: 1, h: 1 })]).toEqual([0]);
   });
 
-  it('leaves the letterbox outside the photo transparent and paints the rest at the fixed opacity', () => {
-    const rgba = overlayPixels(map(1, 1, [1]), 4, 1, { x: 1, y: 0, w: 2, h: 1 });
-    const alphas = [3, 7, 11, 15].map((i) => rgba[i]);
-    expect(alphas).toEqual([0, Math.round(OVERLAY_OPACITY * 255), Math.round(OVERLAY_OPACITY * 255), 0]);
+  it('leaves the letterbox outside the photo transparent and paints the rest at one opacity', () => {
+    const values = upsample(map(1, 1, [1]), 4, 1, { x: 1, y: 0, w: 2, h: 1 });
+    const rgba = overlayPixels(values, { lut: lutFor('turbo'), opacity: 0.5, cutoff: -Infinity });
+    expect([3, 7, 11, 15].map((i) => rgba[i])).toEqual([0, 128, 128, 0]);
     expect([...rgba.slice(4, 7)]).toEqual(turbo(1));
+  });
+
+  it('paints only the top share of attention above the cutoff', () => {
+    // Cells 0, 1, 2, 3 (scale 3): the top 50 % are 2 and 3, so the cutoff is 2/3 of the scale.
+    const m = map(4, 1, [0, 1, 2, 3]);
+    expect(attentionCutoff(m, 3, 50)).toBeCloseTo(2 / 3);
+    expect(attentionCutoff(m, 3, 25)).toBe(1);
+    expect(attentionCutoff(m, 3, 100)).toBe(-Infinity);
+    const rgba = overlayPixels(new Float32Array([0, 1 / 3, 2 / 3, 1]), { lut: lutFor('turbo'), opacity: 1, cutoff: 2 / 3 });
+    expect([3, 7, 11, 15].map((i) => rgba[i])).toEqual([0, 0, 255, 255]);
+  });
+
+  it('has jet and viridis beside turbo, each running from cold to hot', () => {
+    expect(colourAt('jet', 0)).toEqual([0, 0, 131]);
+    expect(colourAt('jet', 1)[0]).toBeGreaterThan(120);
+    expect(colourAt('viridis', 0)).toEqual([68, 1, 84]);
+    expect(colourAt('viridis', 1)).toEqual([253, 231, 37]);
   });
 
   it('runs from dark through blue, green and orange to dark red (turbo)', () => {

@@ -1,8 +1,7 @@
 // Draws a raw low-resolution class-activation map over a photo: bilinear upsampling to the canvas,
-// normalisation by the map's scale, the turbo colormap, one fixed opacity.
+// normalisation by a scale (the map's own or the dataset's), a colormap, an opacity and a threshold.
 import type { Heatmap } from '../../../common/types';
-
-export const OVERLAY_OPACITY = 0.45;
+import type { Lut } from './colormaps';
 
 export interface Rect {
   x: number;
@@ -75,43 +74,37 @@ export function upsample(map: Heatmap, width: number, height: number, rect: Rect
   return out;
 }
 
-/**
- * Turbo (Mikhailov, Google 2019), by its published polynomial approximation: perceptually smoother than
- * jet, still reads as "cold → hot". 256 entries, RGB packed.
- */
-const TURBO: Uint8ClampedArray = (() => {
-  const lut = new Uint8ClampedArray(256 * 3);
-  const poly = (t: number, k: readonly number[]): number =>
-    k[0] + t * (k[1] + t * (k[2] + t * (k[3] + t * (k[4] + t * k[5]))));
-  const red = [0.13572138, 4.6153926, -42.66032258, 132.13108234, -152.94239396, 59.28637943];
-  const green = [0.09140261, 2.19418839, 4.84296658, -14.18503333, 4.27729857, 2.82956604];
-  const blue = [0.1066733, 12.64194608, -60.58204836, 110.36276771, -89.90310912, 27.34824973];
-  for (let i = 0; i < 256; i++) {
-    const t = i / 255;
-    lut[i * 3] = poly(t, red) * 255;
-    lut[i * 3 + 1] = poly(t, green) * 255;
-    lut[i * 3 + 2] = poly(t, blue) * 255;
-  }
-  return lut;
-})();
-
-export function turbo(t: number): [number, number, number] {
-  const i = Math.round(Math.min(Math.max(t, 0), 1) * 255) * 3;
-  return [TURBO[i], TURBO[i + 1], TURBO[i + 2]];
+export interface OverlayStyle {
+  lut: Lut;
+  /** 0..1, the same for every painted pixel. */
+  opacity: number;
+  /** Normalised values below this stay transparent (see attentionCutoff). */
+  cutoff: number;
 }
 
-/** RGBA pixels for the overlay: turbo colours at a fixed opacity, transparent outside the image. */
-export function overlayPixels(map: Heatmap, width: number, height: number, rect: Rect, opacity = OVERLAY_OPACITY): Uint8ClampedArray<ArrayBuffer> {
-  const values = upsample(map, width, height, rect);
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  const alpha = Math.round(opacity * 255);
+/**
+ * The normalised value above which the top `percent` % of the map's cells lie, so that only the strongest
+ * attention is painted; 100 % paints everything.
+ */
+export function attentionCutoff(map: Heatmap, scale: number, percent: number): number {
+  if (percent >= 100 || scale <= 0) return -Infinity;
+  const sorted = Float64Array.from(map.values).sort();
+  const keep = Math.max(1, Math.ceil((sorted.length * percent) / 100));
+  return sorted[sorted.length - keep] / scale;
+}
+
+/** RGBA pixels for the overlay from upsampled values: colormap colours at one opacity, transparent outside the image. */
+export function overlayPixels(values: Float32Array, style: OverlayStyle): Uint8ClampedArray<ArrayBuffer> {
+  const rgba = new Uint8ClampedArray(values.length * 4);
+  const alpha = Math.round(style.opacity * 255);
+  const { lut, cutoff } = style;
   for (let p = 0; p < values.length; p++) {
     const t = values[p];
-    if (Number.isNaN(t)) continue;
+    if (Number.isNaN(t) || t < cutoff) continue;
     const i = Math.round(t * 255) * 3;
-    rgba[p * 4] = TURBO[i];
-    rgba[p * 4 + 1] = TURBO[i + 1];
-    rgba[p * 4 + 2] = TURBO[i + 2];
+    rgba[p * 4] = lut[i];
+    rgba[p * 4 + 1] = lut[i + 1];
+    rgba[p * 4 + 2] = lut[i + 2];
     rgba[p * 4 + 3] = alpha;
   }
   return rgba;

@@ -1,0 +1,163 @@
+// The open photo's extras: its top-5 classes, the map for another class or method (computed on demand),
+// a second map beside it (another run or method), how the stage shows them, and the expected-region box.
+import type { Api } from '../../../common/contract';
+import type { Box, Explanation } from '../../../common/query';
+import type { ClassScore, Heatmap, ImageRow, RunInfo } from '../../../common/types';
+import { errorMessage } from './format';
+
+/** Opening a photo asks for its top 5 only once it has stayed open this long (stepping through stays cheap). */
+const TOP5_DWELL_MS = 350;
+
+export type StageView = 'overlay' | 'sideBySide' | 'compare';
+export type CompareTarget = { kind: 'run'; runId: number } | { kind: 'method'; method: string };
+
+export class DetailState {
+  /** null: the run's top-1 class and method, as stored. */
+  classIndex = $state<number | null>(null);
+  method = $state<string | null>(null);
+  explanation = $state.raw<Explanation | null>(null);
+  top5 = $state.raw<ClassScore[] | null>(null);
+  explaining = $state(false);
+  explainError = $state<string | null>(null);
+  view = $state<StageView>('overlay');
+  compare = $state.raw<CompareTarget | null>(null);
+  compareMap = $state.raw<Heatmap | null>(null);
+  compareBusy = $state(false);
+  box = $state.raw<Box | null>(null);
+  drawing = $state(false);
+
+  readonly #api: Api;
+  #image: ImageRow | null = null;
+  #run: RunInfo | null = null;
+  /** Bumped on every open, so answers for a photo that is no longer open are dropped. */
+  #token = 0;
+  /** Bumped on every change of class or method, so only the latest map request is shown. */
+  #request = 0;
+  #dwell: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(api: Api) {
+    this.#api = api;
+  }
+
+  /** The map to draw: the one asked for on demand, else the stored top-1 map. */
+  heatmapOf(image: ImageRow): Heatmap | null {
+    return this.explanation?.heatmap ?? (this.classIndex === null && this.method === null ? image.heatmap : null);
+  }
+
+  get activeMethod(): string {
+    return this.method ?? this.#run?.method ?? 'GradCAM';
+  }
+
+  open(image: ImageRow, run: RunInfo | null): void {
+    const token = ++this.#token;
+    this.#image = image;
+    this.#run = run;
+    this.classIndex = null;
+    this.method = null;
+    this.explanation = null;
+    this.explainError = null;
+    this.top5 = null;
+    this.compareMap = null;
+    this.box = null;
+    this.drawing = false;
+    if (this.#dwell) clearTimeout(this.#dwell);
+    void this.#api.getExpectedBox({ imageId: image.id }).then(({ box }) => token === this.#token && (this.box = box), () => undefined);
+    if (image.status === 'done' && image.top.length > 0) {
+      this.#dwell = setTimeout(() => void this.#explain(token, image.top[0].index, this.activeMethod, true), TOP5_DWELL_MS);
+    }
+    if (this.compare) void this.#loadCompare(token);
+  }
+
+  close(): void {
+    this.#token++;
+    if (this.#dwell) clearTimeout(this.#dwell);
+    this.#image = null;
+  }
+
+  /** Shows where the model looks for this class (its map, computed if it is not stored). */
+  showClass(classIndex: number): Promise<void> {
+    const top1 = this.#image?.top[0]?.index;
+    this.classIndex = classIndex === top1 && this.method === null ? null : classIndex;
+    return this.#refresh();
+  }
+
+  setMethod(method: string): Promise<void> {
+    this.method = method === this.#run?.method ? null : method;
+    const refreshed = this.#refresh();
+    return this.compare?.kind === 'method' ? Promise.all([refreshed, this.#loadCompare(this.#token)]).then(() => undefined) : refreshed;
+  }
+
+  setCompare(target: CompareTarget | null): Promise<void> {
+    this.compare = target;
+    this.compareMap = null;
+    if (target) this.view = 'compare';
+    else if (this.view === 'compare') this.view = 'overlay';
+    return this.#loadCompare(this.#token);
+  }
+
+  async saveBox(box: Box | null): Promise<void> {
+    const image = this.#image;
+    if (!image) return;
+    this.box = box;
+    this.drawing = false;
+    try {
+      this.box = (await this.#api.setExpectedBox({ imageId: image.id, box })).box;
+    } catch (error) {
+      this.explainError = `The expected region was not saved: ${errorMessage(error)}`;
+    }
+  }
+
+  #refresh(): Promise<void> {
+    const image = this.#image;
+    this.#request++;
+    if (this.classIndex === null && this.method === null) {
+      this.explanation = null;
+      this.explaining = false;
+    }
+    if (!image || (this.classIndex === null && this.method === null)) return Promise.resolve();
+    return this.#explain(this.#token, this.classIndex ?? image.top[0]?.index ?? 0, this.activeMethod, false);
+  }
+
+  async #explain(token: number, classIndex: number, method: string, onlyTop: boolean): Promise<void> {
+    const image = this.#image;
+    if (!image) return;
+    const request = this.#request;
+    // The top-5 request runs beside the map requests and never shows a map.
+    const current = (): boolean => token === this.#token && !onlyTop && request === this.#request;
+    if (!onlyTop) this.explaining = true;
+    try {
+      const result = await this.#api.explainImage({ imageId: image.id, runId: this.#run?.id, classIndex, method });
+      if (token === this.#token && result.top.length > (this.top5?.length ?? 0)) this.top5 = result.top;
+      if (current()) {
+        this.explanation = result;
+        this.explainError = null;
+      }
+    } catch (error) {
+      if (current()) this.explainError = errorMessage(error);
+    } finally {
+      if (current()) this.explaining = false;
+    }
+  }
+
+  async #loadCompare(token: number): Promise<void> {
+    const image = this.#image;
+    const target = this.compare;
+    if (!image || !target) return;
+    this.compareBusy = true;
+    try {
+      let map: Heatmap | null;
+      if (target.kind === 'run') {
+        const [row] = await this.#api.getImages({ imageIds: [image.id], runId: target.runId });
+        map = row?.heatmap ?? null;
+      } else {
+        const classIndex = this.classIndex ?? image.top[0]?.index ?? 0;
+        map = (await this.#api.explainImage({ imageId: image.id, runId: this.#run?.id, classIndex, method: target.method })).heatmap;
+      }
+      if (token === this.#token) this.compareMap = map;
+    } catch (error) {
+      if (token === this.#token) this.explainError = errorMessage(error);
+    } finally {
+      if (token === this.#token) this.compareBusy = false;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// What the gallery remembers between sessions (this browser profile, or the desktop app's): the last
+// dataset, the filters and sort, and the overlay settings. Anything unreadable falls back to the default.
+import { EMPTY_FILTER, imageFilterSchema, imageSortSchema, type ImageFilter, type ImageSort } from '../../../common/query';
+import { COLORMAPS, type ColormapName } from './colormaps';
+
+export interface OverlayPrefs {
+  visible: boolean;
+  opacity: number;
+  colormap: ColormapName;
+  /** Paint only the top this-many percent of each map's attention (100: all of it). */
+  threshold: number;
+  scale: 'image' | 'dataset';
+}
+
+export interface Preferences {
+  datasetId: number | null;
+  filter: ImageFilter;
+  sort: ImageSort;
+  overlay: OverlayPrefs;
+}
+
+export const DEFAULT_OVERLAY: OverlayPrefs = { visible: true, opacity: 0.45, colormap: 'turbo', threshold: 100, scale: 'image' };
+export const DEFAULT_SORT: ImageSort = { key: 'fileName', descending: false };
+
+const KEY = 'sightline.preferences';
+
+function overlayFrom(value: unknown): OverlayPrefs {
+  const v = (value ?? {}) as Partial<OverlayPrefs>;
+  const num = (x: unknown, min: number, max: number, fallback: number): number =>
+    typeof x === 'number' && x >= min && x <= max ? x : fallback;
+  return {
+    visible: typeof v.visible === 'boolean' ? v.visible : DEFAULT_OVERLAY.visible,
+    opacity: num(v.opacity, 0, 1, DEFAULT_OVERLAY.opacity),
+    colormap: COLORMAPS.includes(v.colormap as ColormapName) ? (v.colormap as ColormapName) : DEFAULT_OVERLAY.colormap,
+    threshold: num(v.threshold, 1, 100, DEFAULT_OVERLAY.threshold),
+    scale: v.scale === 'dataset' ? 'dataset' : 'image',
+  };
+}
+
+export function loadPreferences(storage: Storage = localStorage): Preferences {
+  let saved: Record<string, unknown> = {};
+  try {
+    saved = (JSON.parse(storage.getItem(KEY) ?? '{}') as Record<string, unknown>) ?? {};
+  } catch {
+    // A damaged entry is as good as none.
+  }
+  const filter = imageFilterSchema.safeParse(saved.filter);
+  const sort = imageSortSchema.safeParse(saved.sort);
+  return {
+    datasetId: typeof saved.datasetId === 'number' ? saved.datasetId : null,
+    filter: filter.success ? filter.data : EMPTY_FILTER,
+    sort: sort.success ? sort.data : DEFAULT_SORT,
+    overlay: overlayFrom(saved.overlay),
+  };
+}
+
+export function savePreferences(prefs: Preferences, storage: Storage = localStorage): void {
+  try {
+    storage.setItem(KEY, JSON.stringify(prefs));
+  } catch {
+    // Storage full or disabled: the session still works, it just will not be remembered.
+  }
+}

@@ -1,0 +1,124 @@
+// Verdicts (one image or many, with undo) and notes. Writes go out one at a time, in order, so a slow
+// request never overwrites a newer edit; rows show the edit at once and keep it while it is on its way.
+import type { Api } from '../../../common/contract';
+import type { VerdictChange } from '../../../common/query';
+import type { ImageRow, Verdict } from '../../../common/types';
+import { errorMessage } from './format';
+import type { RowCache } from './row-cache.svelte';
+
+const NOTE_SAVE_MS = 500;
+const UNDO_DEPTH = 50;
+
+export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
+
+export class Review {
+  /** Whether the open image's verdict and note have reached the library. */
+  saveState = $state<SaveState>('idle');
+  /** Each entry undoes one verdict change (of one image or of a whole selection). */
+  history = $state.raw<VerdictChange[][]>([]);
+
+  readonly #api: Api;
+  readonly #rows: RowCache;
+  readonly #onError: (message: string) => void;
+  readonly #onChanged: () => void;
+  #writes: Promise<void> = Promise.resolve();
+  #noteTimer: ReturnType<typeof setTimeout> | null = null;
+  #pendingNote: number | null = null;
+  /** Images with local edits the library has not confirmed yet: id → edit count. */
+  readonly #unsaved = new Map<number, number>();
+
+  constructor(api: Api, rows: RowCache, onError: (message: string) => void, onChanged: () => void) {
+    this.#api = api;
+    this.#rows = rows;
+    this.#onError = onError;
+    this.#onChanged = onChanged;
+  }
+
+  /** For a reload: local edits still on their way win over what the library had. */
+  readonly keepLocal = (fresh: ImageRow): ImageRow => {
+    const local = this.#rows.peek(fresh.id);
+    return local && this.#unsaved.has(fresh.id) ? { ...fresh, verdict: local.verdict, note: local.note } : fresh;
+  };
+
+  /**
+   * Sets the verdict of these images. For one image, choosing its current verdict again clears it; for many,
+   * the verdict is set on all of them.
+   */
+  setVerdict(ids: readonly number[], verdict: Verdict): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    const single = ids.length === 1 ? this.#rows.peek(ids[0]) : null;
+    const next = single?.verdict === verdict ? null : verdict;
+    return this.#apply(
+      ids.map((imageId) => ({ imageId, verdict: next })),
+      true,
+    );
+  }
+
+  /** Puts back the verdicts from before the last change. */
+  undo(): Promise<void> {
+    const last = this.history.at(-1);
+    if (!last) return Promise.resolve();
+    this.history = this.history.slice(0, -1);
+    return this.#apply(last, false);
+  }
+
+  editNote(imageId: number, note: string): void {
+    if (this.#pendingNote !== null && this.#pendingNote !== imageId) void this.flushNote();
+    this.#mark(imageId);
+    this.#rows.patch(imageId, { note });
+    this.#pendingNote = imageId;
+    this.saveState = 'saving';
+    if (this.#noteTimer) clearTimeout(this.#noteTimer);
+    this.#noteTimer = setTimeout(() => void this.flushNote(), NOTE_SAVE_MS);
+  }
+
+  async flushNote(): Promise<void> {
+    if (this.#noteTimer) clearTimeout(this.#noteTimer);
+    this.#noteTimer = null;
+    const imageId = this.#pendingNote;
+    this.#pendingNote = null;
+    if (imageId === null) return;
+    await this.#queue(async () => {
+      const row = this.#rows.peek(imageId);
+      if (!row) return;
+      const edits = this.#unsaved.get(imageId);
+      await this.#api.setReview({ imageId, verdict: row.verdict, note: row.note });
+      if (this.#unsaved.get(imageId) === edits) this.#unsaved.delete(imageId);
+    }, [imageId]);
+  }
+
+  #apply(changes: VerdictChange[], remember: boolean): Promise<void> {
+    for (const { imageId, verdict } of changes) {
+      this.#mark(imageId);
+      this.#rows.patch(imageId, { verdict });
+    }
+    return this.#queue(async () => {
+      const { previous } = await this.#api.setVerdicts({ changes });
+      for (const { imageId } of changes) this.#unsaved.delete(imageId);
+      if (remember) this.history = [...this.history.slice(-(UNDO_DEPTH - 1)), previous];
+      this.#onChanged();
+    }, changes.map((c) => c.imageId));
+  }
+
+  #mark(imageId: number): void {
+    this.#unsaved.set(imageId, (this.#unsaved.get(imageId) ?? 0) + 1);
+  }
+
+  #queue(write: () => Promise<void>, imageIds: number[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      this.saveState = 'saving';
+      try {
+        await write();
+        if (this.#pendingNote === null) this.saveState = 'saved';
+      } catch (error) {
+        this.saveState = 'failed';
+        imageIds.forEach((id) => this.#unsaved.delete(id));
+        const name = imageIds.length > 1 ? `${imageIds.length} photos` : (this.#rows.peek(imageIds[0])?.fileName ?? 'this photo');
+        this.#onError(`Your review of ${name} was not saved: ${errorMessage(error)}. Try again; the gallery shows what is stored.`);
+        this.#onChanged();
+      }
+    };
+    this.#writes = this.#writes.then(run);
+    return this.#writes;
+  }
+}
