@@ -99,4 +99,14 @@ export const migrations: readonly string[] = [
   CREATE INDEX images_by_hash ON images(dataset_id, content_hash);
   ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
   `,
+  // 3: the gallery filters, counts and sorts in SQLite. file_name (the part of rel_path after its last '/';
+  // rtrim strips every character that is not a '/') is indexed so that sorting by it reads the index instead
+  // of computing it per row; the scale index gives the dataset-wide colour scale at once.
+  `
+  ALTER TABLE images ADD COLUMN file_name TEXT
+    GENERATED ALWAYS AS (substr(rel_path, length(rtrim(rel_path, replace(rel_path, '/', ''))) + 1)) VIRTUAL;
+  CREATE INDEX images_by_file_name ON images(dataset_id, file_name COLLATE NOCASE, rel_path);
+  CREATE INDEX images_by_true_label ON images(dataset_id, true_label);
+  CREATE INDEX heatmaps_by_run_scale ON heatmaps(run_id, scale);
+  `,
 ];
