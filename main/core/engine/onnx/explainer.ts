@@ -16,7 +16,7 @@ export interface OnnxPathOptions {
   cacheDir?: string;
   /** Force one execution provider; default: the first that works in PROVIDER_CHAIN. */
   provider?: ProviderName;
-  /** ONNX Runtime threads per run; default: all cores. */
+  /** ONNX Runtime threads per run; default 1 (one engine worker per core). */
   threads?: number;
 }
 

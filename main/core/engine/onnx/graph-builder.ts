@@ -6,11 +6,15 @@ export const { onnx } = onnxProto;
 export type ModelProto = onnxProto.onnx.ModelProto;
 export type GraphProto = onnxProto.onnx.GraphProto;
 export type NodeProto = onnxProto.onnx.NodeProto;
+export type AttributeProto = onnxProto.onnx.IAttributeProto;
+export type TensorProto = onnxProto.onnx.ITensorProto;
 
-/** A decoded model's graph (decoding fills every repeated field, so they are never null here). */
-export function graphOf(model: ModelProto): GraphProto {
+/** A decoded graph: decoding fills every repeated field and nodes are NodeProto instances. */
+export type DecodedGraph = Omit<GraphProto, 'node'> & { node: NodeProto[] };
+
+export function graphOf(model: ModelProto): DecodedGraph {
   if (!model.graph) throw new Error('The ONNX file holds no graph');
-  return model.graph as GraphProto;
+  return model.graph as DecodedGraph;
 }
 
 /** ONNX operator set the converter writes (HardSigmoid, Clip with inputs, Softmax with any axis). */

@@ -10,7 +10,10 @@ import type { ProviderName } from './providers';
 
 export interface NetworkOptions {
   provider: ProviderName;
-  /** Threads for one run (ONNX Runtime's intra-op pool); default: ONNX Runtime's choice, all cores. */
+  /**
+   * Threads for one run (ONNX Runtime's intra-op pool); default 1, as the engine runs one worker per core.
+   * On a shared machine more threads spin against other processes: measured here, 2 threads were slower.
+   */
   threads?: number;
 }
 
@@ -71,7 +74,8 @@ export class OnnxNetwork {
       session = ort.InferenceSession.create(this.withOutputs(extraOutputs), {
         executionProviders: [this.options.provider],
         graphOptimizationLevel: 'all',
-        ...(this.options.threads ? { intraOpNumThreads: this.options.threads, interOpNumThreads: 1 } : {}),
+        intraOpNumThreads: this.options.threads ?? 1,
+        interOpNumThreads: 1,
       });
       this.sessions.set(key, session);
     }

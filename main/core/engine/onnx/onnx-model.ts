@@ -1,0 +1,97 @@
+// ONNX classifiers loaded as they are (e.g. from torch.onnx.export): input [N, 3, H, W], one output of
+// class scores. Candidate CAM layers are the float tensors with a spatial 4-D shape, found by one probe
+// run that returns every node output. Gradient-free methods work for any graph; gradient methods need a
+// head that onnx-head.ts can rebuild in TF.js, and say what stops them otherwise.
+import { readFileSync } from 'node:fs';
+import ort from 'onnxruntime-node';
+import { OnnxExplainer, type OnnxPathOptions } from './explainer';
+import { graphOf, onnx, type ModelProto } from './graph-builder';
+import { OnnxNetwork } from './network';
+import { buildOnnxHead } from './onnx-head';
+import type { OnnxTarget } from './pipeline';
+import { selectProvider } from './providers';
+
+export interface OnnxModelInfo {
+  inputSize: number;
+  /** ONNX models come from PyTorch more often than not: ImageNet mean/std on 0‥1 pixels. */
+  preprocessing: 'torch';
+  /** Tensors with a spatial 4-D output, in graph order, as [h, w, C]; the last is the default. */
+  candidateLayers: { name: string; shape: [number, number, number] }[];
+}
+
+export async function loadOnnxModel(
+  file: string,
+  options: OnnxPathOptions = {},
+): Promise<{ explainer: OnnxExplainer; info: OnnxModelInfo }> {
+  let model: ModelProto;
+  try {
+    model = onnx.ModelProto.decode(readFileSync(file));
+  } catch (error) {
+    throw new Error(`${file} is not an ONNX model: ${(error as Error).message}`);
+  }
+  const provider = await selectProvider(options.provider);
+  const network = new OnnxNetwork(model, { provider: provider.name, threads: options.threads });
+  const inputSize = squareImageInput(model, network.inputName, file);
+  const candidateLayers = await spatialTensors(model, network, inputSize);
+  if (candidateLayers.length === 0) throw new Error(`${file} has no tensor with a spatial 4-D output to explain`);
+  const findTarget = (layer: string | undefined): OnnxTarget => {
+    const choice = layer === undefined ? candidateLayers.at(-1) : candidateLayers.find((c) => c.name === layer);
+    if (!choice) {
+      throw new Error(`The ONNX model has no spatial 4-D tensor named ${layer}; candidates: ${candidateLayers.map((c) => c.name).join(', ')}`);
+    }
+    const head = buildOnnxHead(model, choice.name, network.logitsName);
+    return {
+      layer: choice,
+      tensor: choice.name,
+      constants: typeof head === 'string' ? [] : head.constants,
+      head: typeof head === 'string' ? head : head.logits,
+    };
+  };
+  return { explainer: new OnnxExplainer(provider, network, findTarget), info: { inputSize, preprocessing: 'torch', candidateLayers } };
+}
+
+function squareImageInput(model: ModelProto, inputName: string, file: string): number {
+  const input = graphOf(model).input.find((value) => value.name === inputName);
+  const dims = input?.type?.tensorType?.shape?.dim?.map((dim) => (dim.dimValue == null ? null : Number(dim.dimValue))) ?? [];
+  const [, channels, height, width] = dims;
+  if (dims.length !== 4 || channels !== 3 || height == null || height !== width) {
+    const shape = `[${dims.map((side) => side ?? '?').join(', ')}]`;
+    throw new Error(`${file} takes input ${inputName} of shape ${shape}; Sightline needs a square RGB batch [N, 3, size, size]`);
+  }
+  return height;
+}
+
+/** Every node output of a probe run on one black image; keeps the float 4-D ones the logits depend on. */
+async function spatialTensors(model: ModelProto, network: OnnxNetwork, size: number): Promise<OnnxModelInfo['candidateLayers']> {
+  const graph = graphOf(model);
+  const names = graph.node.flatMap((node) => node.output).filter((name) => name !== '' && name !== network.logitsName);
+  const original = graph.output;
+  graph.output = [...original, ...names.map((name) => onnx.ValueInfoProto.create({ name }))];
+  const probe = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish()).finally(() => (graph.output = original));
+  try {
+    const results = await probe.run({ [network.inputName]: new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]) });
+    const feedsLogits = dependsOnward(model, network.logitsName);
+    return names.flatMap((name) => {
+      const { type, dims } = results[name];
+      const [, c, h, w] = dims.map(Number);
+      if (type !== 'float32' || dims.length !== 4 || h * w <= 1 || !feedsLogits.has(name)) return [];
+      return [{ name, shape: [h, w, c] as [number, number, number] }];
+    });
+  } finally {
+    await probe.release();
+  }
+}
+
+/** Names of the tensors that the output depends on. */
+function dependsOnward(model: ModelProto, output: string): Set<string> {
+  const producers = new Map(graphOf(model).node.flatMap((node) => node.output.map((name) => [name, node] as const)));
+  const needed = new Set<string>();
+  const stack = [output];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (needed.has(name)) continue;
+    needed.add(name);
+    producers.get(name)?.input.forEach((input) => stack.push(input));
+  }
+  return needed;
+}
