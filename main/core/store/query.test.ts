@@ -110,7 +110,7 @@ describe('LibraryQuery.images', () => {
     expect(run({ predicted: [2], truth: ['cat'] }).facets.predicted).toContainEqual({ value: 2, label: 'owl', count: 0 });
   });
 
-  it('reports the run’s largest top-1 map value, and no predictions without a run', () => {
+  it('reports the run’s largest map value (the dataset-wide scale), and no predictions without a run', () => {
     expect(run({}).maxScale).toBe(9);
     const noRun = query.images(DATASET, null, EMPTY_FILTER, byName);
     expect(noRun.maxScale).toBe(0);
@@ -151,7 +151,7 @@ describe('LibraryQuery reviews and maps', () => {
     expect(query.heatmap(RUN, ids.a, 2)).toBeNull();
     query.saveHeatmap(RUN, ids.a, { h: 1, w: 2, scale: 0.5, values: [0.5, 0.25], classIndex: 2 });
     expect(query.heatmap(RUN, ids.a, 2)).toEqual({ h: 1, w: 2, scale: 0.5, values: [0.5, 0.25], classIndex: 2 });
-    // The top-1 map still sets the dataset-wide scale.
+    // A weaker map does not change the dataset-wide scale.
     expect(run({}).maxScale).toBe(9);
   });
 });

@@ -22,17 +22,22 @@ interface Condition {
   params: unknown[];
 }
 
-// One row per live image of the dataset with this run's top-1 prediction and the review, if any.
-const BASE = `FROM images i
+// A query first copies the dataset's live images, with this run's top-1 prediction and the review, into a
+// temporary table in file-name order (read from the file_name index); the list and every facet count then
+// read that small table instead of joining the library again.
+const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows (
+  pos INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, rel_path TEXT NOT NULL, pred INTEGER, prob REAL,
+  truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL)`;
+const FILL = `INSERT INTO gallery_rows (image_id, rel_path, pred, prob, truth, correctness, verdict)
+  SELECT i.id, i.rel_path, p.class_index, p.prob, i.true_label,
+    CASE WHEN i.true_index IS NULL OR p.class_index IS NULL THEN 'unknown'
+      WHEN p.class_index = i.true_index THEN 'correct' ELSE 'incorrect' END,
+    COALESCE(r.verdict, 'none')
+  FROM images i INDEXED BY images_by_file_name
   LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id AND p.rank = 0
   LEFT JOIN reviews r ON r.image_id = i.id
-  WHERE i.dataset_id = ? AND i.removed_at IS NULL`;
-
-const CORRECTNESS_SQL = `CASE WHEN i.true_index IS NULL OR p.class_index IS NULL THEN 'unknown'
-  WHEN p.class_index = i.true_index THEN 'correct' ELSE 'incorrect' END`;
-const VERDICT_SQL = `COALESCE(r.verdict, 'none')`;
-/** The part of rel_path after its last '/': rtrim strips every character that is not a '/'. */
-const FILE_NAME_SQL = `substr(i.rel_path, length(rtrim(i.rel_path, replace(i.rel_path, '/', ''))) + 1)`;
+  WHERE i.dataset_id = ? AND i.removed_at IS NULL
+  ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
 
 const CORRECTNESS_LABELS: Record<Correctness, string> = { correct: 'Correct', incorrect: 'Misclassified', unknown: 'No ground truth' };
 const VERDICT_LABELS: Record<VerdictFilter, string> = {
@@ -48,39 +53,42 @@ const placeholders = (n: number): string => Array.from({ length: n }, () => '?')
 function conditions(filter: ImageFilter): Condition[] {
   const list: Condition[] = [];
   if (filter.predicted.length > 0) {
-    list.push({ facet: 'predicted', sql: `p.class_index IN (${placeholders(filter.predicted.length)})`, params: filter.predicted });
+    list.push({ facet: 'predicted', sql: `pred IN (${placeholders(filter.predicted.length)})`, params: filter.predicted });
   }
   if (filter.truth.length > 0) {
-    list.push({ facet: 'truth', sql: `i.true_label IN (${placeholders(filter.truth.length)})`, params: filter.truth });
+    list.push({ facet: 'truth', sql: `truth IN (${placeholders(filter.truth.length)})`, params: filter.truth });
   }
   if (filter.correctness.length > 0) {
-    list.push({ facet: 'correctness', sql: `${CORRECTNESS_SQL} IN (${placeholders(filter.correctness.length)})`, params: filter.correctness });
+    list.push({ facet: 'correctness', sql: `correctness IN (${placeholders(filter.correctness.length)})`, params: filter.correctness });
   }
   if (filter.verdicts.length > 0) {
-    list.push({ facet: 'verdicts', sql: `${VERDICT_SQL} IN (${placeholders(filter.verdicts.length)})`, params: filter.verdicts });
+    list.push({ facet: 'verdicts', sql: `verdict IN (${placeholders(filter.verdicts.length)})`, params: filter.verdicts });
   }
   if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
-    list.push({ facet: 'other', sql: 'p.prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
+    list.push({ facet: 'other', sql: 'prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
   }
   const search = filter.search.trim();
   if (search) {
-    list.push({ facet: 'other', sql: `i.rel_path LIKE ? ESCAPE '\\'`, params: [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] });
+    list.push({ facet: 'other', sql: `rel_path LIKE ? ESCAPE '\\'`, params: [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] });
   }
   return list;
 }
 
 function where(list: readonly Condition[]): { sql: string; params: unknown[] } {
-  return { sql: list.map((c) => ` AND ${c.sql}`).join(''), params: list.flatMap((c) => c.params) };
+  return { sql: list.length ? ` WHERE ${list.map((c) => c.sql).join(' AND ')}` : '', params: list.flatMap((c) => c.params) };
 }
 
+/** pos is the file-name order; images without a prediction come last by confidence either way. */
 function orderBy(sort: ImageSort): string {
   const dir = sort.descending ? 'DESC' : 'ASC';
-  if (sort.key === 'confidence') return `ORDER BY p.prob IS NULL, p.prob ${dir}, i.rel_path`;
-  return `ORDER BY ${FILE_NAME_SQL} COLLATE NOCASE ${dir}, i.rel_path ${dir}`;
+  return sort.key === 'confidence' ? `ORDER BY prob IS NULL, prob ${dir}, pos` : `ORDER BY pos ${dir}`;
 }
 
 export class LibraryQuery {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    db.pragma('temp_store = MEMORY');
+    db.exec(TEMP_TABLE);
+  }
 
   close(): void {
     this.db.close();
@@ -88,52 +96,45 @@ export class LibraryQuery {
 
   /** The dataset's image ids that match the filter, in order, with the count of each facet value. */
   images(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
+    return this.db.transaction(() => this.imagesNow(datasetId, runId, filter, sort))();
+  }
+
+  private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
     const started = performance.now();
-    const run = runId ?? 0;
+    this.db.prepare('DELETE FROM gallery_rows').run();
+    this.db.prepare(FILL).run(runId ?? 0, datasetId);
     const all = conditions(filter);
     const filtered = where(all);
     const ids = this.db
-      .prepare(`SELECT i.id ${BASE}${filtered.sql} ${orderBy(sort)}`)
+      .prepare(`SELECT image_id FROM gallery_rows${filtered.sql} ${orderBy(sort)}`)
       .pluck()
-      .all(run, datasetId, ...filtered.params) as number[];
+      .all(...filtered.params) as number[];
 
-    /** Counts by `expr` with every condition applied except the facet's own. */
-    const countBy = (facet: Facet, expr: string): { value: string | number | null; count: number }[] => {
+    /** Counts by `column` with every condition applied except the facet's own. */
+    const countBy = (facet: Facet, column: string): { value: string | number | null; count: number }[] => {
       const others = where(all.filter((c) => c.facet !== facet));
       return this.db
-        .prepare(`SELECT ${expr} AS value, COUNT(*) AS count ${BASE}${others.sql} GROUP BY 1`)
-        .all(run, datasetId, ...others.params) as { value: string | number | null; count: number }[];
+        .prepare(`SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows${others.sql} GROUP BY 1`)
+        .all(...others.params) as { value: string | number | null; count: number }[];
     };
 
     const labels = runId === null ? [] : this.runLabels(runId);
     const predicted = withChosen(
-      countBy('predicted', 'p.class_index').filter((r) => r.value !== null),
+      countBy('predicted', 'pred').filter((r) => r.value !== null),
       filter.predicted,
     ).map(({ value, count }) => ({ value: Number(value), label: labels[Number(value)] ?? `class ${value}`, count }));
     const truth = withChosen(
-      countBy('truth', 'i.true_label').filter((r) => r.value !== null),
+      countBy('truth', 'truth').filter((r) => r.value !== null),
       filter.truth,
     ).map(({ value, count }) => ({ value: String(value), label: String(value), count }));
-    const fixed = <V extends string>(facet: Facet, expr: string, values: Record<V, string>): FacetCount<V>[] => {
-      const counts = new Map(countBy(facet, expr).map((r) => [r.value, r.count]));
+    const fixed = <V extends string>(facet: Facet, column: string, values: Record<V, string>): FacetCount<V>[] => {
+      const counts = new Map(countBy(facet, column).map((r) => [r.value, r.count]));
       return (Object.keys(values) as V[]).map((value) => ({ value, label: values[value], count: counts.get(value) ?? 0 }));
     };
 
-    const total = this.db
-      .prepare('SELECT COUNT(*) FROM images WHERE dataset_id = ? AND removed_at IS NULL')
-      .pluck()
-      .get(datasetId) as number;
+    const total = this.db.prepare('SELECT COUNT(*) FROM gallery_rows').pluck().get() as number;
     const maxScale =
-      runId === null
-        ? 0
-        : ((this.db
-            .prepare(
-              `SELECT MAX(h.scale) FROM heatmaps h JOIN predictions p
-                 ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.rank = 0 AND p.class_index = h.class_index
-               WHERE h.run_id = ?`,
-            )
-            .pluck()
-            .get(runId) as number | null) ?? 0);
+      runId === null ? 0 : ((this.db.prepare('SELECT MAX(scale) FROM heatmaps WHERE run_id = ?').pluck().get(runId) as number | null) ?? 0);
 
     return {
       ids,
@@ -141,8 +142,8 @@ export class LibraryQuery {
       facets: {
         predicted: predicted.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
         truth: truth.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
-        correctness: fixed('correctness', CORRECTNESS_SQL, CORRECTNESS_LABELS),
-        verdicts: fixed('verdicts', VERDICT_SQL, VERDICT_LABELS),
+        correctness: fixed('correctness', 'correctness', CORRECTNESS_LABELS),
+        verdicts: fixed('verdicts', 'verdict', VERDICT_LABELS),
       },
       maxScale,
       elapsedMs: performance.now() - started,
