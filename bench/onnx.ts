@@ -2,15 +2,14 @@
 // Grad-CAM top-3 and Score-CAM on the bundled MobileNet and a VGG16 architecture (random weights, 224²),
 // at batch 1, 8 and 16. Score-CAM costs one masked forward pass per channel of the target layer
 // (768 for MobileNet, 512 for VGG16) per image whatever the batch, so by default it is measured at batch 1
-// (SIGHTLINE_BENCH_SCORECAM_BATCHES=1,8,16 for all). Run: npx tsx bench/onnx.ts [mobilenet|vgg16]
+// (SIGHTLINE_BENCH_SCORECAM_BATCHES=1,8,16 for all, empty for none). Run: npx tsx bench/onnx.ts [mobilenet|vgg16]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../main/core/engine/backends';
-import { explainBatch, type CamRequest } from '../main/core/engine/cam/pipeline';
-import { cutAt } from '../main/core/engine/cut';
+import type { CamRequest } from '../main/core/engine/cam/pipeline';
+import { LocalEngine } from '../main/core/engine/local-engine';
 import { loadModel, type LoadedModel } from '../main/core/engine/model';
 import { tryLayersModel, type OnnxExplainer } from '../main/core/engine/onnx/explainer';
 import { vgg16 } from '../main/core/engine/onnx/test-support/architectures';
@@ -33,8 +32,7 @@ const BATCHES = [1, 8, 16];
 const MIN_SECONDS = 3;
 
 export async function benchOnnx(options: { models?: ModelName[]; print?: boolean } = {}): Promise<OnnxBenchRow[]> {
-  await selectBackend('wasm');
-  const scoreCamBatches = (process.env.SIGHTLINE_BENCH_SCORECAM_BATCHES ?? '1').split(',').map(Number);
+  const scoreCamBatches = (process.env.SIGHTLINE_BENCH_SCORECAM_BATCHES ?? '1').split(',').filter(Boolean).map(Number);
   // Score-CAM's single call is already hundreds of forward passes: it needs no warm-up call.
   const tasks: { task: string; request: CamRequest; batches: number[]; warmUp: boolean }[] = [
     { task: 'Grad-CAM top-3', request: { method: 'GradCAM', topK: 3, camTopK: 3 }, batches: BATCHES, warmUp: true },
@@ -44,7 +42,9 @@ export async function benchOnnx(options: { models?: ModelName[]; print?: boolean
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-onnx-'));
   try {
     for (const name of options.models ?? MODELS) {
-      const model = await benchModel(name, workDir);
+      const dir = await benchModelDir(name, workDir);
+      const tfjsEngine = await LocalEngine.create({ modelDir: dir, backend: 'wasm' });
+      const model = await loadModel(dir);
       const attempt = await tryLayersModel(model, { cacheDir: path.join(workDir, 'cache') });
       if (!attempt.explainer) throw new Error(attempt.reason);
       const images = await sampleBatch(model, Math.max(...BATCHES));
@@ -56,7 +56,7 @@ export async function benchOnnx(options: { models?: ModelName[]; print?: boolean
               model: name === 'mobilenet' ? 'MobileNet v1 0.75' : 'VGG16 (random weights)',
               task,
               batch,
-              tfjs: await imagesPerSecond(batch, warmUp, () => void explainBatch(model.graph, cutAt(model, undefined), x, request)),
+              tfjs: await imagesPerSecond(batch, warmUp, () => tfjsEngine.explainTensor(x, request)),
               onnx: await imagesPerSecond(batch, warmUp, () => (attempt.explainer as OnnxExplainer).explainTensor(x, request)),
             };
             x.dispose();
@@ -68,6 +68,7 @@ export async function benchOnnx(options: { models?: ModelName[]; print?: boolean
         images.dispose();
         await attempt.explainer.dispose();
         model.dispose();
+        tfjsEngine.dispose();
       }
     }
   } finally {
@@ -76,13 +77,13 @@ export async function benchOnnx(options: { models?: ModelName[]; print?: boolean
   return rows;
 }
 
-async function benchModel(name: ModelName, workDir: string): Promise<LoadedModel> {
-  if (name === 'mobilenet') return loadModel(defaultModelDir());
+async function benchModelDir(name: ModelName, workDir: string): Promise<string> {
+  if (name === 'mobilenet') return defaultModelDir();
   const dir = path.join(workDir, 'vgg16');
   const model = vgg16(224);
   await saveModelFolder(model, dir);
   model.dispose();
-  return loadModel(dir);
+  return dir;
 }
 
 async function sampleBatch(model: LoadedModel, count: number): Promise<tf.Tensor4D> {

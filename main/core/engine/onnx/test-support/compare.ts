@@ -1,9 +1,8 @@
 // Compares the ONNX path with the TF.js path, map by map.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import { explainBatch, type CamRequest, type ImageExplanation } from '../../cam/pipeline';
-import { cutAt } from '../../cut';
-import type { LoadedModel } from '../../model';
+import type { CamRequest } from '../../cam/pipeline';
+import type { LocalEngine } from '../../local-engine';
 import type { OnnxExplainer } from '../explainer';
 
 /** max |a − b| / max |b|; Eigen-CAM's maps are compared up to their arbitrary sign. */
@@ -16,15 +15,20 @@ export function relativeError(ours: Float32Array, reference: Float32Array, eithe
   return scale === 0 ? worst : worst / scale;
 }
 
-/** Runs both paths on `x` and returns the worst relative map error; checks logits, top-k and class indices. */
+/**
+ * Runs both paths (the TF.js one through the engine itself) on `x` and returns the worst relative map
+ * error; checks logits, top-k, class indices and that the ONNX path leaves no tensor behind.
+ */
 export async function compareWithTfjs(
-  model: LoadedModel,
+  tfjsEngine: LocalEngine,
   explainer: OnnxExplainer,
   x: tf.Tensor4D,
   request: CamRequest & { layer?: string },
 ): Promise<number> {
+  const tensorsBefore = tf.memory().numTensors;
   const ours = await explainer.explainTensor(x, request);
-  const reference: ImageExplanation[] = explainBatch(model.graph, cutAt(model, request.layer), x, request);
+  expect(tf.memory().numTensors, 'tensors left behind by the ONNX path').toBe(tensorsBefore);
+  const reference = tfjsEngine.explainTensor(x, request);
   let worst = 0;
   ours.forEach((image, i) => {
     const expected = reference[i];
@@ -43,4 +47,12 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst;
+}
+
+/** The TF.js path's logits for the batch, one row per image. */
+export function tfjsLogits(tfjsEngine: LocalEngine, x: tf.Tensor4D): Float32Array {
+  const rows = tfjsEngine.explainTensor(x, { method: 'GradCAM', topK: 1, camTopK: 0 }).map((image) => image.logits);
+  const all = new Float32Array(rows.reduce((sum, row) => sum + row.length, 0));
+  rows.reduce((offset, row) => (all.set(row, offset), offset + row.length), 0);
+  return all;
 }
