@@ -109,4 +109,44 @@ export const migrations: readonly string[] = [
   CREATE INDEX images_by_true_label ON images(dataset_id, true_label);
   CREATE INDEX heatmaps_by_run_scale ON heatmaps(run_id, scale);
   `,
+  // 4: issue 5, attention metrics of each image's top-1 map per run (the cheap ones at import; faithfulness,
+  // agreement and the cluster by explicit analysis steps), the suspicion score (indexed per run for sorting and
+  // the "suggested for review" filter), and the model-randomisation sanity check of a run.
+  `
+  CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    class_index INTEGER NOT NULL,
+    border_mass REAL NOT NULL,
+    entropy REAL NOT NULL,
+    gini REAL NOT NULL,
+    peak_x REAL NOT NULL,
+    peak_y REAL NOT NULL,
+    area_half_max REAL NOT NULL,
+    -- Against the reviewer's expected box (reviews.box_*); NULL while none is drawn.
+    pointing_hit INTEGER,
+    energy_in_box REAL,
+    deletion_auc REAL,
+    insertion_auc REAL,
+    blur_drop REAL,
+    -- Rank correlation with the map of the same image and class in agreement_run_id.
+    agreement REAL,
+    agreement_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    -- k-means group of the map among the maps of its predicted class (0 = the most common strategy).
+    cluster INTEGER,
+    suspicion REAL NOT NULL,
+    PRIMARY KEY (run_id, image_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX metrics_by_suspicion ON metrics(run_id, suspicion);
+  CREATE INDEX metrics_by_image ON metrics(image_id);
+
+  CREATE TABLE sanity_checks (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    randomized_layers TEXT NOT NULL,
+    similarity REAL NOT NULL,
+    sample_size INTEGER NOT NULL,
+    warning TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  `,
 ];
