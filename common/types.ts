@@ -135,3 +135,41 @@ export interface AppInfo {
   } | null;
   backend: BackendReport | null;
 }
+
+/** Attention metrics of an image's top-1 map in a run (issue 5); null where the step has not run or no box is drawn. */
+export interface ImageMetrics {
+  classIndex: number;
+  /** Share of the map's mass in the outer 10 % frame. */
+  borderMass: number;
+  /** Normalised entropy: 0 = one cell, 1 = uniform. */
+  entropy: number;
+  gini: number;
+  /** Peak position as fractions of the image (0..1 from the left/top). */
+  peakX: number;
+  peakY: number;
+  areaAboveHalfMax: number;
+  pointingHit: boolean | null;
+  energyInBox: number | null;
+  deletionAuc: number | null;
+  insertionAuc: number | null;
+  /** Relative probability drop when the top 20 % of attention is blurred out. */
+  blurDrop: number | null;
+  /** Spearman rank correlation with the same class's map in `agreementRunId`. */
+  agreement: number | null;
+  agreementRunId: number | null;
+  /** Group of the map among the maps of its predicted class (0 = the most common). */
+  cluster: number | null;
+  /** Higher = look at this one first; see main/core/analysis/suspicion.ts. */
+  suspicion: number;
+}
+
+/** Result of the model-randomisation sanity check of a run. */
+export interface SanityCheck {
+  runId: number;
+  randomizedLayers: string[];
+  /** Mean rank correlation between the trained and the randomised model's maps (1 = unchanged). */
+  similarity: number;
+  sampleSize: number;
+  warning: string | null;
+  createdAt: string;
+}

@@ -219,6 +219,7 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async setExpectedBox(input: CallInput<'setExpectedBox'>) {
       if (!library.setExpectedBox(input.imageId, input.box)) throw new Error(`No image with id ${input.imageId}`);
+      store.metrics.refreshBox(input.imageId);
       return { box: library.expectedBox(input.imageId) };
     },
 

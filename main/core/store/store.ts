@@ -4,6 +4,7 @@ import type { DatasetSummary, Heatmap, ImageRow, ImageStatus, JobState, RunInfo,
 import type { EngineHeatmap } from '../engine/types';
 import { openDatabase, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
+import { MetricsTable } from './metrics-table';
 
 export interface DatasetRecord {
   id: number;
@@ -126,9 +127,12 @@ const RUN_SELECT = `SELECT r.id, r.dataset_id, m.name AS model_name, m.hash AS m
 
 export class Store {
   private readonly db: Db;
+  /** Attention metrics and suspicion per run and image (issue 5). */
+  readonly metrics: MetricsTable;
 
   constructor(file: string) {
     this.db = openDatabase(file);
+    this.metrics = new MetricsTable(this.db);
   }
 
   close(): void {
@@ -253,6 +257,7 @@ export class Store {
     const dropPredictions = this.db.prepare('DELETE FROM predictions WHERE image_id = ?');
     const dropHeatmaps = this.db.prepare('DELETE FROM heatmaps WHERE image_id = ?');
     const dropThumbnail = this.db.prepare('DELETE FROM thumbnails WHERE image_id = ?');
+    const dropMetrics = this.db.prepare('DELETE FROM metrics WHERE image_id = ?');
     const remove = this.db.prepare(
       "UPDATE images SET removed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND removed_at IS NULL",
     );
@@ -268,6 +273,7 @@ export class Store {
           dropPredictions.run(e.id);
           dropHeatmaps.run(e.id);
           dropThumbnail.run(e.id);
+          dropMetrics.run(e.id);
         }
       }
       for (const id of removedIds) remove.run(id);
@@ -351,6 +357,8 @@ export class Store {
             insertHeatmap.run(runId, r.imageId, h.classIndex, h.h, h.w, h.scale, heatmapToBlob(h.values));
           }
         }
+        // The cheap metrics come with the batch; a failed image loses its old ones.
+        this.metrics.computeAtImport(runId, r.imageId);
       }
     })();
   }

@@ -1,0 +1,182 @@
+// The metrics table: attention metrics of each image's top-1 map per run, the optional analysis results
+// (faithfulness, agreement, cluster) and the suspicion score, which is recomputed whenever an input changes.
+import type { ImageMetrics } from '../../../common/types';
+import { attentionMetrics, energyInBox, pointingHit, type Box, type MapGrid } from '../analysis/metrics';
+import type { Faithfulness } from '../analysis/faithfulness';
+import { suspicionScore } from '../analysis/suspicion';
+import type { Db } from './database';
+import { blobToHeatmap } from './heatmap-blob';
+
+interface MetricsDbRow {
+  image_id: number;
+  class_index: number;
+  border_mass: number;
+  entropy: number;
+  gini: number;
+  peak_x: number;
+  peak_y: number;
+  area_half_max: number;
+  pointing_hit: number | null;
+  energy_in_box: number | null;
+  deletion_auc: number | null;
+  insertion_auc: number | null;
+  blur_drop: number | null;
+  agreement: number | null;
+  agreement_run_id: number | null;
+  cluster: number | null;
+  suspicion: number;
+}
+
+/** A stored top-1 map with what the metrics need around it. */
+export interface TopMap extends MapGrid {
+  imageId: number;
+  classIndex: number;
+}
+
+const TOP1_MAP = `SELECT h.image_id, h.class_index, h.h, h.w, h."values" FROM heatmaps h
+  JOIN predictions p ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.rank = 0 AND p.class_index = h.class_index`;
+
+export class MetricsTable {
+  constructor(private readonly db: Db) {}
+
+  /** (Re)computes the cheap metrics of the image's stored top-1 map in this run; call inside the batch transaction. */
+  computeAtImport(runId: number, imageId: number): void {
+    const map = this.topMap(runId, imageId);
+    if (!map) return void this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND image_id = ?').run(runId, imageId);
+    const a = attentionMetrics(map);
+    const box = this.expectedBox(imageId);
+    this.db
+      .prepare(
+        `INSERT INTO metrics (run_id, image_id, class_index, border_mass, entropy, gini, peak_x, peak_y, area_half_max,
+           pointing_hit, energy_in_box, suspicion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+         ON CONFLICT (run_id, image_id) DO UPDATE SET class_index = excluded.class_index, border_mass = excluded.border_mass,
+           entropy = excluded.entropy, gini = excluded.gini, peak_x = excluded.peak_x, peak_y = excluded.peak_y,
+           area_half_max = excluded.area_half_max, pointing_hit = excluded.pointing_hit, energy_in_box = excluded.energy_in_box,
+           deletion_auc = NULL, insertion_auc = NULL, blur_drop = NULL, agreement = NULL, agreement_run_id = NULL, cluster = NULL`,
+      )
+      .run(runId, imageId, map.classIndex, a.borderMass, a.entropy, a.gini, a.peakX, a.peakY, a.areaAboveHalfMax,
+        box ? Number(pointingHit(map, box)) : null, box ? energyInBox(map, box) : null);
+    this.updateSuspicion(runId, imageId);
+  }
+
+  /** The expected box changed: pointing game, energy in box and suspicion of every run of the image. */
+  refreshBox(imageId: number): void {
+    const box = this.expectedBox(imageId);
+    const runs = this.db.prepare('SELECT run_id FROM metrics WHERE image_id = ?').pluck().all(imageId) as number[];
+    const update = this.db.prepare('UPDATE metrics SET pointing_hit = ?, energy_in_box = ? WHERE run_id = ? AND image_id = ?');
+    this.db.transaction(() => {
+      for (const runId of runs) {
+        const map = this.topMap(runId, imageId);
+        if (!map) continue;
+        update.run(box ? Number(pointingHit(map, box)) : null, box ? energyInBox(map, box) : null, runId, imageId);
+        this.updateSuspicion(runId, imageId);
+      }
+    })();
+  }
+
+  setFaithfulness(runId: number, results: readonly { imageId: number; faithfulness: Faithfulness }[]): void {
+    const update = this.db.prepare('UPDATE metrics SET deletion_auc = ?, insertion_auc = ?, blur_drop = ? WHERE run_id = ? AND image_id = ?');
+    this.db.transaction(() => {
+      for (const { imageId, faithfulness: f } of results) {
+        update.run(f.deletionAuc, f.insertionAuc, f.blurDrop, runId, imageId);
+        this.updateSuspicion(runId, imageId);
+      }
+    })();
+  }
+
+  setAgreement(runId: number, otherRunId: number, results: readonly { imageId: number; agreement: number }[]): void {
+    const update = this.db.prepare('UPDATE metrics SET agreement = ?, agreement_run_id = ? WHERE run_id = ? AND image_id = ?');
+    this.db.transaction(() => {
+      for (const { imageId, agreement } of results) {
+        update.run(agreement, otherRunId, runId, imageId);
+        this.updateSuspicion(runId, imageId);
+      }
+    })();
+  }
+
+  setClusters(runId: number, clusters: ReadonlyMap<number, number>): void {
+    const update = this.db.prepare('UPDATE metrics SET cluster = ? WHERE run_id = ? AND image_id = ?');
+    this.db.transaction(() => clusters.forEach((cluster, imageId) => update.run(cluster, runId, imageId)))();
+  }
+
+  /** Top-1 maps of the run's live images in the dataset, in relative-path order. */
+  topMaps(runId: number, datasetId: number): TopMap[] {
+    const rows = this.db
+      .prepare(`${TOP1_MAP} JOIN images i ON i.id = h.image_id WHERE h.run_id = ? AND i.dataset_id = ? AND i.removed_at IS NULL ORDER BY i.rel_path`)
+      .all(runId, datasetId) as MapDbRow[];
+    return rows.map(toTopMap);
+  }
+
+  /** The map of a given class of an image in a run, if stored. */
+  classMap(runId: number, imageId: number, classIndex: number): MapGrid | null {
+    const row = this.db
+      .prepare('SELECT image_id, class_index, h, w, "values" FROM heatmaps WHERE run_id = ? AND image_id = ? AND class_index = ?')
+      .get(runId, imageId, classIndex) as MapDbRow | undefined;
+    return row ? toTopMap(row) : null;
+  }
+
+  forRun(runId: number): Map<number, ImageMetrics> {
+    const rows = this.db.prepare('SELECT * FROM metrics WHERE run_id = ?').all(runId) as MetricsDbRow[];
+    return new Map(rows.map((r) => [r.image_id, toMetrics(r)]));
+  }
+
+  get(runId: number, imageId: number): ImageMetrics | null {
+    const row = this.db.prepare('SELECT * FROM metrics WHERE run_id = ? AND image_id = ?').get(runId, imageId) as MetricsDbRow | undefined;
+    return row ? toMetrics(row) : null;
+  }
+
+  private topMap(runId: number, imageId: number): TopMap | null {
+    const row = this.db.prepare(`${TOP1_MAP} WHERE h.run_id = ? AND h.image_id = ?`).get(runId, imageId) as MapDbRow | undefined;
+    return row ? toTopMap(row) : null;
+  }
+
+  private expectedBox(imageId: number): Box | null {
+    const row = this.db.prepare('SELECT box_x, box_y, box_w, box_h FROM reviews WHERE image_id = ?').get(imageId) as
+      | { box_x: number | null; box_y: number | null; box_w: number | null; box_h: number | null }
+      | undefined;
+    if (!row || row.box_x === null || row.box_y === null || row.box_w === null || row.box_h === null) return null;
+    return { x0: row.box_x, y0: row.box_y, x1: row.box_x + row.box_w, y1: row.box_y + row.box_h };
+  }
+
+  private updateSuspicion(runId: number, imageId: number): void {
+    const row = this.db
+      .prepare('SELECT border_mass, blur_drop, agreement, energy_in_box FROM metrics WHERE run_id = ? AND image_id = ?')
+      .get(runId, imageId) as Pick<MetricsDbRow, 'border_mass' | 'blur_drop' | 'agreement' | 'energy_in_box'> | undefined;
+    if (!row) return;
+    const score = suspicionScore({ borderMass: row.border_mass, blurDrop: row.blur_drop, agreement: row.agreement, energyInBox: row.energy_in_box });
+    this.db.prepare('UPDATE metrics SET suspicion = ? WHERE run_id = ? AND image_id = ?').run(score, runId, imageId);
+  }
+}
+
+interface MapDbRow {
+  image_id: number;
+  class_index: number;
+  h: number;
+  w: number;
+  values: Buffer;
+}
+
+function toTopMap(row: MapDbRow): TopMap {
+  return { imageId: row.image_id, classIndex: row.class_index, h: row.h, w: row.w, values: blobToHeatmap(row.values) };
+}
+
+function toMetrics(r: MetricsDbRow): ImageMetrics {
+  return {
+    classIndex: r.class_index,
+    borderMass: r.border_mass,
+    entropy: r.entropy,
+    gini: r.gini,
+    peakX: r.peak_x,
+    peakY: r.peak_y,
+    areaAboveHalfMax: r.area_half_max,
+    pointingHit: r.pointing_hit === null ? null : r.pointing_hit === 1,
+    energyInBox: r.energy_in_box,
+    deletionAuc: r.deletion_auc,
+    insertionAuc: r.insertion_auc,
+    blurDrop: r.blur_drop,
+    agreement: r.agreement,
+    agreementRunId: r.agreement_run_id,
+    cluster: r.cluster,
+    suspicion: r.suspicion,
+  };
+}
