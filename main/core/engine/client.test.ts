@@ -62,9 +62,10 @@ describe('WorkerEngine', () => {
 
   it('rejects calls after dispose', async () => {
     const engine = await WorkerEngine.start(workerWith(''));
-    const pending = engine.explain(request());
+    // Expect the rejection before it happens: dispose() rejects at once, then waits for the worker to stop.
+    const pending = expect(engine.explain(request())).rejects.toThrow('disposed');
     await engine.dispose();
-    await expect(pending).rejects.toThrow('disposed');
+    await pending;
     await expect(engine.explain(request())).rejects.toThrow('disposed');
   });
 });

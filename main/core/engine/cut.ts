@@ -2,7 +2,8 @@
 // to get the class score from A; tensors that enter the head from elsewhere (skip connections,
 // branches that do not pass through A) are fed to it as constants from the forward pass.
 import * as tf from '@tensorflow/tfjs-core';
-import { applyAsIs, downstreamOps, runOps, type GraphOp, type LayerGraph } from './layer-graph';
+import { asClassVectors } from './forward';
+import { applyGraphOp, downstreamOps, runOps, type GraphOp, type LayerGraph } from './layer-graph';
 import type { LayerChoice, LoadedModel } from './model';
 import { applyConv2dUnfused } from './unfused-conv';
 
@@ -40,22 +41,21 @@ export function cutAt(model: LoadedModel, layerName: string | undefined): GraphC
 export function headLogits(graph: LayerGraph, cut: GraphCut, activations: tf.Tensor, constants: Map<number, tf.Tensor>) {
   const values = new Map(constants);
   values.set(cut.layer.tensor, activations);
-  runOps(cut.head, values, null, (layer, inputs) => applyConv2dUnfused(layer, inputs) ?? applyAsIs(layer, inputs));
+  runOps(cut.head, values, null, (op, inputs) => (op.layer && applyConv2dUnfused(op.layer, inputs)) ?? applyGraphOp(op, inputs));
   return asClassVectors(values.get(graph.output)!);
 }
 
-/** The full network on input `x`; returns the logits and the tensors listed in `keep`. */
+/**
+ * The full network on input `x`, layer by layer as the model defines it; returns the logits and the tensors
+ * listed in `keep`. The reference that the engine's fused forward pass (forward.ts) is checked against.
+ */
 export function forward(graph: LayerGraph, x: tf.Tensor4D, keep: number[]) {
   const values = new Map<number, tf.Tensor>([[graph.input, x]]);
-  runOps(graph.ops, values, new Set([...keep, graph.output]));
+  runOps(graph.ops, values, new Set([...keep, graph.output]), applyGraphOp);
   const output = values.get(graph.output)!;
   const logits = asClassVectors(output);
   if (!keep.includes(graph.output)) output.dispose();
   // The caller owns x; a head that reads the input directly gets its own handle to dispose.
   const kept = new Map(keep.map((id) => [id, id === graph.input ? x.clone() : values.get(id)!]));
   return { logits, kept };
-}
-
-function asClassVectors(output: tf.Tensor): tf.Tensor2D {
-  return tf.reshape(output, [output.shape[0], -1]);
 }

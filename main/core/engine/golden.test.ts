@@ -73,6 +73,11 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
     const batch = new Float32Array(photos.length * 224 * 224 * 3);
     photos.forEach((photo, index) => batch.set(readInput(photo.input), index * 224 * 224 * 3));
     inputs = tf.tensor4d(batch, [photos.length, 224, 224, 3]);
+    // Each layer's forward pass is built on its first use and keeps its folded weights; build them here,
+    // so that the tests below can check that explaining leaves no tensor behind.
+    const first = tf.slice(inputs, 0, 1);
+    for (const layer of LAYERS) engine.explainTensor(first, { method: 'GradCAM', layer, topK: 1, camTopK: 0 });
+    first.dispose();
   });
   afterAll(() => {
     console.log(

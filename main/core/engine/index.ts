@@ -1,17 +1,26 @@
-// The engine's entry point for the rest of the app: createEngine() starts a worker thread that owns
-// TF.js and the model; the returned Engine proxies to it.
+// The engine's entry point for the rest of the app: createEngine() starts worker threads that each own
+// TF.js and the model; the returned Engine spreads mini-batches over them.
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WorkerEngine } from './client';
+import { EnginePool } from './pool';
 import type { Engine, EngineOptions } from './types';
 
 export * from './types';
 export { defaultModelDir } from './paths';
 
+export const DEFAULT_BATCH_SIZE = 8;
+
+/** Starts `options.workers` engine workers (default: one per CPU core), each loading the model. */
 export function createEngine(options: EngineOptions): Promise<Engine> {
-  return WorkerEngine.start(new Worker(workerEntry(), { workerData: options }));
+  const { workers = os.availableParallelism(), batchSize = DEFAULT_BATCH_SIZE } = options;
+  for (const [name, value] of [['workers', workers], ['batchSize', batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) return Promise.reject(new Error(`${name} must be a whole number ≥ 1, not ${value}`));
+  }
+  return EnginePool.start(workers, batchSize, () => WorkerEngine.start(new Worker(workerEntry(), { workerData: options })));
 }
 
 /**

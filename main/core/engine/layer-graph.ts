@@ -119,16 +119,23 @@ export function downstreamOps(graph: LayerGraph, from: number): GraphOp[] {
   });
 }
 
+/** What runOps needs of an op: which tensor ids it reads and writes. */
+export interface TensorOp {
+  name: string;
+  inputs: number[];
+  outputs: number[];
+}
+
 /**
- * Runs `ops` on the tensors in `values` (which it extends). Tensors that no later op needs are disposed
- * as soon as possible unless listed in `keep`; pass `keep` null to keep everything (inside tf.grad).
- * The tensors passed in are never disposed: they belong to the caller.
+ * Runs `ops` on the tensors in `values` (which it extends), each through `apply`. Tensors that no later op
+ * needs are disposed as soon as possible unless listed in `keep`; pass `keep` null to keep everything
+ * (inside tf.grad). The tensors passed in are never disposed: they belong to the caller.
  */
-export function runOps(
-  ops: GraphOp[],
+export function runOps<Op extends TensorOp>(
+  ops: Op[],
   values: Map<number, tf.Tensor>,
   keep: Set<number> | null,
-  applyLayer: LayerApplier = applyAsIs,
+  apply: (op: Op, inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
 ): void {
   const fed = new Set(values.keys());
   const lastUse = new Map<number, number>();
@@ -140,8 +147,7 @@ export function runOps(
       return value;
     });
     const outputs = tf.tidy(() => {
-      if (op.layer === null) return [inputs[0].clone()];
-      const result = applyLayer(op.layer, inputs);
+      const result = apply(op, inputs);
       return Array.isArray(result) ? result : [result];
     });
     op.outputs.forEach((id, i) => values.set(id, outputs[i]));
@@ -155,8 +161,10 @@ export function runOps(
   });
 }
 
-/** Runs one layer in inference mode; the head swaps in one that avoids fused ops (unfused-conv.ts). */
-export type LayerApplier = (layer: Layer, inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+/** One layer call in inference mode; an identity op (`layer` null) hands out its own handle of the input. */
+export function applyGraphOp(op: GraphOp, inputs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+  return op.layer === null ? inputs[0].clone() : applyAsIs(op.layer, inputs);
+}
 
 export function applyAsIs(layer: Layer, inputs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
   return layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor | tf.Tensor[];

@@ -3,21 +3,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendReport } from '../../../common/types';
 import { selectBackend } from './backends';
 import { CAM_METHODS } from './cam/names';
-import { explainBatch, type CamRequest, type CamMap, type ImageExplanation } from './cam/pipeline';
+import { explainBatch, type CamMap, type CamRequest, type ImageExplanation } from './cam/pipeline';
 import { cutAt, type GraphCut } from './cut';
+import { layersForward, type ForwardStep } from './forward';
 import { loadModel, type LoadedModel } from './model';
 import { preprocess } from './preprocess';
 import type { EngineHeatmap, EngineOptions, ExplainRequest, ExplainResult, ModelInfo } from './types';
 
 export class LocalEngine {
-  private readonly cuts = new Map<string, GraphCut>();
+  private readonly targets = new Map<string, CamTarget>();
 
   private constructor(
     readonly backend: BackendReport,
     private readonly loaded: LoadedModel,
-    private readonly defaultCut: GraphCut,
+    private readonly defaultTarget: CamTarget,
   ) {
-    this.cuts.set(defaultCut.layer.name, defaultCut);
+    this.targets.set(defaultTarget.cut.layer.name, defaultTarget);
   }
 
   static async create(options: EngineOptions): Promise<LocalEngine> {
@@ -26,7 +27,7 @@ export class LocalEngine {
     const backend = await selectBackend(options.backend);
     const loaded = await loadModel(options.modelDir);
     try {
-      return new LocalEngine(backend, loaded, cutAt(loaded, options.layer));
+      return new LocalEngine(backend, loaded, targetAt(loaded, options.layer));
     } catch (error) {
       loaded.dispose();
       throw error;
@@ -34,21 +35,22 @@ export class LocalEngine {
   }
 
   get model(): ModelInfo {
-    const { name, hash, inputSize, preprocessing, labels, spatialLayers } = this.loaded;
+    const { name, hash, inputSize, preprocessing, resizeMode, labels, spatialLayers } = this.loaded;
     return {
       name,
       hash,
       inputSize,
       preprocessing,
+      resizeMode,
       labels,
-      layer: this.defaultCut.layer.name,
-      layerShape: this.defaultCut.layer.shape,
+      layer: this.defaultTarget.cut.layer.name,
+      layerShape: this.defaultTarget.cut.layer.shape,
       candidateLayers: spatialLayers.map(({ name: layerName, shape }) => ({ name: layerName, shape })),
     };
   }
 
   explain(request: ExplainRequest): ExplainResult[] {
-    const { count, topK = 3, camTopK = 1, method = 'GradCAM' } = request;
+    const { count, topK = 3, camTopK = 1, method = 'GradCAM', classes, layer } = request;
     requireWholeNumber('count', count, 1);
     requireWholeNumber('topK', topK, 1);
     requireWholeNumber('camTopK', camTopK, 0);
@@ -56,7 +58,7 @@ export class LocalEngine {
     const { inputSize, preprocessing } = this.loaded;
     const x = preprocess(request.pixels, count, inputSize, preprocessing);
     try {
-      const explanations = this.explainTensor(x, { method, topK, camTopK: Math.min(camTopK, topK) });
+      const explanations = this.explainTensor(x, { method, topK, camTopK: Math.min(camTopK, topK), classes, layer });
       return explanations.map(({ top, maps }) => ({ top, heatmaps: maps.map(toHeatmap) }));
     } finally {
       x.dispose();
@@ -65,22 +67,35 @@ export class LocalEngine {
 
   /** The pipeline on an already preprocessed batch, at any spatial layer (tests, benchmarks). */
   explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): ImageExplanation[] {
-    return explainBatch(this.loaded.graph, this.cutFor(request.layer), x, request);
+    const { cut, forward } = this.targetFor(request.layer);
+    return explainBatch(this.loaded.graph, cut, x, request, forward);
   }
 
   dispose(): void {
+    this.targets.forEach((target) => target.forward.dispose());
     this.loaded.dispose();
   }
 
-  private cutFor(layer: string | undefined): GraphCut {
-    if (layer === undefined) return this.defaultCut;
-    let cut = this.cuts.get(layer);
-    if (!cut) {
-      cut = cutAt(this.loaded, layer);
-      this.cuts.set(layer, cut);
+  private targetFor(layer: string | undefined): CamTarget {
+    if (layer === undefined) return this.defaultTarget;
+    let target = this.targets.get(layer);
+    if (!target) {
+      target = targetAt(this.loaded, layer);
+      this.targets.set(layer, target);
     }
-    return cut;
+    return target;
   }
+}
+
+/** A target layer: where the graph is cut, and the fused forward pass that keeps what its head needs. */
+interface CamTarget {
+  cut: GraphCut;
+  forward: ForwardStep;
+}
+
+function targetAt(loaded: LoadedModel, layer: string | undefined): CamTarget {
+  const cut = cutAt(loaded, layer);
+  return { cut, forward: layersForward(loaded.graph, [cut.layer.tensor, ...cut.constants]) };
 }
 
 function requireWholeNumber(name: string, value: number, min: number): void {

@@ -5,12 +5,18 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { PREPROCESSING_PRESETS, type PreprocessingPreset } from './preprocess';
+import { RESIZE_MODES, type ResizeMode } from './types';
 
 /** Optional `sightline.json` next to model.json. */
 export interface ModelSettings {
+  /** Display name. */
   name?: string;
   inputSize?: number;
   preprocessing?: PreprocessingPreset;
+  /** How photos are brought to the input size (done by the scan stage). */
+  resize?: ResizeMode;
+  /** Labels file in the folder, instead of labels.json / labels.txt: a JSON list, else one name per line. */
+  labels?: string;
 }
 
 export interface ModelFolder {
@@ -63,6 +69,7 @@ export function readModelFolder(dir: string): ModelFolder {
     shards.push(...groupShards);
   });
   const weightData = concatToArrayBuffer(shards);
+  const settings = readSettings(dir);
   return {
     dir,
     artifacts: {
@@ -74,8 +81,8 @@ export function readModelFolder(dir: string): ModelFolder {
       convertedBy: modelJson.convertedBy as string | null | undefined,
     },
     hash: hash.digest('hex'),
-    settings: readSettings(dir),
-    labels: readFolderLabels(dir),
+    settings,
+    labels: readFolderLabels(dir, settings.labels),
   };
 }
 
@@ -124,16 +131,27 @@ function readSettings(dir: string): ModelSettings {
     }
     settings.preprocessing = raw.preprocessing as PreprocessingPreset;
   }
+  if (raw.resize !== undefined) {
+    if (!RESIZE_MODES.includes(raw.resize as ResizeMode)) {
+      throw new Error(`sightline.json in ${dir}: "resize" must be one of ${RESIZE_MODES.join(', ')}, not ${JSON.stringify(raw.resize)}`);
+    }
+    settings.resize = raw.resize as ResizeMode;
+  }
+  if (raw.labels !== undefined) {
+    if (typeof raw.labels !== 'string' || !raw.labels) throw new Error(`sightline.json in ${dir}: "labels" must name a file`);
+    if (!existsSync(path.join(dir, raw.labels))) throw new Error(`sightline.json in ${dir} names labels file ${raw.labels}, which does not exist`);
+    settings.labels = raw.labels;
+  }
   return settings;
 }
 
-/** labels.json: an array of names or of { name }; labels.txt: one name per line. */
-function readFolderLabels(dir: string): string[] | null {
-  for (const fileName of LABEL_FILES) {
+/** The named file, else labels.json or labels.txt. *.json: an array of names or of { name }; else one name per line. */
+function readFolderLabels(dir: string, named: string | undefined): string[] | null {
+  for (const fileName of named ? [named] : LABEL_FILES) {
     const file = path.join(dir, fileName);
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
-    if (fileName.endsWith('.txt')) return text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    if (!fileName.endsWith('.json')) return text.split(/\r?\n/).filter((line) => line.trim() !== '');
     const entries = parseJson(text, `${fileName} in ${dir}`);
     if (!Array.isArray(entries)) throw new Error(`${fileName} in ${dir} must hold an array of class names`);
     return entries.map((entry: unknown) => labelName(entry, `${fileName} in ${dir}`));

@@ -54,8 +54,23 @@ describe('a good model folder', () => {
   it('defaults to the folder name, [-1, 1] preprocessing and generic class names', async () => {
     const dir = await folderWith(tinyClassifier());
     const model = await loadModel(dir);
-    expect(model).toMatchObject({ name: path.basename(dir), preprocessing: 'mobilenet', labels: ['class 0', 'class 1', 'class 2'] });
+    expect(model).toMatchObject({ name: path.basename(dir), preprocessing: 'mobilenet', resizeMode: 'stretch', labels: ['class 0', 'class 1', 'class 2'] });
     model.dispose();
+  });
+
+  it('takes the resize mode and a labels file named in sightline.json, as a JSON list or one name per line', async () => {
+    const dir = await folderWith(tinyClassifier());
+    writeFileSync(path.join(dir, 'labels.txt'), 'not\nthese\nones\n');
+    writeFileSync(path.join(dir, 'classes.csv'), 'cat\r\ndog\r\n\r\nbird\r\n');
+    writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify({ resize: 'letterbox', labels: 'classes.csv' }));
+    const model = await loadModel(dir);
+    expect(model).toMatchObject({ resizeMode: 'letterbox', labels: ['cat', 'dog', 'bird'] });
+    model.dispose();
+    writeFileSync(path.join(dir, 'names.json'), JSON.stringify([{ name: 'tabby' }, 'tiger', 'lynx']));
+    writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify({ resize: 'centre-crop', labels: 'names.json' }));
+    const again = await loadModel(dir);
+    expect(again).toMatchObject({ resizeMode: 'centre-crop', labels: ['tabby', 'tiger', 'lynx'] });
+    again.dispose();
   });
 
   it('flattens a nested base network, so its inner layers can be targeted, and ends in logits', async () => {
@@ -139,6 +154,14 @@ describe('a bad model folder is refused with a message that names the problem', 
     const dir = await folderWith(tinyClassifier());
     writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify({ preprocessing: 'imagenet' }));
     await expect(loadModel(dir)).rejects.toThrow(/"preprocessing" must be one of mobilenet, caffe, torch, raw, not "imagenet"/);
+  });
+
+  it('when sightline.json asks for an unknown resize mode or names a labels file that is not there', async () => {
+    const dir = await folderWith(tinyClassifier());
+    writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify({ resize: 'zoom' }));
+    await expect(loadModel(dir)).rejects.toThrow(/"resize" must be one of stretch, centre-crop, letterbox, not "zoom"/);
+    writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify({ labels: 'classes.txt' }));
+    await expect(loadModel(dir)).rejects.toThrow(/names labels file classes.txt, which does not exist/);
   });
 
   it('when the CAM target layer does not exist or has no spatial output', async () => {

@@ -7,6 +7,7 @@ import { buildLayerGraph, stripFinalSoftmax, type LayerGraph } from './layer-gra
 import { labelName, readModelFolder } from './model-folder';
 import { imagenetLabelsFile } from './paths';
 import type { PreprocessingPreset } from './preprocess';
+import type { ResizeMode } from './types';
 
 export interface LayerChoice {
   name: string;
@@ -20,6 +21,7 @@ export interface LoadedModel {
   hash: string;
   inputSize: number;
   preprocessing: PreprocessingPreset;
+  resizeMode: ResizeMode;
   labels: string[];
   graph: LayerGraph;
   /** Layers with a spatial 4-D output, in network order. */
@@ -47,6 +49,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       hash: folder.hash,
       inputSize,
       preprocessing: folder.settings.preprocessing ?? 'mobilenet',
+      resizeMode: folder.settings.resize ?? 'stretch',
       labels: resolveLabels(folder.labels, classCount, dir),
       graph,
       spatialLayers: spatialLayers(graph),

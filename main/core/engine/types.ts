@@ -11,6 +11,13 @@ export interface EngineOptions {
   backend?: BackendName;
   /** Target layer; default: the last layer with a 4-D spatial output before the head. */
   layer?: string;
+  /** Worker threads, one engine each (the wasm backend computes on one core per worker); default: CPU cores. */
+  workers?: number;
+  /**
+   * Most images one worker computes at once (default 8). Larger requests are cut into mini-batches that
+   * run on the workers side by side; keep at least `workers` mini-batches in flight to use them all.
+   */
+  batchSize?: number;
 }
 
 export interface ModelInfo {
@@ -20,12 +27,22 @@ export interface ModelInfo {
   /** Square input side in pixels (224 for the bundled MobileNet). */
   inputSize: number;
   preprocessing: 'mobilenet' | 'caffe' | 'torch' | 'raw';
+  /** From sightline.json (`resize`); default `stretch`. The engine gets pixels already resized: see ResizeMode. */
+  resizeMode: ResizeMode;
   labels: string[];
   /** The target layer in use and its output size. */
   layer: string;
   layerShape: [number, number, number];
   candidateLayers: { name: string; shape: [number, number, number] }[];
 }
+
+/**
+ * How the scan stage should bring a photo to inputSize × inputSize before handing it to the engine:
+ * `stretch` the whole photo to the square (ignores the aspect ratio), `centre-crop` scale the short side
+ * to inputSize and cut the middle square, `letterbox` scale the long side to inputSize and pad with black.
+ */
+export const RESIZE_MODES = ['stretch', 'centre-crop', 'letterbox'] as const;
+export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 export interface ExplainRequest {
   /**
@@ -40,6 +57,13 @@ export interface ExplainRequest {
   camTopK?: number;
   /** Default GradCAM. */
   method?: CamMethodName;
+  /**
+   * Per image, the class indices to map instead of its top `camTopK` (every image the same number);
+   * one map per class.
+   */
+  classes?: number[][];
+  /** Target layer for this request (one of ModelInfo.candidateLayers); default: the engine's layer. */
+  layer?: string;
 }
 
 export interface EngineHeatmap {
@@ -60,6 +84,8 @@ export interface ExplainResult {
 export interface Engine {
   readonly model: ModelInfo;
   readonly backend: BackendReport;
+  /** Worker threads behind this engine. */
+  readonly workers?: number;
   explain(req: ExplainRequest): Promise<ExplainResult[]>;
   dispose(): Promise<void>;
 }

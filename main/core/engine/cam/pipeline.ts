@@ -1,11 +1,13 @@
 // The shared CAM pipeline: one forward pass over the mini-batch that keeps the target layer's activations,
-// then per class rank one gradient pass through the head (or the masked-input scores for Score-CAM),
-// then the method's own formula. Summing the chosen class scores over the batch gives each image its
-// own gradient, because images do not interact.
+// then one gradient pass through the head for all requested classes at once (or the masked-input scores
+// for Score-CAM), then the method's own formula. The head runs on the activations repeated once per class
+// rank; summing the chosen class scores over that batch gives each (image, class) its own gradient,
+// because batch rows do not interact.
 import * as tf from '@tensorflow/tfjs-core';
-import { forward, headLogits, type GraphCut } from '../cut';
+import { forward as layerByLayer, headLogits, type GraphCut } from '../cut';
+import type { ForwardStep } from '../forward';
 import type { LayerGraph } from '../layer-graph';
-import { camMethods, type CamMethodName } from './methods';
+import { camMethods, type CamMethod, type CamMethodName } from './methods';
 import { maskedInputScores } from './score-cam';
 
 export interface CamRequest {
@@ -31,23 +33,37 @@ export interface ImageExplanation {
   maps: CamMap[];
 }
 
-export function explainBatch(graph: LayerGraph, cut: GraphCut, x: tf.Tensor4D, request: CamRequest): ImageExplanation[] {
+/**
+ * Explains the batch `x` at the cut's layer. `forward` computes the logits and the tensors the head needs;
+ * by default the model's layers one by one. The engine passes its fused pass (forward.ts), and another
+ * runtime can pass its own.
+ */
+export function explainBatch(
+  graph: LayerGraph,
+  cut: GraphCut,
+  x: tf.Tensor4D,
+  request: CamRequest,
+  forward: ForwardStep = referenceForward(graph, cut),
+): ImageExplanation[] {
   const count = x.shape[0];
   if (request.classes && request.classes.length !== count) {
     throw new Error(`classes names ${request.classes.length} images, but the batch has ${count}`);
   }
-  const { logits, kept } = forward(graph, x, [cut.layer.tensor, ...cut.constants]);
+  const { logits, kept } = forward.run(x);
   try {
-    const logitRows = splitRows(logits.dataSync() as Float32Array, count);
-    const top = topClasses(logits, request.topK);
-    const classesByRank = ranksOf(request.classes ?? top.map((row) => row.slice(0, request.camTopK).map((t) => t.index)));
     const classCount = logits.shape[1];
+    const logitRows = splitRows(logits.dataSync() as Float32Array, count);
+    const top = logitRows.map((row) => topClasses(row, request.topK));
+    const classesByRank = ranksOf(request.classes ?? top.map((row) => row.slice(0, request.camTopK).map((t) => t.index)));
     if (classesByRank.flat().some((index) => !Number.isInteger(index) || index < 0 || index >= classCount)) {
       throw new Error(`Class indices must be whole numbers from 0 to ${classCount - 1}`);
     }
     const activations = kept.get(cut.layer.tensor) as tf.Tensor4D;
     const constants = new Map([...kept].filter(([id]) => id !== cut.layer.tensor));
-    const mapsByRank = mapsForRanks(graph, cut, x, activations, constants, classesByRank, request.method);
+    const mapsByRank =
+      classesByRank.length === 0
+        ? []
+        : mapsForRanks(graph, cut, forward, x, activations, constants, classesByRank, camMethods[request.method]);
     return logitRows.map((row, image) => ({
       logits: row,
       top: top[image],
@@ -64,20 +80,21 @@ export function explainBatch(graph: LayerGraph, cut: GraphCut, x: tf.Tensor4D, r
   }
 }
 
+/** [rank][image] → map, read back from the device once. */
 function mapsForRanks(
   graph: LayerGraph,
   cut: GraphCut,
+  forward: ForwardStep,
   x: tf.Tensor4D,
   activations: tf.Tensor4D,
   constants: Map<number, tf.Tensor>,
   classesByRank: number[][],
-  methodName: CamMethodName,
+  method: CamMethod,
 ): Float32Array[][] {
-  const method = camMethods[methodName];
   const count = x.shape[0];
   const cells = cut.layer.shape[0] * cut.layer.shape[1];
   const read = (map: tf.Tensor3D) => {
-    const rows = splitRows(map.dataSync() as Float32Array, count, cells);
+    const rows = splitRows(map.dataSync() as Float32Array, map.shape[0], cells);
     map.dispose();
     return rows;
   };
@@ -87,21 +104,37 @@ function mapsForRanks(
       return classesByRank.map(() => maps);
     }
     case 'channel-scores': {
-      const scoresByRank = maskedInputScores(graph, x, activations, classesByRank);
+      const scoresByRank = maskedInputScores(forward, x, activations, classesByRank);
       return scoresByRank.map((scores) => {
         const maps = read(tf.tidy(() => method.map(activations, scores)));
         scores.dispose();
         return maps;
       });
     }
-    case 'gradients':
-      return classesByRank.map((classes) =>
-        read(tf.tidy(() => method.map(activations, classGradients(graph, cut, activations, constants, classes)))),
+    case 'gradients': {
+      const maps = read(
+        tf.tidy(() => {
+          const repeated = repeatBatch(activations, classesByRank.length);
+          const repeatedConstants = new Map([...constants].map(([id, t]) => [id, repeatBatch(t, classesByRank.length)]));
+          const gradients = classGradients(graph, cut, repeated, repeatedConstants, classesByRank.flat());
+          return method.map(repeated, gradients);
+        }),
       );
+      return classesByRank.map((_, rank) => maps.slice(rank * count, (rank + 1) * count));
+    }
   }
 }
 
-/** ∂y_c/∂A for each image's class c (one gradient pass for the whole batch). */
+function referenceForward(graph: LayerGraph, cut: GraphCut): ForwardStep {
+  return { run: (x) => layerByLayer(graph, x, [cut.layer.tensor, ...cut.constants]), dispose: () => undefined };
+}
+
+/** The batch `times` times over, along the batch axis. */
+function repeatBatch<T extends tf.Tensor>(t: T, times: number): T {
+  return times === 1 ? t : tf.concat(Array.from({ length: times }, () => t));
+}
+
+/** ∂y_c/∂A for each row's class c (one gradient pass for the whole batch). */
 function classGradients(
   graph: LayerGraph,
   cut: GraphCut,
@@ -109,21 +142,18 @@ function classGradients(
   constants: Map<number, tf.Tensor>,
   classes: number[],
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const classCount = graph.outputShape.slice(1).reduce<number>((product, side) => product * (side ?? 1), 1);
-    const selector = tf.oneHot(tf.tensor1d(classes, 'int32'), classCount);
-    const scoreSum = (a: tf.Tensor) => tf.sum(tf.mul(headLogits(graph, cut, a, constants), selector));
-    return tf.grad(scoreSum)(activations) as tf.Tensor4D;
-  });
+  const classCount = graph.outputShape.slice(1).reduce<number>((product, side) => product * (side ?? 1), 1);
+  const selector = tf.oneHot(tf.tensor1d(classes, 'int32'), classCount);
+  const scoreSum = (a: tf.Tensor) => tf.sum(tf.mul(headLogits(graph, cut, a, constants), selector));
+  return tf.grad(scoreSum)(activations) as tf.Tensor4D;
 }
 
-function topClasses(logits: tf.Tensor2D, k: number): { index: number; prob: number }[][] {
-  const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(logits), Math.min(k, logits.shape[1])));
-  const probs = values.arraySync() as number[][];
-  const classIndices = indices.arraySync() as number[][];
-  values.dispose();
-  indices.dispose();
-  return classIndices.map((row, image) => row.map((index, rank) => ({ index, prob: probs[image][rank] })));
+/** The k classes with the largest logits, with their softmax probabilities. */
+export function topClasses(logits: Float32Array, k: number): { index: number; prob: number }[] {
+  const max = logits.reduce((m, value) => Math.max(m, value), -Infinity);
+  const total = logits.reduce((sum, value) => sum + Math.exp(value - max), 0);
+  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
+  return order.slice(0, k).map((index) => ({ index, prob: Math.exp(logits[index] - max) / total }));
 }
 
 /** [image][rank] → [rank][image]. */

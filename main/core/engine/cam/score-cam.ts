@@ -2,14 +2,13 @@
 // to the input size with align-corners bilinear interpolation and min-max normalised, masks the input;
 // the masked image's class logit is that channel's score. C forward passes per image, in mini-batches.
 import * as tf from '@tensorflow/tfjs-core';
-import { forward } from '../cut';
-import type { LayerGraph } from '../layer-graph';
+import type { ForwardStep } from '../forward';
 
 const MASKED_BATCH = 16;
 
 /** Per class rank, the scores [N, C] of `classesByRank[rank][image]`. */
 export function maskedInputScores(
-  graph: LayerGraph,
+  forward: ForwardStep,
   x: tf.Tensor4D,
   activations: tf.Tensor4D,
   classesByRank: number[][],
@@ -27,8 +26,8 @@ export function maskedInputScores(
         const high = tf.max(upsampled, [1, 2, 3], true);
         const masks = tf.div(tf.sub(upsampled, low), tf.add(tf.sub(high, low), 1e-8));
         const masked = tf.mul(tf.slice(x, [image, 0, 0, 0], [1, height, width, 3]), masks) as tf.Tensor4D;
-        const { logits } = forward(graph, masked, []);
-        return logits;
+        // The tensors kept for the head are not needed here; tidy disposes them.
+        return forward.run(masked).logits;
       });
       const values = logits.arraySync();
       logits.dispose();
