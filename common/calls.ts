@@ -19,6 +19,12 @@ export const CALL_NAMES = [
   'getExpectedBox',
   'setExpectedBox',
   'explainImage',
+  'exportHtml',
+  'getMetrics',
+  'sanityCheck',
+  'measureFaithfulness',
+  'compareRuns',
+  'clusterRun',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 

@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import { CAM_METHOD_NAMES, VERDICTS } from './types';
 import { CALL_NAMES, EVENT_NAMES } from './calls';
-import { queryInputSchemas } from './query';
+import { imageFilterSchema, queryInputSchemas } from './query';
 import type { Box, Explanation, QueryResult, VerdictChange } from './query';
 import type { CallName, EventName } from './calls';
-import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo } from './types';
+import type { AppInfo, DatasetSummary, ImageMetrics, ImageRow, JobProgress, RunInfo, SanityCheck } from './types';
 
 const id = z.number().int().positive();
 const jobId = z.string().min(1).max(100);
@@ -33,12 +33,25 @@ export const inputSchemas = {
       note: z.string().max(20_000),
     })
     .strict(),
-  exportCsv: z.object({ datasetId: id, runId: id.optional() }).strict(),
+  /** `filter`: export what the gallery shows (default: every image); `bom`: a UTF-8 BOM for Excel. */
+  exportCsv: z.object({ datasetId: id, runId: id.optional(), filter: imageFilterSchema.optional(), bom: z.boolean().optional() }).strict(),
   /** A new run (or the resumption of one) on a dataset already in the library; rescans its folder first. */
   startRun: z.object({ datasetId: id, ...runChoice }).strict(),
   pauseJob: z.object({ jobId }).strict(),
   resumeJob: z.object({ jobId }).strict(),
   ...queryInputSchemas,
+  /** The self-contained HTML report of a run (default: the latest) with its reproducibility manifest. */
+  exportHtml: z.object({ datasetId: id, runId: id.optional() }).strict(),
+  /** The attention metrics and suspicion of an image's top-1 map in a run (default: the latest). */
+  getMetrics: z.object({ imageId: id, runId: id.optional() }).strict(),
+  /** Model randomisation on a sample of the run's images: recomputes and stores the similarity, with a warning. */
+  sanityCheck: z.object({ runId: id, sample: z.number().int().min(1).max(500).optional(), topLayers: z.number().int().min(1).max(100).optional() }).strict(),
+  /** Deletion/insertion AUC and blur drop for the run's top-1 maps (about 19 forward passes per image). */
+  measureFaithfulness: z.object({ runId: id, limit: z.number().int().positive().optional() }).strict(),
+  /** Rank correlation of each top-1 map with the same image and class in another run of the dataset. */
+  compareRuns: z.object({ runId: id, otherRunId: id }).strict(),
+  /** Groups each predicted class's maps by where they look; the group is stored per image. */
+  clusterRun: z.object({ runId: id }).strict(),
 } as const satisfies Record<CallName, z.ZodType>;
 
 export { CALL_NAMES, EVENT_NAMES };
@@ -66,6 +79,12 @@ export interface CallOutputs extends Record<CallName, unknown> {
   getExpectedBox: { box: Box | null };
   setExpectedBox: { box: Box | null };
   explainImage: Explanation;
+  exportHtml: { fileName: string; html: string };
+  getMetrics: { metrics: ImageMetrics | null };
+  sanityCheck: SanityCheck;
+  measureFaithfulness: { measured: number };
+  compareRuns: { compared: number; meanAgreement: number | null };
+  clusterRun: { groups: number };
 }
 
 export interface EventPayloads extends Record<EventName, unknown> {

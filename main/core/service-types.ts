@@ -1,4 +1,5 @@
-import type { MediaKind, Service } from '../../common/contract';
+import type { Writable } from 'node:stream';
+import type { CallInput, MediaKind, Service } from '../../common/contract';
 
 /** The core service as the Node-side transports see it: the contract plus media bytes and shutdown. */
 export interface CoreService extends Service {
@@ -6,6 +7,8 @@ export interface CoreService extends Service {
   readMedia(kind: MediaKind, imageId: number): Promise<{ body: Buffer; mime: string } | null>;
   /** The absolute path of an image the database knows (for "reveal in file manager"); null otherwise. */
   imagePath(imageId: number): string | null;
+  /** The CSV report streamed to `out` (a file, an HTTP response): flat memory for any number of images. */
+  exportCsvTo(input: CallInput<'exportCsv'>, out: Writable): Promise<{ rows: number }>;
   close(): Promise<void>;
 }
 

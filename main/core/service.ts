@@ -7,7 +7,11 @@ import type { CallInput, CallOutputs, EventName, EventPayloads } from '../../com
 import type { JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
 import { CAM_METHODS, type Engine } from './engine/types';
-import { csvFileName, imagesToCsv } from './export/csv';
+import type { Writable } from 'node:stream';
+import { agreementOfRuns, clustersOfRun, faithfulnessOfRun, sanityOfRun } from './analysis/run-analysis';
+import { renderHtmlReport } from './analysis/html-report';
+import { csvFileName, csvString, writeCsv } from './export/csv';
+import { reportManifest } from './export/manifest';
 import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport } from './jobs/import-job';
 import { JobManager } from './jobs/job-manager';
 import { appPaths } from './paths';
@@ -114,6 +118,19 @@ export const createCoreService: CreateCoreService = async (options) => {
     return { jobId, datasetId: target.id, runId };
   };
 
+  /** The images an export covers: the gallery's filter when given (its order is the library's), else all. */
+  const exportSelection = (datasetId: number, runId: number | null, filter: CallInput<'exportCsv'>['filter']) =>
+    filter ? library.images(datasetId, runId, filter, { key: 'fileName', descending: false }).ids : null;
+
+  /** A run with its dataset, and the engine at its layer when it was made by the loaded model. */
+  const analysisTarget = async (runId: number) => {
+    const run = store.getRun(runId);
+    if (!run) throw new Error(`No run with id ${runId}`);
+    const { engine: base } = await model();
+    if (run.modelHash !== base.model.hash) throw new Error(`Run ${runId} was made by another model (${run.modelName}); load it to analyse this run`);
+    return { run, engine: await engineAt(base, run.layer) };
+  };
+
   let closing: Promise<void> | null = null;
 
   const service: CoreService = {
@@ -193,7 +210,85 @@ export const createCoreService: CreateCoreService = async (options) => {
     async exportCsv(input: CallInput<'exportCsv'>) {
       const target = dataset(input.datasetId);
       const runId = runOf(target.id, input.runId);
-      return { fileName: csvFileName(target.name, runId), csv: imagesToCsv(target.rootPath, store.listImages(target.id, runId)) };
+      const rows = store.exportRows(target.id, runId, exportSelection(target.id, runId, input.filter));
+      return { fileName: csvFileName(target.name, runId), csv: await csvString(target.rootPath, rows, { bom: input.bom }) };
+    },
+
+    async exportCsvTo(input: CallInput<'exportCsv'>, out: Writable) {
+      const target = dataset(input.datasetId);
+      const runId = runOf(target.id, input.runId);
+      // A connection of its own: the rows are read while other calls keep using the store's.
+      const reader = new Store(path.join(options.dataDir, 'library.db'));
+      try {
+        const rows = reader.exportRows(target.id, runId, exportSelection(target.id, runId, input.filter));
+        return { rows: await writeCsv(target.rootPath, rows, out, { bom: input.bom }) };
+      } finally {
+        reader.close();
+      }
+    },
+
+    async exportHtml(input: CallInput<'exportHtml'>) {
+      const target = dataset(input.datasetId);
+      const runId = runOf(target.id, input.runId);
+      const run = runId === null ? null : store.getRun(runId);
+      const engine = loaded?.engine;
+      const model = engine && run?.modelHash === engine.model.hash ? engine.model : null;
+      const metrics = runId === null ? new Map() : store.metrics.forRun(runId);
+      const html = await renderHtmlReport({
+        title: target.name,
+        rootPath: target.rootPath,
+        generatedAt: new Date().toISOString(),
+        images: store.listImages(target.id, runId),
+        suspicion: new Map([...metrics].map(([imageId, m]) => [imageId, m.suspicion])),
+        photo: async (imageId) => store.thumbnail(imageId),
+        manifest: reportManifest({
+          appVersion: paths.version,
+          run,
+          model,
+          sqliteVersion: store.sqliteVersion(),
+          sanity: runId === null ? null : store.metrics.sanity(runId),
+        }),
+      });
+      return { fileName: csvFileName(target.name, runId, 'html'), html };
+    },
+
+    async getMetrics(input: CallInput<'getMetrics'>) {
+      const image = store.getImage(input.imageId);
+      if (!image) throw new Error(`No image with id ${input.imageId}`);
+      const runId = runOf(image.datasetId, input.runId);
+      return { metrics: runId === null ? null : store.metrics.get(runId, image.id) };
+    },
+
+    async sanityCheck(input: CallInput<'sanityCheck'>) {
+      const { run } = await analysisTarget(input.runId);
+      const method = CAM_METHODS.find((m) => m === run.method) ?? METHOD;
+      return sanityOfRun(store, run.datasetId, run.id, {
+        modelDir,
+        method,
+        layer: run.layer,
+        startEngine: (dir) => createEngine({ modelDir: dir, backend: options.backend, layer: run.layer }),
+        sample: input.sample,
+        topLayers: input.topLayers,
+      });
+    },
+
+    async measureFaithfulness(input: CallInput<'measureFaithfulness'>) {
+      const { run, engine } = await analysisTarget(input.runId);
+      return { measured: await faithfulnessOfRun(store, engine, run.datasetId, run.id, { limit: input.limit }) };
+    },
+
+    async compareRuns(input: CallInput<'compareRuns'>) {
+      const run = store.getRun(input.runId);
+      const other = store.getRun(input.otherRunId);
+      if (!run || !other || run.datasetId !== other.datasetId) throw new Error(`Runs ${input.runId} and ${input.otherRunId} are not runs of one dataset`);
+      const { compared, mean } = agreementOfRuns(store, run.datasetId, run.id, other.id);
+      return { compared, meanAgreement: mean };
+    },
+
+    async clusterRun(input: CallInput<'clusterRun'>) {
+      const run = store.getRun(input.runId);
+      if (!run) throw new Error(`No run with id ${input.runId}`);
+      return { groups: clustersOfRun(store, run.datasetId, run.id) };
     },
 
     async queryImages(input: CallInput<'queryImages'>) {

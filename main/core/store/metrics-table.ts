@@ -1,6 +1,6 @@
 // The metrics table: attention metrics of each image's top-1 map per run, the optional analysis results
 // (faithfulness, agreement, cluster) and the suspicion score, which is recomputed whenever an input changes.
-import type { ImageMetrics } from '../../../common/types';
+import type { ImageMetrics, SanityCheck } from '../../../common/types';
 import { attentionMetrics, energyInBox, pointingHit, type Box, type MapGrid } from '../analysis/metrics';
 import type { Faithfulness } from '../analysis/faithfulness';
 import { suspicionScore } from '../analysis/suspicion';
@@ -123,6 +123,29 @@ export class MetricsTable {
   get(runId: number, imageId: number): ImageMetrics | null {
     const row = this.db.prepare('SELECT * FROM metrics WHERE run_id = ? AND image_id = ?').get(runId, imageId) as MetricsDbRow | undefined;
     return row ? toMetrics(row) : null;
+  }
+
+  saveSanity(check: Omit<SanityCheck, 'createdAt'>): SanityCheck {
+    this.db
+      .prepare('INSERT OR REPLACE INTO sanity_checks (run_id, randomized_layers, similarity, sample_size, warning) VALUES (?, ?, ?, ?, ?)')
+      .run(check.runId, JSON.stringify(check.randomizedLayers), check.similarity, check.sampleSize, check.warning);
+    return this.sanity(check.runId)!;
+  }
+
+  sanity(runId: number): SanityCheck | null {
+    const row = this.db.prepare('SELECT * FROM sanity_checks WHERE run_id = ?').get(runId) as
+      | { run_id: number; randomized_layers: string; similarity: number; sample_size: number; warning: string | null; created_at: string }
+      | undefined;
+    return row
+      ? {
+          runId: row.run_id,
+          randomizedLayers: JSON.parse(row.randomized_layers) as string[],
+          similarity: row.similarity,
+          sampleSize: row.sample_size,
+          warning: row.warning,
+          createdAt: row.created_at,
+        }
+      : null;
   }
 
   private topMap(runId: number, imageId: number): TopMap | null {

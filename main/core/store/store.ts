@@ -5,6 +5,7 @@ import type { EngineHeatmap } from '../engine/types';
 import { openDatabase, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { MetricsTable } from './metrics-table';
+import { iterateExportRows, type ExportRow } from './export-rows';
 
 export interface DatasetRecord {
   id: number;
@@ -423,6 +424,15 @@ export class Store {
       )
       .run(imageId, verdict, note);
     return true;
+  }
+
+  sqliteVersion(): string {
+    return this.db.prepare('SELECT sqlite_version()').pluck().get() as string;
+  }
+
+  /** The report's rows, streamed from SQLite in relative-path order; `onlyIds` keeps a filtered selection. */
+  exportRows(datasetId: number, runId: number | null, onlyIds: readonly number[] | null = null): Generator<ExportRow> {
+    return iterateExportRows(this.db, datasetId, runId, onlyIds);
   }
 
   thumbnail(imageId: number): Buffer | null {
