@@ -1,5 +1,5 @@
 // `sightline analyze|serve`: the product without the desktop shell. Bundled to out/main/cli.js.
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,9 +13,11 @@ const HELP = `Sightline: batch explainability review of image classifiers.
 
 Usage:
   sightline start                    open the desktop app (falls back to serve without Electron)
-  sightline analyze <folder> --out <report.csv> [--method NAME] [--layer NAME] [--maps N] [--data-dir DIR] [--backend NAME]
-                                     classify every photo, compute class-activation maps, write a CSV report;
-                                     analysing the folder again rescans it and does only new or changed files
+  sightline analyze <folder> --out <report.csv> [--html <report.html>] [--method NAME] [--layer NAME] [--maps N]
+                   [--bom] [--faithfulness N|all] [--compare METHOD] [--sanity] [--data-dir DIR] [--backend NAME]
+                                     classify every photo, compute class-activation maps and their metrics, write a
+                                     CSV report (and an HTML one); analysing the folder again rescans it and does
+                                     only new or changed files
   sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME]
                                      open the gallery in a browser
   sightline --help
@@ -26,6 +28,12 @@ Options:
   --method NAME    ${CAM_METHOD_NAMES.join(', ')} (default GradCAM)
   --layer NAME     the layer the maps come from (default: the model's last spatial layer)
   --maps N         maps for the top N classes, 0 to 3 (default 3)
+  --html FILE      also write the self-contained HTML report
+  --bom            start the CSV with a UTF-8 byte-order mark (for Excel)
+  --faithfulness N|all  deletion/insertion AUC and blur drop for the first N maps (or all): ~19 passes each
+  --compare METHOD run METHOD too and store each map's rank correlation with it (agreement)
+  --sanity         model randomisation check of the run: prints the similarity and warns if maps barely change
+Method names are case-insensitive (gradcam, scorecam, gradcamplusplus …).
 `;
 
 const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -47,6 +55,11 @@ export async function main(argv: string[]): Promise<number> {
         method: { type: 'string' },
         layer: { type: 'string' },
         maps: { type: 'string' },
+        html: { type: 'string' },
+        bom: { type: 'boolean' },
+        faithfulness: { type: 'string' },
+        compare: { type: 'string' },
+        sanity: { type: 'boolean' },
       },
     });
     const [command, ...rest] = positionals;
@@ -60,7 +73,14 @@ export async function main(argv: string[]): Promise<number> {
         if (rest.length !== 1) throw new UsageError('analyze takes one folder');
         if (!values.out) throw new UsageError('analyze needs --out <report.csv>');
         const run = { method: methodOption(values.method), layer: values.layer, camTopK: mapsOption(values.maps) };
-        return await analyze(rest[0], values.out, run, common);
+        const steps: AnalysisSteps = {
+          html: values.html,
+          bom: values.bom ?? false,
+          faithfulness: faithfulnessOption(values.faithfulness),
+          compare: methodOption(values.compare),
+          sanity: values.sanity ?? false,
+        };
+        return await analyze(rest[0], values.out, run, steps, common);
       }
       case 'serve':
         if (rest.length > 0) throw new UsageError(`serve takes no arguments, got ${rest.join(' ')}`);
@@ -86,7 +106,16 @@ interface RunOptions {
   camTopK: number | undefined;
 }
 
-async function analyze(folder: string, out: string, run: RunOptions, options: CommonOptions): Promise<number> {
+interface AnalysisSteps {
+  html: string | undefined;
+  bom: boolean;
+  /** Measure faithfulness for this many images (Infinity: all); null: skip. */
+  faithfulness: number | null;
+  compare: CamMethod | undefined;
+  sanity: boolean;
+}
+
+async function analyze(folder: string, out: string, run: RunOptions, steps: AnalysisSteps, options: CommonOptions): Promise<number> {
   const service = await createCoreService({ ...options, mode: 'web' });
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
   process.once('SIGINT', cancelOnSignal);
@@ -103,19 +132,53 @@ async function analyze(folder: string, out: string, run: RunOptions, options: Co
       const { added, changed, removed, unchanged } = last.scan;
       process.stderr.write(`Scan: ${added} added, ${changed} changed, ${removed} removed, ${unchanged} unchanged\n`);
     }
-    const { csv } = await service.exportCsv({ datasetId, runId });
+    let healthy = last.state === 'done';
+    if (healthy) healthy = await analysisSteps(service, datasetId, runId, folder, run, steps);
     const target = path.resolve(out);
     mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, csv);
+    const { rows } = await service.exportCsvTo({ datasetId, runId, bom: steps.bom }, createWriteStream(target));
+    const reports = [`${target} (${rows} rows)`];
+    if (steps.html) {
+      const htmlTarget = path.resolve(steps.html);
+      mkdirSync(path.dirname(htmlTarget), { recursive: true });
+      writeFileSync(htmlTarget, (await service.exportHtml({ datasetId, runId })).html);
+      reports.push(htmlTarget);
+    }
     process.stderr.write(
       `${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${last.done - last.failed} analysed, ${last.failed} failed` +
-        `${last.message ? ` (${last.message})` : ''}. Report: ${target}\n`,
+        `${last.message ? ` (${last.message})` : ''}. Report: ${reports.join(', ')}\n`,
     );
-    return last.state === 'done' ? 0 : 1;
+    return healthy ? 0 : 1;
   } finally {
     process.off('SIGINT', cancelOnSignal);
     await service.close();
   }
+}
+
+/** The explicit analysis steps after the import; false when the sanity check warns. */
+async function analysisSteps(service: CoreService, datasetId: number, runId: number, folder: string, run: RunOptions, steps: AnalysisSteps): Promise<boolean> {
+  if (steps.faithfulness !== null) {
+    process.stderr.write('Measuring faithfulness (deletion/insertion AUC, blur drop)…\n');
+    const limit = Number.isFinite(steps.faithfulness) ? steps.faithfulness : undefined;
+    const { measured } = await service.measureFaithfulness({ runId, limit });
+    process.stderr.write(`Faithfulness measured for ${measured} maps\n`);
+  }
+  if (steps.compare) {
+    process.stderr.write(`Computing ${steps.compare} maps for the agreement…\n`);
+    const other = await service.importFolder({ path: folder, ...run, method: steps.compare });
+    const ended = await waitForJob(service, other.jobId, () => undefined);
+    if (ended.state !== 'done') throw new Error(`The ${steps.compare} run stopped (${ended.state}): ${ended.message ?? ''}`);
+    const { compared, meanAgreement } = await service.compareRuns({ runId, otherRunId: other.runId });
+    process.stderr.write(`Agreement with ${steps.compare}: mean rank correlation ${meanAgreement?.toFixed(3) ?? '—'} over ${compared} maps\n`);
+  }
+  if (!steps.sanity) return true;
+  process.stderr.write('Sanity check: randomising the top layers and recomputing a sample of maps…\n');
+  const sanity = await service.sanityCheck({ runId });
+  process.stdout.write(
+    `Sanity check (model randomisation, ${sanity.randomizedLayers.join(', ')}; ${sanity.sampleSize} images): ` +
+      `rank correlation with the trained maps ${sanity.similarity.toFixed(3)}${sanity.warning ? `\nWARNING: ${sanity.warning}` : ' — the maps depend on the weights'}\n`,
+  );
+  return sanity.warning === null;
 }
 
 async function serve(options: CommonOptions & { host: string; port: number }): Promise<number> {
@@ -210,10 +273,21 @@ function backendOption(value: string | undefined): BackendName | undefined {
   return value as BackendName;
 }
 
+/** A method name in any case, with "++" for "PlusPlus" (gradcam, GradCAM++, scorecam …). */
 function methodOption(value: string | undefined): CamMethod | undefined {
   if (value === undefined) return undefined;
-  if (!(CAM_METHOD_NAMES as readonly string[]).includes(value)) throw new UsageError(`--method must be one of ${CAM_METHOD_NAMES.join(', ')}`);
-  return value as CamMethod;
+  const key = (name: string) => name.toLowerCase().replace(/\+\+/g, 'plusplus').replace(/[-_\s]/g, '');
+  const method = CAM_METHOD_NAMES.find((m) => key(m) === key(value));
+  if (!method) throw new UsageError(`--method must be one of ${CAM_METHOD_NAMES.join(', ')} (any case)`);
+  return method;
+}
+
+function faithfulnessOption(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (value === '' || value === 'all') return Infinity;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError('--faithfulness takes a whole number of images ≥ 1 or all');
+  return n;
 }
 
 function mapsOption(value: string | undefined): number | undefined {

@@ -3,6 +3,7 @@
 // One bad file costs one row, never the run; a file whose bytes another image already has shares its results.
 import path from 'node:path';
 import type { CamMethodName, Engine } from '../engine/types';
+import { clustersOfRun } from '../analysis/run-analysis';
 import { decodeImageBytes, readImageFile, type DecodedPixels } from '../scan/decode';
 import type { LabelMatcher } from '../scan/labels';
 import { rescan } from '../scan/rescan';
@@ -57,6 +58,8 @@ export async function runImport(job: ImportJob): Promise<void> {
       progress.finish('cancelled', 'Cancelled; importing the folder again resumes where this stopped');
       return;
     }
+    // Cheap enough to redo after every import: the gallery shows each map's group among its class's maps.
+    clustersOfRun(store, dataset.id, runId);
     store.setRunState(runId, 'done');
     const failed = progress.snapshot().failed;
     progress.finish('done', failed > 0 ? `${failed} of ${total} images could not be used` : null);
