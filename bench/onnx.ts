@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../main/core/engine/backends';
 import type { CamRequest } from '../main/core/engine/cam/pipeline';
 import { LocalEngine } from '../main/core/engine/local-engine';
 import { loadModel, type LoadedModel } from '../main/core/engine/model';
@@ -32,6 +33,7 @@ const BATCHES = [1, 8, 16];
 const MIN_SECONDS = 3;
 
 export async function benchOnnx(options: { models?: ModelName[]; print?: boolean } = {}): Promise<OnnxBenchRow[]> {
+  await selectBackend('wasm'); // the VGG16 is built before an engine picks it
   const scoreCamBatches = (process.env.SIGHTLINE_BENCH_SCORECAM_BATCHES ?? '1').split(',').filter(Boolean).map(Number);
   // Score-CAM's single call is already hundreds of forward passes: it needs no warm-up call.
   const tasks: { task: string; request: CamRequest; batches: number[]; warmUp: boolean }[] = [
