@@ -44,8 +44,12 @@ export function readModelFolder(dir: string): ModelFolder {
   }
   const modelJsonBytes = readFileSync(modelJsonPath);
   const modelJson = parseJson(modelJsonBytes.toString('utf8'), `model.json in ${dir}`) as Record<string, unknown>;
-  if (modelJson.format === 'graph-model') {
-    throw new Error(`model.json in ${dir} is a TF.js graph model; Sightline needs a TF.js layers model`);
+  if (isGraphModel(modelJson)) {
+    throw new Error(
+      `model.json in ${dir} is a TF.js graph model; Sightline needs a TF.js layers model (graph models need ` +
+        `@tensorflow/tfjs-converter, which Sightline does not ship). Convert the Keras model with ` +
+        `tensorflowjs_converter --input_format=keras --output_format=tfjs_layers_model, or export it to ONNX`,
+    );
   }
   if (typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null) {
     throw new Error(`model.json in ${dir} has no modelTopology: it is not a TF.js layers model`);
@@ -84,6 +88,12 @@ export function readModelFolder(dir: string): ModelFolder {
     settings,
     labels: readFolderLabels(dir, settings.labels),
   };
+}
+
+/** `format: graph-model`, or a modelTopology that is a GraphDef (a list of nodes) rather than a Keras config. */
+function isGraphModel(modelJson: Record<string, unknown>): boolean {
+  const topology = modelJson.modelTopology as { node?: unknown } | null | undefined;
+  return modelJson.format === 'graph-model' || Array.isArray(topology?.node);
 }
 
 function checkGroupSize(group: ManifestGroup, groupIndex: number, shards: Buffer[]): void {

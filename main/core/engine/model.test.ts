@@ -114,7 +114,10 @@ describe('a bad model folder is refused with a message that names the problem', 
   it('when it is a graph model', async () => {
     const dir = await folderWith(tinyClassifier());
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: {}, weightsManifest: [] }));
-    await expect(loadModel(dir)).rejects.toThrow(/is a TF.js graph model; Sightline needs a TF.js layers model/);
+    await expect(loadModel(dir)).rejects.toThrow(/is a TF.js graph model; Sightline needs a TF.js layers model .*tfjs-converter.*--output_format=tfjs_layers_model/);
+    // Older converters leave out "format"; the GraphDef's node list gives it away.
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: { node: [{ name: 'input', op: 'Placeholder' }] }, weightsManifest: [] }));
+    await expect(loadModel(dir)).rejects.toThrow(/is a TF.js graph model/);
   });
 
   it('when a weight shard is missing', async () => {
