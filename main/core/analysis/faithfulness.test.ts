@@ -43,10 +43,15 @@ describe('deletion, insertion and blur on the real model', () => {
     const [result] = await engine.explain({ pixels: pixels.slice(), count: 1, topK: 1, camTopK: 1 });
     const map = result.heatmaps[0];
     const flipped = { h: map.h, w: map.w, values: Array.from(map.values).reverse() };
-    const [real, wrong] = await measureFaithfulness(engine, [
+    // The scan stage hands over Buffers (whose slice() is a view): the measurement must not paint over them.
+    const buffer = Buffer.from(pixels);
+    const [real, wrong, fromBuffer] = await measureFaithfulness(engine, [
       { pixels, map, classIndex: map.classIndex },
       { pixels, map: flipped, classIndex: map.classIndex },
+      { pixels: buffer, map, classIndex: map.classIndex },
     ]);
+    expect(fromBuffer).toEqual(real);
+    expect(buffer.equals(pixels)).toBe(true);
     expect(real.baseProb).toBeGreaterThan(0.9);
     expect(real.deletionAuc).toBeLessThan(wrong.deletionAuc);
     expect(real.insertionAuc).toBeGreaterThan(wrong.insertionAuc);

@@ -95,12 +95,14 @@ function paint(into: Uint8Array, from: Uint8Array, order: Uint32Array, count: nu
 function variants(item: FaithfulnessItem, size: number): Uint8Array[] {
   const order = attentionOrder(item.map, size);
   const n = size * size;
-  const grey = new Uint8Array(item.pixels.length).fill(GREY);
-  const blurred = blur(item.pixels, size);
-  const images = [item.pixels];
-  for (let s = 1; s <= DELETION_STEPS; s++) images.push(paint(item.pixels.slice(), grey, order, Math.round((s / DELETION_STEPS) * n)));
-  for (let s = 0; s <= DELETION_STEPS; s++) images.push(paint(blurred.slice(), item.pixels, order, Math.round((s / DELETION_STEPS) * n)));
-  images.push(paint(item.pixels.slice(), blurred, order, Math.round(BLUR_TOP_FRACTION * n)));
+  // A plain copy: the scan stage hands over a Buffer, whose slice() is a view, and painting would change the original.
+  const pixels = Uint8Array.from(item.pixels);
+  const grey = new Uint8Array(pixels.length).fill(GREY);
+  const blurred = blur(pixels, size);
+  const images = [pixels];
+  for (let s = 1; s <= DELETION_STEPS; s++) images.push(paint(pixels.slice(), grey, order, Math.round((s / DELETION_STEPS) * n)));
+  for (let s = 0; s <= DELETION_STEPS; s++) images.push(paint(blurred.slice(), pixels, order, Math.round((s / DELETION_STEPS) * n)));
+  images.push(paint(pixels.slice(), blurred, order, Math.round(BLUR_TOP_FRACTION * n)));
   return images;
 }
 
