@@ -1,11 +1,15 @@
 // `npm run bench`: every benchmark in one run, printing figures and ratios (never pass/fail).
-// Pick parts with arguments: `npm run bench -- engine` or `npm run bench -- pipeline`.
+// Pick parts with arguments, e.g. `npm run bench -- engine onnx` or `npm run bench -- gallery`.
 import { benchEngine, formatEngineBench } from './engine';
+import { benchGallery } from './gallery';
+import { benchOnnx } from './onnx';
 import { benchPipeline } from './pipeline';
 
 const parts: Record<string, () => Promise<void>> = {
   engine: async () => console.log(formatEngineBench(await benchEngine())),
+  onnx: async () => void (await benchOnnx({ print: true })),
   pipeline: () => benchPipeline(),
+  gallery: () => benchGallery(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
