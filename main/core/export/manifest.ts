@@ -6,12 +6,13 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { RunInfo, SanityCheck } from '../../../common/types';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the bundler injects its own top-level `require` shim into the ESM output.
+const resolveFromHere = createRequire(import.meta.url).resolve;
 
 /** The version in a package's package.json, found upwards from its entry point (exports may hide package.json). */
 export function packageVersion(name: string): string {
   try {
-    let dir = path.dirname(require.resolve(name));
+    let dir = path.dirname(resolveFromHere(name));
     for (;;) {
       const file = path.join(dir, 'package.json');
       if (existsSync(file)) {
