@@ -1,5 +1,5 @@
 // Electron main process: a thin shell around the core service. Everything product-side lives in core/.
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, screen, session, shell } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ipcChannel, MENU_CHANNEL } from '../common/calls';
@@ -51,6 +51,14 @@ async function refreshMenu(service: CoreService): Promise<void> {
     openDataset: (dataset: { id: number }) => sendMenuCommand({ kind: 'openDataset', datasetId: dataset.id }),
     send: sendMenuCommand,
     openExternal: (url: string) => void (isVettedExternalUrl(url) && shell.openExternal(url)),
+    theme: {
+      current: nativeTheme.themeSource,
+      set: (theme: 'system' | 'light' | 'dark') => {
+        // The renderer follows prefers-color-scheme, which Electron derives from themeSource.
+        nativeTheme.themeSource = theme;
+        void refreshMenu(service);
+      },
+    },
   };
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(recent, actions, process.platform === 'darwin')));
 }

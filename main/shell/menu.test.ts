@@ -49,6 +49,25 @@ describe('native menu', () => {
     expect(template.some((item) => item.role === 'appMenu')).toBe(false);
   });
 
+  it('offers System / Light / Dark themes as radio items and applies the choice', () => {
+    const chosen: string[] = [];
+    const template = menuTemplate([], {
+      importFolder() {},
+      openDataset() {},
+      send() {},
+      openExternal() {},
+      theme: { current: 'dark', set: (t) => chosen.push(t) },
+    }, false) as (Item & { checked?: boolean })[];
+    const themes = (find(template, 'Theme').submenu ?? []) as (Item & { checked?: boolean })[];
+    expect(themes.map((t) => [t.label, t.checked])).toEqual([
+      ['Follow the System', false],
+      ['Light', false],
+      ['Dark', true],
+    ]);
+    themes[1].click?.();
+    expect(chosen).toEqual(['light']);
+  });
+
   it('says so when there is nothing recent', () => {
     const template = menuTemplate([], { importFolder() {}, openDataset() {}, send() {}, openExternal() {} }, true) as Item[];
     expect(find(template, 'Open Recent').submenu).toEqual([{ label: 'No recent folders', enabled: false }]);

@@ -4,8 +4,12 @@ import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../../common/contract';
 import type { DatasetSummary } from '../../common/types';
 
+export type ThemeSource = 'system' | 'light' | 'dark';
+
 export interface MenuActions {
   importFolder(): void;
+  /** The current theme choice and how to change it (Electron's nativeTheme.themeSource). */
+  theme?: { current: ThemeSource; set(theme: ThemeSource): void };
   openDataset(dataset: DatasetSummary): void;
   send(command: MenuCommand): void;
   openExternal(url: string): void;
@@ -38,6 +42,16 @@ export function menuTemplate(recent: DatasetSummary[], actions: MenuActions, isM
       label: '&View',
       submenu: [
         { label: 'Toggle Heatmap Overlay', accelerator: 'Z', registerAccelerator: false, click: () => actions.send({ kind: 'toggleOverlay' }) },
+        {
+          label: 'Theme',
+          submenu: (['system', 'light', 'dark'] as const).map((theme) => ({
+            label: { system: 'Follow the System', light: 'Light', dark: 'Dark' }[theme],
+            type: 'radio' as const,
+            checked: (actions.theme?.current ?? 'system') === theme,
+            enabled: Boolean(actions.theme),
+            click: () => actions.theme?.set(theme),
+          })),
+        },
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
