@@ -1,0 +1,44 @@
+// The packaging configuration is checked here because building the packages needs Electron's binary.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { findElectronBinary } from '../../bin/electron-binary.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const config = load(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, unknown>;
+
+describe('electron-builder configuration', () => {
+  it('sets the security fuses', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+    });
+  });
+
+  it('builds for Linux, macOS and Windows with native modules rebuilt and unpacked, and the bundled resources', () => {
+    expect((config.linux as { target: string[] }).target).toEqual(['AppImage', 'deb']);
+    expect((config.mac as { target: string[] }).target).toEqual(['dmg']);
+    expect((config.win as { target: string[] }).target).toEqual(['nsis']);
+    expect(config.npmRebuild).toBe(true);
+    const unpacked = (config.asarUnpack as string[]).join(' ');
+    for (const part of ['better-sqlite3', 'sharp', '@img', 'tfjs-backend-wasm', 'tfjs-node-gpu', 'engine-worker.js']) expect(unpacked).toContain(part);
+    const resources = config.extraResources as { from: string; filter: string[] }[];
+    expect(resources[0].from).toBe('resources');
+    expect(resources[0].filter).toEqual(expect.arrayContaining(['models/**', 'samples/**', 'licenses/**', 'LICENSES.md']));
+  });
+
+  const electronInstalled = 'path' in findElectronBinary();
+  it.skipIf(electronInstalled)(`npm run package says what is missing instead of failing halfway${electronInstalled ? ' (skipped: Electron is installed, nothing is missing)' : ''}`, async () => {
+    const result = await promisify(execFile)(process.execPath, [path.join(root, 'bin', 'package.js')]).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in result ? result.code : 0).toBe(1);
+    expect(result.stderr).toMatch(/Cannot package Sightline here:[\s\S]*Electron: /);
+  });
+});
