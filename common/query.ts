@@ -13,7 +13,8 @@ export type Correctness = (typeof CORRECTNESS)[number];
 export const VERDICT_FILTERS = ['none', ...VERDICTS] as const;
 export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
 
-export const SORT_KEYS = ['fileName', 'confidence'] as const;
+/** `suspicion`: the run's stored suspicion score (issue 5); images without one come last either way. */
+export const SORT_KEYS = ['fileName', 'confidence', 'suspicion'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 export const imageFilterSchema = z
@@ -29,6 +30,10 @@ export const imageFilterSchema = z
     maxConfidence: z.number().min(0).max(1),
     /** Case-insensitive substring of the path relative to the dataset folder. */
     search: z.string().max(500),
+    /** Only the images suggested for review: the SUGGESTED_SHARE of the run's images with the highest suspicion. */
+    suggested: z.boolean().optional(),
+    /** Heatmap groups (metrics.cluster, per predicted class) to keep; empty or absent: any. */
+    groups: z.array(z.number().int().min(0)).max(100).optional(),
   })
   .strict();
 export type ImageFilter = z.infer<typeof imageFilterSchema>;
@@ -44,7 +49,16 @@ export const EMPTY_FILTER: ImageFilter = {
   minConfidence: 0,
   maxConfidence: 1,
   search: '',
+  suggested: false,
+  groups: [],
 };
+
+/**
+ * "Suggested for review" is a share, not a fixed score: the suspicion score's scale depends on which of its
+ * components are known (faithfulness, agreement, a drawn box), so a fixed cut would flag most of a run or none.
+ * The images whose suspicion is at least the score of the run's top 10 % (at least one image; ties included).
+ */
+export const SUGGESTED_SHARE = 0.1;
 
 /** A value of one facet and how many images would match if it were chosen (the other facets applied). */
 export interface FacetCount<V> {
@@ -63,7 +77,13 @@ export interface QueryResult {
     truth: FacetCount<string>[];
     correctness: FacetCount<Correctness>[];
     verdicts: FacetCount<VerdictFilter>[];
+    /** How many images are suggested for review, with the other filters applied. */
+    suggested: number;
+    /** Heatmap groups (0 = the most common strategy of its class) with the other filters applied; empty before clustering. */
+    groups: FacetCount<number>[];
   };
+  /** The lowest suspicion that counts as suggested for review in this run; null when the run has no scores. */
+  suggestedThreshold: number | null;
   /** The largest top-1 map value in the run, for a dataset-wide colour scale; 0 when there is none. */
   maxScale: number;
   /** How long the queries took in the library, in milliseconds. */

@@ -59,7 +59,7 @@ afterEach(() => {
 
 const byName = { key: 'fileName', descending: false } as const;
 const names = (found: number[]) => found.map((id) => Object.keys(ids).find((k) => ids[k] === id));
-const run = (filter: Partial<ImageFilter>, sort: { key: 'fileName' | 'confidence'; descending: boolean } = byName) =>
+const run = (filter: Partial<ImageFilter>, sort: { key: 'fileName' | 'confidence' | 'suspicion'; descending: boolean } = byName) =>
   query.images(DATASET, RUN, { ...EMPTY_FILTER, ...filter }, sort);
 
 describe('LibraryQuery.images', () => {
@@ -116,6 +116,49 @@ describe('LibraryQuery.images', () => {
     expect(noRun.maxScale).toBe(0);
     expect(noRun.facets.predicted).toEqual([]);
     expect(noRun.ids).toHaveLength(5);
+  });
+});
+
+describe('LibraryQuery suspicion and groups', () => {
+  /** Metrics for a (0.2, group 0), b (0.9, group 1), C (0.5, group 0); x has none. */
+  const score = () => {
+    const insert = db.prepare(
+      `INSERT INTO metrics (run_id, image_id, class_index, border_mass, entropy, gini, peak_x, peak_y, area_half_max, cluster, suspicion)
+       VALUES (1, ?, 0, 0.1, 0.5, 0.5, 0.5, 0.5, 0.2, ?, ?)`,
+    );
+    insert.run(ids.a, 0, 0.2);
+    insert.run(ids.b, 1, 0.9);
+    insert.run(ids.C, 0, 0.5);
+  };
+
+  it('sorts by the stored suspicion, images without metrics last either way', () => {
+    score();
+    expect(names(run({}, { key: 'suspicion', descending: true }).ids)).toEqual(['b', 'C', 'a', 'pending', 'x']);
+    expect(names(run({}, { key: 'suspicion', descending: false }).ids)).toEqual(['a', 'C', 'b', 'pending', 'x']);
+  });
+
+  it('suggests the top share of the run for review, with counts under the other filters', () => {
+    expect(run({}).suggestedThreshold).toBeNull();
+    expect(run({ suggested: true }).ids).toEqual([]);
+    score();
+    // 10 % of three scored images is one image: b.
+    const all = run({});
+    expect(all.suggestedThreshold).toBe(0.9);
+    expect(all.facets.suggested).toBe(1);
+    expect(names(run({ suggested: true }).ids)).toEqual(['b']);
+    expect(run({ suggested: true, predicted: [0] }).ids).toEqual([]);
+    expect(run({ predicted: [0] }).facets.suggested).toBe(0);
+  });
+
+  it('counts and filters the heatmap groups', () => {
+    expect(run({}).facets.groups).toEqual([]);
+    score();
+    expect(run({}).facets.groups).toEqual([
+      { value: 0, label: 'Group 1', count: 2 },
+      { value: 1, label: 'Group 2', count: 1 },
+    ]);
+    expect(names(run({ groups: [0] }).ids)).toEqual(['a', 'C']);
+    expect(run({ groups: [0] }).facets.groups.map((g) => g.count)).toEqual([2, 1]);
   });
 });
 

@@ -12,9 +12,10 @@ import type {
 } from '../../../common/query';
 import type { Heatmap } from '../../../common/types';
 import type { Db } from './database';
+import { SUGGESTED_SHARE } from '../../../common/query';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 
-type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'other';
+type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'other';
 
 interface Condition {
   facet: Facet;
@@ -24,18 +25,20 @@ interface Condition {
 
 // A query first copies the dataset's live images, with this run's top-1 prediction and the review, into a
 // temporary table in file-name order (read from the file_name index); the list and every facet count then
-// read that small table instead of joining the library again.
-const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows (
+// read that small table instead of joining the library again. The run's suspicion score and heatmap group come
+// from its metrics (primary key lookups); images without metrics have NULL there and sort last.
+const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows_v2 (
   pos INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, rel_path TEXT NOT NULL, pred INTEGER, prob REAL,
-  truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL)`;
-const FILL = `INSERT INTO gallery_rows (image_id, rel_path, pred, prob, truth, correctness, verdict)
+  truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL, suspicion REAL, grp INTEGER, suggested INTEGER NOT NULL DEFAULT 0)`;
+const FILL = `INSERT INTO gallery_rows_v2 (image_id, rel_path, pred, prob, truth, correctness, verdict, suspicion, grp, suggested)
   SELECT i.id, i.rel_path, p.class_index, p.prob, i.true_label,
     CASE WHEN i.true_index IS NULL OR p.class_index IS NULL THEN 'unknown'
       WHEN p.class_index = i.true_index THEN 'correct' ELSE 'incorrect' END,
-    COALESCE(r.verdict, 'none')
+    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, COALESCE(m.suspicion >= ?, 0)
   FROM images i INDEXED BY images_by_file_name
   LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id AND p.rank = 0
   LEFT JOIN reviews r ON r.image_id = i.id
+  LEFT JOIN metrics m ON m.run_id = p.run_id AND m.image_id = i.id
   WHERE i.dataset_id = ? AND i.removed_at IS NULL
   ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
 
@@ -64,6 +67,10 @@ function conditions(filter: ImageFilter): Condition[] {
   if (filter.verdicts.length > 0) {
     list.push({ facet: 'verdicts', sql: `verdict IN (${placeholders(filter.verdicts.length)})`, params: filter.verdicts });
   }
+  if (filter.suggested) list.push({ facet: 'suggested', sql: 'suggested = 1', params: [] });
+  if (filter.groups?.length) {
+    list.push({ facet: 'groups', sql: `grp IN (${placeholders(filter.groups.length)})`, params: filter.groups });
+  }
   if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
     list.push({ facet: 'other', sql: 'prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
   }
@@ -78,10 +85,12 @@ function where(list: readonly Condition[]): { sql: string; params: unknown[] } {
   return { sql: list.length ? ` WHERE ${list.map((c) => c.sql).join(' AND ')}` : '', params: list.flatMap((c) => c.params) };
 }
 
-/** pos is the file-name order; images without a prediction come last by confidence either way. */
+/** pos is the file-name order; images without a prediction (or without metrics) come last by confidence (suspicion) either way. */
 function orderBy(sort: ImageSort): string {
   const dir = sort.descending ? 'DESC' : 'ASC';
-  return sort.key === 'confidence' ? `ORDER BY prob IS NULL, prob ${dir}, pos` : `ORDER BY pos ${dir}`;
+  if (sort.key === 'confidence') return `ORDER BY prob IS NULL, prob ${dir}, pos`;
+  if (sort.key === 'suspicion') return `ORDER BY suspicion IS NULL, suspicion ${dir}, pos`;
+  return `ORDER BY pos ${dir}`;
 }
 
 export class LibraryQuery {
@@ -101,12 +110,13 @@ export class LibraryQuery {
 
   private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
     const started = performance.now();
-    this.db.prepare('DELETE FROM gallery_rows').run();
-    this.db.prepare(FILL).run(runId ?? 0, datasetId);
+    this.db.prepare('DELETE FROM gallery_rows_v2').run();
+    const threshold = runId === null ? null : this.suggestedThreshold(runId);
+    this.db.prepare(FILL).run(threshold ?? Infinity, runId ?? 0, datasetId);
     const all = conditions(filter);
     const filtered = where(all);
     const ids = this.db
-      .prepare(`SELECT image_id FROM gallery_rows${filtered.sql} ${orderBy(sort)}`)
+      .prepare(`SELECT image_id FROM gallery_rows_v2${filtered.sql} ${orderBy(sort)}`)
       .pluck()
       .all(...filtered.params) as number[];
 
@@ -114,7 +124,7 @@ export class LibraryQuery {
     const countBy = (facet: Facet, column: string): { value: string | number | null; count: number }[] => {
       const others = where(all.filter((c) => c.facet !== facet));
       return this.db
-        .prepare(`SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows${others.sql} GROUP BY 1`)
+        .prepare(`SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows_v2${others.sql} GROUP BY 1`)
         .all(...others.params) as { value: string | number | null; count: number }[];
     };
 
@@ -132,7 +142,7 @@ export class LibraryQuery {
       return (Object.keys(values) as V[]).map((value) => ({ value, label: values[value], count: counts.get(value) ?? 0 }));
     };
 
-    const total = this.db.prepare('SELECT COUNT(*) FROM gallery_rows').pluck().get() as number;
+    const total = this.db.prepare('SELECT COUNT(*) FROM gallery_rows_v2').pluck().get() as number;
     const maxScale =
       runId === null ? 0 : ((this.db.prepare('SELECT MAX(scale) FROM heatmaps WHERE run_id = ?').pluck().get(runId) as number | null) ?? 0);
 
@@ -144,10 +154,29 @@ export class LibraryQuery {
         truth: truth.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
         correctness: fixed('correctness', 'correctness', CORRECTNESS_LABELS),
         verdicts: fixed('verdicts', 'verdict', VERDICT_LABELS),
+        suggested: countBy('suggested', 'suggested').find((r) => r.value === 1)?.count ?? 0,
+        groups: withChosen(
+          countBy('groups', 'grp').filter((r) => r.value !== null),
+          filter.groups ?? [],
+        )
+          .map(({ value, count }) => ({ value: Number(value), label: `Group ${Number(value) + 1}`, count }))
+          .sort((a, b) => a.value - b.value),
       },
+      suggestedThreshold: threshold,
       maxScale,
       elapsedMs: performance.now() - started,
     };
+  }
+
+  /** The suspicion of the run's image at the SUGGESTED_SHARE rank (read from the metrics_by_suspicion index); null without scores. */
+  private suggestedThreshold(runId: number): number | null {
+    const scored = this.db.prepare('SELECT COUNT(*) FROM metrics WHERE run_id = ?').pluck().get(runId) as number;
+    if (scored === 0) return null;
+    const offset = Math.max(0, Math.ceil(scored * SUGGESTED_SHARE) - 1);
+    return this.db
+      .prepare('SELECT suspicion FROM metrics INDEXED BY metrics_by_suspicion WHERE run_id = ? ORDER BY suspicion DESC LIMIT 1 OFFSET ?')
+      .pluck()
+      .get(runId, offset) as number;
   }
 
   /** Sets each image's verdict, keeping its note; returns the verdicts they had, for an undo. Unknown ids are skipped. */
