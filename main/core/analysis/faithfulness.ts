@@ -99,7 +99,7 @@ function variants(item: FaithfulnessItem, size: number): Uint8Array[] {
   const pixels = Uint8Array.from(item.pixels);
   const grey = new Uint8Array(pixels.length).fill(GREY);
   const blurred = blur(pixels, size);
-  const images = [pixels];
+  const images: Uint8Array[] = [pixels];
   for (let s = 1; s <= DELETION_STEPS; s++) images.push(paint(pixels.slice(), grey, order, Math.round((s / DELETION_STEPS) * n)));
   for (let s = 0; s <= DELETION_STEPS; s++) images.push(paint(blurred.slice(), pixels, order, Math.round((s / DELETION_STEPS) * n)));
   images.push(paint(pixels.slice(), blurred, order, Math.round(BLUR_TOP_FRACTION * n)));

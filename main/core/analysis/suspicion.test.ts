@@ -2,22 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { averagePrecision, suspicionComponents, suspicionScore } from './suspicion';
 
 describe('suspicion score', () => {
-  it('is 0 for a uniform-border map with nothing else known, and rises with border mass', () => {
-    expect(suspicionScore({ borderMass: 0.36 })).toBeCloseTo(0, 12);
-    expect(suspicionScore({ borderMass: 0.68 })).toBeCloseTo(0.5, 12);
-    expect(suspicionScore({ borderMass: 1 })).toBeCloseTo(1, 12);
+  it('rises in proportion to border mass up to a uniform map share (0.36), with nothing else known', () => {
+    expect(suspicionScore({ borderMass: 0 })).toBe(0);
+    expect(suspicionScore({ borderMass: 0.18 })).toBeCloseTo(0.5, 12);
+    expect(suspicionScore({ borderMass: 0.36 })).toBeCloseTo(1, 12);
+    expect(suspicionScore({ borderMass: 1 })).toBe(1);
+  });
+
+  it('counts a peak in the outer 10 % frame', () => {
+    expect(suspicionComponents({ borderMass: 0, peakX: 0.07, peakY: 0.5 }).peakInBorder).toBe(1);
+    expect(suspicionComponents({ borderMass: 0, peakX: 0.5, peakY: 0.93 }).peakInBorder).toBe(1);
+    expect(suspicionComponents({ borderMass: 0, peakX: 0.21, peakY: 0.79 }).peakInBorder).toBe(0);
+    expect(suspicionScore({ borderMass: 0.18, peakX: 0.07, peakY: 0.07 })).toBeCloseTo((0.5 + 1) / 2, 12);
   });
 
   it('averages only the components that are known, with their weights', () => {
-    const parts = suspicionComponents({ borderMass: 0.36, blurDrop: 0.25, agreement: 0, energyInBox: 0.5 });
+    const parts = suspicionComponents({ borderMass: 0.09, blurDrop: 0.25, agreement: 0, energyInBox: 0.5 });
     expect(Object.keys(parts).sort()).toEqual(['border', 'disagreement', 'offBox', 'unfaithful']);
-    expect(parts.border).toBeCloseTo(0, 12);
+    expect(parts.border).toBeCloseTo(0.25, 12);
     expect(parts.unfaithful).toBeCloseTo(0.75, 12);
     expect(parts.disagreement).toBeCloseTo(0.5, 12);
     expect(parts.offBox).toBeCloseTo(0.5, 12);
-    // (1·0 + 1·0.75 + 0.5·0.5 + 1.5·0.5) / 4 = 1.75 / 4
-    expect(suspicionScore({ borderMass: 0.36, blurDrop: 0.25, agreement: 0, energyInBox: 0.5 })).toBeCloseTo(0.4375, 12);
-    expect(suspicionScore({ borderMass: 0.36, blurDrop: null, agreement: undefined })).toBeCloseTo(0, 12);
+    // (1·0.25 + 0.5·0.75 + 0.5·0.5 + 1.5·0.5) / 3.5
+    expect(suspicionScore({ borderMass: 0.09, blurDrop: 0.25, agreement: 0, energyInBox: 0.5 })).toBeCloseTo(1.625 / 3.5, 12);
+    expect(suspicionScore({ borderMass: 0.09, blurDrop: null, agreement: undefined })).toBeCloseTo(0.25, 12);
   });
 });
 

@@ -78,7 +78,8 @@ describe('metrics at import', () => {
     expect(m.energyInBox).toBeNull();
     expect(m.suspicion).toBeCloseTo(before, 9);
     store.metrics.setFaithfulness(runId, [{ imageId: id, faithfulness: { baseProb: 0.9, deletionAuc: 0.1, insertionAuc: 0.8, blurDrop: 0 } }]);
-    expect(store.metrics.get(runId, id)!.suspicion).toBeCloseTo((0 + 1) / 2, 6);
+    // border 0, peak not in the border, unfaithful 1 (weight 0.5): 0.5 / 2.5
+    expect(store.metrics.get(runId, id)!.suspicion).toBeCloseTo(0.5 / 2.5, 6);
     library.close();
   });
 

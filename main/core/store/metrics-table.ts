@@ -163,10 +163,17 @@ export class MetricsTable {
 
   private updateSuspicion(runId: number, imageId: number): void {
     const row = this.db
-      .prepare('SELECT border_mass, blur_drop, agreement, energy_in_box FROM metrics WHERE run_id = ? AND image_id = ?')
-      .get(runId, imageId) as Pick<MetricsDbRow, 'border_mass' | 'blur_drop' | 'agreement' | 'energy_in_box'> | undefined;
+      .prepare('SELECT border_mass, peak_x, peak_y, blur_drop, agreement, energy_in_box FROM metrics WHERE run_id = ? AND image_id = ?')
+      .get(runId, imageId) as Pick<MetricsDbRow, 'border_mass' | 'peak_x' | 'peak_y' | 'blur_drop' | 'agreement' | 'energy_in_box'> | undefined;
     if (!row) return;
-    const score = suspicionScore({ borderMass: row.border_mass, blurDrop: row.blur_drop, agreement: row.agreement, energyInBox: row.energy_in_box });
+    const score = suspicionScore({
+      borderMass: row.border_mass,
+      peakX: row.peak_x,
+      peakY: row.peak_y,
+      blurDrop: row.blur_drop,
+      agreement: row.agreement,
+      energyInBox: row.energy_in_box,
+    });
     this.db.prepare('UPDATE metrics SET suspicion = ? WHERE run_id = ? AND image_id = ?').run(score, runId, imageId);
   }
 }
