@@ -109,7 +109,14 @@ export const queryInputSchemas = {
   getExpectedBox: z.object({ imageId: id }).strict(),
   setExpectedBox: z.object({ imageId: id, box: boxSchema.nullable() }).strict(),
   explainImage: z
-    .object({ imageId: id, runId: id.optional(), classIndex: z.number().int().min(0), method: z.string().min(1).max(50) })
+    .object({
+      imageId: id,
+      runId: id.optional(),
+      classIndex: z.number().int().min(0),
+      method: z.string().min(1).max(50),
+      /** One of AppInfo.model.candidateLayers; default: the engine's layer. */
+      layer: z.string().min(1).max(200).optional(),
+    })
     .strict(),
 } as const;
 

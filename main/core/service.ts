@@ -318,7 +318,7 @@ export const createCoreService: CreateCoreService = async (options) => {
       return { box: library.expectedBox(input.imageId) };
     },
 
-    // The engine's layer is fixed when it loads, so maps on demand are for its layer; they are kept in the
+    // Maps on demand are for the engine's layer or the requested one (a candidate layer); they are kept in the
     // library only when they belong to the run asked for (same model, method and layer).
     async explainImage(input: CallInput<'explainImage'>) {
       const image = store.getImage(input.imageId, input.runId);
@@ -328,7 +328,12 @@ export const createCoreService: CreateCoreService = async (options) => {
       const runId = runOf(image.datasetId, input.runId);
       const run = runId === null ? null : store.getRun(runId);
       const { engine } = await model();
-      const { layer, labels } = engine.model;
+      const { labels } = engine.model;
+      if (input.layer !== undefined && !engine.model.candidateLayers.some((l) => l.name === input.layer)) {
+        const names = engine.model.candidateLayers.map((l) => l.name).join(', ');
+        throw new Error(`The model has no layer "${input.layer}" with a spatial output; one of: ${names}`);
+      }
+      const layer = input.layer ?? engine.model.layer;
       const keep = runId !== null && run?.method === method && run.layer === layer && run.modelHash === engine.model.hash ? runId : null;
       const top = (scores: { index: number; prob: number }[]) =>
         scores.map((s) => ({ index: s.index, prob: s.prob, label: displayName(labels[s.index] ?? `class ${s.index}`) }));
@@ -345,6 +350,7 @@ export const createCoreService: CreateCoreService = async (options) => {
         topK: TOP_CLASSES,
         camTopK: rank >= 0 ? rank + 1 : TOP_CLASSES,
         method,
+        layer,
       });
       const map = result.heatmaps.find((h) => h.classIndex === input.classIndex);
       if (!map) {
