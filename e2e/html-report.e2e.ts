@@ -4,9 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { attentionMetrics } from '../main/core/analysis/metrics';
-import { renderHtmlReport } from '../main/core/analysis/html-report';
-import { suspicionScore } from '../main/core/analysis/suspicion';
 import { createCoreService } from '../main/core/service';
 import type { CoreService } from '../main/core/service-types';
 import { artifactsDir, launchChromium, samplesDir } from './harness';
@@ -18,6 +15,7 @@ describe('HTML report', () => {
   let service: CoreService;
   let browser: Browser;
   let html: string;
+  let modelHash: string;
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'sightline-report-'));
@@ -31,26 +29,16 @@ describe('HTML report', () => {
         if (p.state !== 'running' && p.state !== 'queued') resolve();
       }),
     );
-    const { datasetId } = await service.importFolder({ path: photos });
+    const { datasetId, runId } = await service.importFolder({ path: photos });
     await done;
     const images = await service.listImages({ datasetId });
     const cat = images.find((i) => i.relPath.startsWith('285_'))!;
     await service.setReview({ imageId: cat.id, verdict: 'misattended', note: '<script>document.title="pwned"</script> looks at the "wool" & rug' });
-    const suspicion = new Map(
-      images.filter((i) => i.heatmap).map((i) => [i.id, suspicionScore({ borderMass: attentionMetrics(i.heatmap!).borderMass })]),
-    );
-    html = await renderHtmlReport({
-      title: 'photos',
-      rootPath: photos,
-      generatedAt: '2026-11-29T00:00:00Z',
-      images: await service.listImages({ datasetId }),
-      suspicion,
-      photo: async (id) => (await service.readMedia('thumb', id))?.body ?? null,
-      manifest: [
-        ['Model hash', 'abc123'],
-        ['Method', 'GradCAM'],
-      ],
-    });
+    await service.sanityCheck({ runId, sample: 2 });
+    const report = await service.exportHtml({ datasetId, runId });
+    expect(report.fileName).toBe(`sightline-photos-run${runId}.html`);
+    html = report.html;
+    modelHash = (await service.getInfo({})).model!.hash;
     mkdirSync(artifactsDir, { recursive: true });
     writeFileSync(path.join(artifactsDir, 'report.html'), html);
     browser = await launchChromium();
@@ -74,7 +62,10 @@ describe('HTML report', () => {
     expect(await page.locator('#flagged blockquote').innerText()).toContain('<script>document.title="pwned"</script>');
     expect(await page.locator('#suspicious figure').count()).toBe(3);
     expect(await page.locator('#errors').innerText()).toContain('broken.jpg');
-    expect(await page.locator('#manifest').innerText()).toContain('abc123');
+    const manifest = await page.locator('#manifest').innerText();
+    for (const entry of [modelHash, 'GradCAM', 'conv_pw_13_relu', 'mobilenet', 'TensorFlow.js', 'sharp', 'better-sqlite3', process.versions.node, 'rank correlation']) {
+      expect(manifest).toContain(entry);
+    }
     const widths = await page.locator('figure img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
     expect(widths).toHaveLength(4);
     for (const w of widths) expect(w).toBeGreaterThan(100);
