@@ -53,6 +53,24 @@ it('analyze takes the method, layer and number of maps of its run', async () => 
   expect((await sightline('analyze', folder, ...args)).stderr).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 1 unchanged$/m);
 });
 
+it('analyze --html --sanity --faithfulness --bom: lowercase method, an HTML report, the sanity check on stdout', async () => {
+  const folder = path.join(tmp, 'two');
+  for (const sample of ['235_german_shepherd', '088_macaw']) cpSync(path.join(root, 'resources/samples', sample), path.join(folder, sample), { recursive: true });
+  const args = ['--out', 'two.csv', '--html', 'two.html', '--method', 'gradcam', '--sanity', '--faithfulness', '1', '--bom'];
+  const { stdout, stderr } = await sightline('analyze', folder, ...args, '--data-dir', path.join(tmp, 'data'));
+  expect(stderr).toMatch(/^Run \d+: GradCAM at conv_pw_13_relu/m);
+  expect(stderr).toMatch(/^Faithfulness measured for 1 maps$/m);
+  expect(stdout).toMatch(/^Sanity check \(model randomisation, conv_pw_13_bn, conv_preds; 2 images\): rank correlation with the trained maps -?[\d.]+ — the maps depend on the weights$/m);
+  const csv = readFileSync(path.join(tmp, 'two.csv'));
+  expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const records = parse(csv, { columns: true, bom: true }) as Record<string, string>[];
+  expect(records.filter((r) => r.blur_drop !== '')).toHaveLength(1);
+  expect(records.every((r) => r.suspicion !== '' && r.method === 'GradCAM')).toBe(true);
+  const html = readFileSync(path.join(tmp, 'two.html'), 'utf8');
+  for (const id of ['summary', 'suspicious', 'manifest']) expect(html).toContain(`<section id="${id}">`);
+  expect(html).toMatch(/Sanity check<\/th><td>rank correlation/);
+});
+
 it('explains its usage and fails with code 2 on a wrong command line', async () => {
   const help = await sightline('--help');
   expect(help.stdout).toMatch(/sightline analyze <folder> --out <report\.csv>/);
