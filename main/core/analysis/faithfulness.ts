@@ -115,7 +115,7 @@ function auc(probs: number[]): number {
 
 const PER_ITEM = 2 * DELETION_STEPS + 3;
 
-/** Faithfulness of many maps at once: every modified image goes through the engine in mini-batches. */
+/** Faithfulness of many maps at once: the modified images of all items go through the engine in shared mini-batches. */
 export async function measureFaithfulness(
   engine: Pick<Engine, 'explain' | 'model'>,
   items: FaithfulnessItem[],
@@ -123,19 +123,19 @@ export async function measureFaithfulness(
 ): Promise<Faithfulness[]> {
   const size = engine.model.inputSize;
   const classes = engine.model.labels.length;
-  const probs: number[][] = [];
-  for (const item of items) {
-    const images = variants(item, size);
-    const itemProbs: number[] = [];
-    for (let start = 0; start < images.length; start += batchSize) {
-      const chunk = images.slice(start, start + batchSize);
-      const pixels = new Uint8Array(chunk.length * size * size * 3);
-      chunk.forEach((img, i) => pixels.set(img, i * img.length));
-      const results = await engine.explain({ pixels, count: chunk.length, topK: classes, camTopK: 0 });
-      for (const r of results) itemProbs.push(r.top.find((t) => t.index === item.classIndex)?.prob ?? 0);
-    }
-    probs.push(itemProbs);
+  const images = items.flatMap((item) => variants(item, size));
+  const flat: number[] = [];
+  for (let start = 0; start < images.length; start += batchSize) {
+    const chunk = images.slice(start, start + batchSize);
+    const pixels = new Uint8Array(chunk.length * size * size * 3);
+    chunk.forEach((img, i) => pixels.set(img, i * img.length));
+    const results = await engine.explain({ pixels, count: chunk.length, topK: classes, camTopK: 0 });
+    results.forEach((r, i) => {
+      const item = items[Math.floor((start + i) / PER_ITEM)];
+      flat.push(r.top.find((t) => t.index === item.classIndex)?.prob ?? 0);
+    });
   }
+  const probs = items.map((_, i) => flat.slice(i * PER_ITEM, (i + 1) * PER_ITEM));
   return probs.map((p) => {
     const base = p[0];
     const deletion = p.slice(0, DELETION_STEPS + 1);
