@@ -1,57 +1,194 @@
-// Engine throughput on the bundled model through the worker thread: forward only, and Grad-CAM for the
-// top-1 and top-3 classes, at batch 1 and 8. Run: npx tsx bench/engine.ts
-import { readdirSync } from 'node:fs';
+// Engine throughput through the worker pool, on the bundled MobileNet and on a VGG16-architecture model with
+// random weights (224², block5_conv3): forward only and each CAM method (top-1 class), Grad-CAM for the
+// top-3 classes, at batch 1, 8 and 16, with 1 and 2 workers; then where the time of one mini-batch goes.
+// Run: npx tsx bench/engine.ts (or npm run bench -- engine).
+// Score-CAM costs one forward pass per activation channel (768 for MobileNet, 512 for VGG16), minutes per
+// image: SIGHTLINE_BENCH_SCORECAM=1 adds it. VGG16 runs every method only with SIGHTLINE_BENCH_FULL=1
+// (about 1 image/s per worker); by default forward only and Grad-CAM, whose rows the other gradient
+// methods follow within a few per cent on MobileNet.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import type { BackendName } from '../common/types';
-import { createEngine, defaultModelDir, type Engine } from '../main/core/engine/index';
+import { selectBackend } from '../main/core/engine/backends';
+import { explainBatch } from '../main/core/engine/cam/pipeline';
+import { cutAt, forward as layerByLayer } from '../main/core/engine/cut';
+import { layersForward } from '../main/core/engine/forward';
+import { CAM_METHODS, createEngine, defaultModelDir, type CamMethodName, type Engine } from '../main/core/engine/index';
+import { loadModel } from '../main/core/engine/model';
+import { preprocess } from '../main/core/engine/preprocess';
+import { vgg16 } from '../main/core/engine/test-support/architectures';
+import { saveModelFolder } from '../main/core/engine/test-support/model-files';
 
 export interface EngineBenchRow {
+  model: string;
   task: string;
   batch: number;
+  workers: number;
   imagesPerSec: number;
+}
+
+/** Milliseconds per mini-batch of `batch` images, in one thread, by stage. */
+export interface EngineProfile {
+  model: string;
+  batch: number;
+  stages: { stage: string; ms: number }[];
 }
 
 export interface EngineBenchResult {
   backend: BackendName;
   rows: EngineBenchRow[];
+  profiles: EngineProfile[];
+  notes: string[];
 }
 
-const TASKS = [
-  { task: 'forward only', camTopK: 0 },
-  { task: 'Grad-CAM top-1', camTopK: 1 },
-  { task: 'Grad-CAM top-3', camTopK: 3 },
-];
-const BATCHES = [1, 8];
-const MIN_SECONDS = 3;
+interface Task {
+  task: string;
+  method: CamMethodName;
+  camTopK: number;
+}
+
+const BATCHES = [1, 8, 16];
+const WORKERS = [1, 2];
+const MIN_SECONDS = 2;
+const PROFILE_ROUNDS = 3;
 
 export async function benchEngine(options: { backend?: BackendName } = {}): Promise<EngineBenchResult> {
-  const engine = await createEngine({ modelDir: defaultModelDir(), backend: options.backend });
+  tf.enableProdMode();
+  const backend = options.backend ?? 'wasm';
+  const withScoreCam = Boolean(process.env.SIGHTLINE_BENCH_SCORECAM);
+  const full = Boolean(process.env.SIGHTLINE_BENCH_FULL);
+  const methods = CAM_METHODS.filter((method) => withScoreCam || method !== 'ScoreCAM');
+  const allTasks: Task[] = [
+    { task: 'forward only', method: 'GradCAM', camTopK: 0 },
+    ...methods.map((method) => ({ task: method, method, camTopK: 1 })),
+    { task: 'GradCAM top-3', method: 'GradCAM', camTopK: 3 },
+  ];
+  const vggTasks = full ? allTasks : allTasks.filter((task) => task.method === 'GradCAM');
+  const notes = [
+    ...(withScoreCam ? [] : ['ScoreCAM left out (one forward pass per channel); SIGHTLINE_BENCH_SCORECAM=1 adds it']),
+    ...(full ? [] : ['VGG16: forward and Grad-CAM only; SIGHTLINE_BENCH_FULL=1 runs every method']),
+    `${os.availableParallelism()} CPU cores here; each worker computes on one`,
+  ];
+  const vggDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-vgg16-'));
   try {
-    const images = await samplePixels(engine.model.inputSize, Math.max(...BATCHES));
+    await selectBackend('cpu');
+    const vgg = vgg16(224);
+    await saveModelFolder(vgg, vggDir);
+    vgg.dispose();
+    const models = [
+      { model: 'MobileNet v1 0.75 (conv_pw_13_relu, 7×7)', dir: defaultModelDir(), tasks: allTasks, profileBatch: 8 },
+      { model: 'VGG16, random weights (block5_conv3, 14×14)', dir: vggDir, tasks: vggTasks, profileBatch: 1 },
+    ];
     const rows: EngineBenchRow[] = [];
-    for (const batch of BATCHES) {
-      for (const { task, camTopK } of TASKS) {
-        rows.push({ task, batch, imagesPerSec: await imagesPerSecond(engine, images, batch, camTopK) });
+    const profiles: EngineProfile[] = [];
+    for (const { model, dir, tasks, profileBatch } of models) {
+      const images = await samplePixels(224, Math.max(...BATCHES));
+      for (const workers of WORKERS) {
+        for (const batch of BATCHES) {
+          const engine = await createEngine({ modelDir: dir, backend, workers, batchSize: batch });
+          try {
+            await warmUp(engine, images, batch);
+            for (const task of tasks) {
+              rows.push({ model, task: task.task, batch, workers, imagesPerSec: await imagesPerSecond(engine, images, batch, task) });
+            }
+          } finally {
+            await engine.dispose();
+          }
+        }
       }
+      profiles.push(await profileStages(model, dir, backend, images, profileBatch));
     }
-    return { backend: engine.backend.name, rows };
+    return { backend, rows, profiles, notes };
+  } finally {
+    rmSync(vggDir, { recursive: true, force: true });
+  }
+}
+
+/** One request per worker: kernel setup and first allocations, outside the measurements. */
+async function warmUp(engine: Engine, images: Uint8Array[], batch: number): Promise<void> {
+  const run = () => engine.explain({ pixels: concat(images.slice(0, batch)), count: batch, topK: 3, camTopK: 3 });
+  await Promise.all(Array.from({ length: engine.workers ?? 1 }, run));
+}
+
+/** Keeps one request of `batch` images per worker in flight for MIN_SECONDS (at least one round). */
+async function imagesPerSecond(engine: Engine, images: Uint8Array[], batch: number, task: Task): Promise<number> {
+  const run = () => engine.explain({ pixels: concat(images.slice(0, batch)), count: batch, topK: 3, camTopK: task.camTopK, method: task.method });
+  let processed = 0;
+  const start = performance.now();
+  const keepBusy = async () => {
+    do {
+      await run();
+      processed += batch;
+    } while (performance.now() - start < MIN_SECONDS * 1000);
+  };
+  await Promise.all(Array.from({ length: engine.workers ?? 1 }, keepBusy));
+  return processed / ((performance.now() - start) / 1000);
+}
+
+/**
+ * One mini-batch in this thread, stage by stage (median of PROFILE_ROUNDS): preprocessing, the model's
+ * layers one by one (the engine before fusing), the fused forward pass, the head's gradient and the
+ * Grad-CAM formula for the top 3 classes with the read-back of the maps, and the whole request through a
+ * worker, whose difference to the in-thread stages is the message passing.
+ */
+async function profileStages(model: string, dir: string, backend: BackendName, images: Uint8Array[], batch: number): Promise<EngineProfile> {
+  await selectBackend(backend);
+  const loaded = await loadModel(dir);
+  const cut = cutAt(loaded, undefined);
+  const keep = [cut.layer.tensor, ...cut.constants];
+  const fused = layersForward(loaded.graph, keep);
+  const pixels = concat(images.slice(0, batch));
+  const x = preprocess(pixels, batch, loaded.inputSize, loaded.preprocessing);
+  const disposeAll = ({ logits, kept }: ReturnType<typeof fused.run>) => {
+    logits.dispose();
+    kept.forEach((t) => t.dispose());
+  };
+  const first = fused.run(x);
+  const replay = { run: () => ({ logits: first.logits.clone(), kept: new Map([...first.kept].map(([id, t]) => [id, t.clone()])) }), dispose: () => undefined };
+  const request = { method: 'GradCAM' as const, topK: 3, camTopK: 3 };
+  const stages = [
+    { stage: 'preprocess (JS, one upload)', ms: median(() => preprocess(pixels, batch, loaded.inputSize, loaded.preprocessing).dispose()) },
+    { stage: 'forward, layer by layer', ms: median(() => disposeAll(layerByLayer(loaded.graph, x, keep))) },
+    { stage: 'forward, fused', ms: median(() => disposeAll(fused.run(x))) },
+    { stage: 'head gradient + Grad-CAM top-3 + read-back', ms: median(() => explainBatch(loaded.graph, cut, x, request, replay)) },
+  ];
+  disposeAll(first);
+  x.dispose();
+  fused.dispose();
+  loaded.dispose();
+  const engine = await createEngine({ modelDir: dir, backend, workers: 1, batchSize: batch });
+  try {
+    const explain = () => engine.explain({ pixels: concat(images.slice(0, batch)), count: batch, topK: 3, camTopK: 3 });
+    await explain();
+    const times: number[] = [];
+    for (let round = 0; round < PROFILE_ROUNDS; round++) {
+      const start = performance.now();
+      await explain();
+      times.push(performance.now() - start);
+    }
+    stages.push({ stage: 'whole request through a worker', ms: middle(times) });
   } finally {
     await engine.dispose();
   }
+  return { model, batch, stages };
 }
 
-async function imagesPerSecond(engine: Engine, images: Uint8Array[], batch: number, camTopK: number): Promise<number> {
-  const run = () => engine.explain({ pixels: concat(images.slice(0, batch)), count: batch, topK: 3, camTopK });
-  await run(); // warm-up: kernel setup and first-call allocations
-  let processed = 0;
-  const start = performance.now();
-  while (performance.now() - start < MIN_SECONDS * 1000) {
-    await run();
-    processed += batch;
-  }
-  return processed / ((performance.now() - start) / 1000);
+function median(run: () => void): number {
+  run();
+  const times = Array.from({ length: PROFILE_ROUNDS }, () => {
+    const start = performance.now();
+    run();
+    return performance.now() - start;
+  });
+  return middle(times);
+}
+
+function middle(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 async function samplePixels(size: number, count: number): Promise<Uint8Array[]> {
@@ -73,8 +210,25 @@ function concat(images: Uint8Array[]): Uint8Array {
 }
 
 export function formatEngineBench(result: EngineBenchResult): string {
-  const lines = result.rows.map((row) => `  ${row.task.padEnd(16)} batch ${String(row.batch).padStart(2)}  ${row.imagesPerSec.toFixed(1).padStart(7)} img/s`);
-  return [`engine (MobileNet v1 0.75, 224², backend ${result.backend})`, ...lines].join('\n');
+  const lines = [`engine (backend ${result.backend}; img/s, 224² input; workers × batch)`];
+  for (const model of [...new Set(result.rows.map((row) => row.model))]) {
+    const rows = result.rows.filter((row) => row.model === model);
+    const columns = WORKERS.flatMap((workers) => BATCHES.map((batch) => ({ workers, batch })));
+    lines.push(`\n  ${model}`, `  ${'task'.padEnd(20)}${columns.map(({ workers, batch }) => `${workers}w × ${batch}`.padStart(10)).join('')}`);
+    for (const task of [...new Set(rows.map((row) => row.task))]) {
+      const cells = columns.map(({ workers, batch }) => {
+        const row = rows.find((r) => r.task === task && r.workers === workers && r.batch === batch);
+        return (row ? row.imagesPerSec.toFixed(1) : '–').padStart(10);
+      });
+      lines.push(`  ${task.padEnd(20)}${cells.join('')}`);
+    }
+  }
+  for (const profile of result.profiles) {
+    lines.push(`\n  where the time goes: ${profile.model}, batch ${profile.batch}, one thread (median ms)`);
+    for (const { stage, ms } of profile.stages) lines.push(`  ${stage.padEnd(46)}${ms.toFixed(1).padStart(9)}`);
+  }
+  lines.push('', ...result.notes.map((note) => `  note: ${note}`));
+  return lines.join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
