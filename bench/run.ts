@@ -1,15 +1,28 @@
 // `npm run bench`: every benchmark in one run, printing figures and ratios (never pass/fail).
 // Pick parts with arguments, e.g. `npm run bench -- engine onnx` or `npm run bench -- gallery`.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { benchEngine, formatEngineBench } from './engine';
 import { benchGallery } from './gallery';
 import { benchOnnx } from './onnx';
 import { benchPipeline } from './pipeline';
+
+/** Benchmarks written as scripts run in their own process (they print their own figures). */
+const script = (file: string) => (): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+    spawn(tsx, [fileURLToPath(new URL(file, import.meta.url))], { stdio: 'inherit' }).on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${file} exited with ${code}`)),
+    );
+  });
 
 const parts: Record<string, () => Promise<void>> = {
   engine: async () => console.log(formatEngineBench(await benchEngine())),
   onnx: async () => void (await benchOnnx({ print: true })),
   pipeline: () => benchPipeline(),
   gallery: () => benchGallery(),
+  suspicion: script('./suspicion.ts'),
+  csv: script('./csv-export.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
