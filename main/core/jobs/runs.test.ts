@@ -5,8 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CAM_METHOD_NAMES, type JobProgress } from '../../../common/types';
-import { CAM_METHODS } from '../engine/types';
+import type { JobProgress } from '../../../common/types';
 import { createCoreService } from '../service';
 import type { CoreService } from '../service-types';
 
@@ -47,10 +46,6 @@ function follow(jobId: () => string, onEvent: (p: JobProgress) => void = () => u
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const jobOf = async (jobId: string) => (await service.listJobs({})).find((j) => j.jobId === jobId)!;
-
-it('the contract offers exactly the engine CAM methods', () => {
-  expect([...CAM_METHOD_NAMES]).toEqual([...CAM_METHODS]);
-});
 
 it('pauses between batches (no ETA, nothing advances), resumes, and finishes every image', async () => {
   const folder = folderOf('pause', 16);

@@ -1,12 +1,6 @@
-// The CAM method names, free of TF.js so that the calling thread can import them.
-export const CAM_METHODS = [
-  'GradCAM',
-  'HiResCAM',
-  'GradCAMPlusPlus',
-  'XGradCAM',
-  'LayerCAM',
-  'ScoreCAM',
-  'EigenCAM',
-  'GradCAMElementWise',
-] as const;
-export type CamMethodName = (typeof CAM_METHODS)[number];
+// The CAM method names, free of TF.js so that the calling thread can import them; the list lives in the
+// contract's types, which every layer shares.
+import { CAM_METHOD_NAMES, type CamMethod } from '../../../../common/types';
+
+export const CAM_METHODS = CAM_METHOD_NAMES;
+export type CamMethodName = CamMethod;
