@@ -1,6 +1,7 @@
 // The rows of the CSV report, streamed from SQLite one at a time (`.iterate()`), so that exporting
 // 100,000 images keeps memory flat: one query joins the image, its top-3, the review, the metrics and the run.
 import type { Db } from './database';
+import type { MetricsDbRow } from './metrics-table';
 
 /** One image of the report, flat, with class labels resolved. */
 export interface ExportRow {
@@ -51,7 +52,8 @@ const SQL = `SELECT i.rel_path, i.true_label, i.true_index, i.status, i.error, r
   LEFT JOIN metrics m ON m.run_id = @run AND m.image_id = i.id
   WHERE i.dataset_id = @dataset AND i.removed_at IS NULL`;
 
-interface Raw {
+/** One joined row: the image, its review, its top-3 and its top-1 map's metrics. */
+interface Raw extends Omit<MetricsDbRow, 'image_id' | 'class_index'> {
   rel_path: string;
   true_label: string | null;
   true_index: number | null;
@@ -71,21 +73,6 @@ interface Raw {
   c2: number | null;
   p2: number | null;
   m_class: number | null;
-  border_mass: number;
-  entropy: number;
-  gini: number;
-  peak_x: number;
-  peak_y: number;
-  area_half_max: number;
-  pointing_hit: number | null;
-  energy_in_box: number | null;
-  deletion_auc: number | null;
-  insertion_auc: number | null;
-  blur_drop: number | null;
-  agreement: number | null;
-  agreement_run_id: number | null;
-  cluster: number | null;
-  suspicion: number;
 }
 
 /**

@@ -7,7 +7,8 @@ import { suspicionScore } from '../analysis/suspicion';
 import type { Db } from './database';
 import { blobToHeatmap } from './heatmap-blob';
 
-interface MetricsDbRow {
+/** The metrics table's columns as SQLite returns them. */
+export interface MetricsDbRow {
   image_id: number;
   class_index: number;
   border_mass: number;
