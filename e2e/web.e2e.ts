@@ -86,6 +86,19 @@ describe('web gallery', () => {
     await page.getByTestId('analyse-samples').click();
     await page.locator('[data-testid=progress][data-state=running]').waitFor();
     await shot('02-progress');
+    // Pause and resume from the status bar, when the job is still running by then (34 photos go fast).
+    const pause = page.getByTestId('pause-job');
+    if (await pause.isVisible()) {
+      await pause.click({ timeout: 5_000 }).catch(() => undefined);
+      const paused = await page
+        .locator('[data-testid=pause-job][data-paused=true]')
+        .waitFor({ timeout: 5_000 })
+        .then(() => true, () => false);
+      if (paused) {
+        expect(await page.getByTestId('progress').innerText()).toContain('Paused');
+        await page.getByTestId('pause-job').click();
+      }
+    }
     await page.locator('[data-testid=progress][data-state=done]').waitFor({ timeout: 240_000 });
     expect(await page.getByTestId('progress').innerText()).toContain(`${PHOTOS} / ${PHOTOS} done`);
     expect(await page.getByTestId('dataset-name').innerText()).toBe('samples');
@@ -149,6 +162,53 @@ describe('web gallery', () => {
     expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
     await page.getByTestId('sort').selectOption('fileName');
     await page.getByTestId('sort-direction').click();
+
+    // Suggested for review: the 10 % of the run with the highest suspicion, counted like a facet.
+    const suggested = await facetCount('facet-suggested');
+    expect(suggested).toBeGreaterThanOrEqual(Math.ceil(PHOTOS * 0.1));
+    expect(suggested).toBeLessThan(PHOTOS / 2);
+    await page.getByTestId('filter-suggested').check();
+    await expect.poll(() => shownCount()).toBe(suggested);
+    await page.getByTestId('filter-suggested').uncheck();
+    await expect.poll(() => shownCount()).toBe(PHOTOS);
+
+    // Sorted by suspicion, highest first: the detail view shows each photo's score.
+    await page.getByTestId('sort').selectOption('suspicion');
+    expect(await page.getByTestId('sort-direction').getAttribute('aria-label')).toMatch(/^Descending/);
+    await page.locator('[data-testid=tile][data-index="0"]').click();
+    const detail = page.getByTestId('detail');
+    const scores: number[] = [];
+    for (let i = 1; i <= 4; i++) {
+      await expect.poll(() => detail.getByTestId('position').innerText()).toBe(`${i} of ${PHOTOS}`);
+      const text = await detail.getByTestId('suspicion').innerText();
+      expect(text).toMatch(/^suspicion \d\.\d\d$/);
+      scores.push(parseFloat(text.slice('suspicion '.length)));
+      await page.keyboard.press('ArrowRight');
+    }
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(await detail.getByTestId('metric-border').innerText()).toMatch(/^\d+ %$/);
+    await shot('03b-detail-suspicion');
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+    await page.getByTestId('sort').selectOption('fileName');
+    await page.getByTestId('sort-direction').click();
+    expect(await page.getByTestId('sort-direction').getAttribute('aria-label')).toMatch(/^Ascending/);
+
+    // Heatmap groups of one predicted class: grouped on request, then a facet whose counts cover the class.
+    const topClass = page.locator('[data-testid=facet-predicted] label').first();
+    const classCount = Number(await topClass.getByTestId('count').innerText());
+    await topClass.click();
+    await expect.poll(() => shownCount()).toBe(classCount);
+    // The groups may be stored already (an analysis step of the import); else the sidebar offers to make them.
+    const cluster = page.getByTestId('cluster-run');
+    if (await cluster.isVisible()) await cluster.click();
+    await page.getByTestId('facet-group').waitFor();
+    const groupCounts = (await page.locator('[data-testid=facet-group] [data-testid=count]').allInnerTexts()).map(Number);
+    expect(groupCounts.reduce((a, b) => a + b, 0)).toBe(classCount);
+    await page.locator('[data-testid=facet-group] label').first().click();
+    await expect.poll(() => shownCount()).toBe(groupCounts[0]);
+    await page.getByTestId('clear-filters').click();
+    await expect.poll(() => shownCount()).toBe(PHOTOS);
   });
 
   it('repaints overlays from the stored maps when the overlay controls change', async () => {
@@ -244,6 +304,16 @@ describe('web gallery', () => {
     await expect.poll(() => sumOr(overlay, secondMap.sum), { timeout: 60_000 }).not.toBe(secondMap.sum);
     await detail.getByTestId('method-select').selectOption('GradCAM');
     await detail.getByTestId('class-pick').first().click();
+    await expect.poll(() => sumOr(overlay, 0)).toBe(top1.sum);
+
+    // Another layer of the model: a map computed there, and the stored one again at the run's layer.
+    const layerSelect = detail.getByTestId('layer-select');
+    const runLayer = await layerSelect.inputValue();
+    const layers = await layerSelect.locator('option').evaluateAll((options: { value: string }[]) => options.map((o) => o.value));
+    const otherLayer = layers[layers.indexOf(runLayer) - 1] ?? layers.find((l) => l !== runLayer)!;
+    await layerSelect.selectOption(otherLayer);
+    await expect.poll(() => sumOr(overlay, top1.sum), { timeout: 60_000 }).not.toBe(top1.sum);
+    await layerSelect.selectOption(runLayer);
     await expect.poll(() => sumOr(overlay, 0)).toBe(top1.sum);
 
     // Side by side, and a second method next to the first.

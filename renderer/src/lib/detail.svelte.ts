@@ -2,7 +2,7 @@
 // a second map beside it (another run or method), how the stage shows them, and the expected-region box.
 import type { Api } from '../../../common/contract';
 import type { Box, Explanation } from '../../../common/query';
-import type { ClassScore, Heatmap, ImageRow, RunInfo } from '../../../common/types';
+import type { ClassScore, Heatmap, ImageMetrics, ImageRow, RunInfo } from '../../../common/types';
 import { errorMessage } from './format';
 
 /** Opening a photo asks for its top 5 only once it has stayed open this long (stepping through stays cheap). */
@@ -15,6 +15,12 @@ export class DetailState {
   /** null: the run's top-1 class and method, as stored. */
   classIndex = $state<number | null>(null);
   method = $state<string | null>(null);
+  /** null: the run's layer, as stored. */
+  layer = $state<string | null>(null);
+  /** The attention metrics and suspicion of the run's top-1 map (issue 5); null until loaded or when there are none. */
+  metrics = $state.raw<ImageMetrics | null>(null);
+  /** The image the metrics belong to, so a stepped-away photo never shows the previous one's. */
+  metricsFor = $state<number | null>(null);
   explanation = $state.raw<Explanation | null>(null);
   top5 = $state.raw<ClassScore[] | null>(null);
   explaining = $state(false);
@@ -41,7 +47,16 @@ export class DetailState {
 
   /** The map to draw: the one asked for on demand, else the stored top-1 map. */
   heatmapOf(image: ImageRow): Heatmap | null {
-    return this.explanation?.heatmap ?? (this.classIndex === null && this.method === null ? image.heatmap : null);
+    return this.explanation?.heatmap ?? (this.#asStored() ? image.heatmap : null);
+  }
+
+  /** Whether the stored top-1 map is what is asked for (no other class, method or layer). */
+  #asStored(): boolean {
+    return this.classIndex === null && this.method === null && this.layer === null;
+  }
+
+  get activeLayer(): string | null {
+    return this.layer ?? this.#run?.layer ?? null;
   }
 
   get activeMethod(): string {
@@ -54,6 +69,8 @@ export class DetailState {
     this.#run = run;
     this.classIndex = null;
     this.method = null;
+    this.layer = null;
+    this.metrics = null;
     this.explanation = null;
     this.explainError = null;
     this.top5 = null;
@@ -62,6 +79,7 @@ export class DetailState {
     this.drawing = false;
     if (this.#dwell) clearTimeout(this.#dwell);
     void this.#api.getExpectedBox({ imageId: image.id }).then(({ box }) => token === this.#token && (this.box = box), () => undefined);
+    this.#loadMetrics(token);
     if (image.status === 'done' && image.top.length > 0) {
       this.#dwell = setTimeout(() => void this.#explain(token, image.top[0].index, this.activeMethod, true), TOP5_DWELL_MS);
     }
@@ -77,7 +95,7 @@ export class DetailState {
   /** Shows where the model looks for this class (its map, computed if it is not stored). */
   showClass(classIndex: number): Promise<void> {
     const top1 = this.#image?.top[0]?.index;
-    this.classIndex = classIndex === top1 && this.method === null ? null : classIndex;
+    this.classIndex = classIndex === top1 && this.method === null && this.layer === null ? null : classIndex;
     return this.#refresh();
   }
 
@@ -85,6 +103,12 @@ export class DetailState {
     this.method = method === this.#run?.method ? null : method;
     const refreshed = this.#refresh();
     return this.compare?.kind === 'method' ? Promise.all([refreshed, this.#loadCompare(this.#token)]).then(() => undefined) : refreshed;
+  }
+
+  /** Maps from another of the model's layers (computed on demand; the run's own layer shows the stored map). */
+  setLayer(layer: string): Promise<void> {
+    this.layer = layer === this.#run?.layer ? null : layer;
+    return this.#refresh();
   }
 
   setCompare(target: CompareTarget | null): Promise<void> {
@@ -102,6 +126,8 @@ export class DetailState {
     this.drawing = false;
     try {
       this.box = (await this.#api.setExpectedBox({ imageId: image.id, box })).box;
+      // The box feeds the pointing game, the energy in the box and so the suspicion.
+      this.#loadMetrics(this.#token);
     } catch (error) {
       this.explainError = `The expected region was not saved: ${errorMessage(error)}`;
     }
@@ -110,11 +136,11 @@ export class DetailState {
   #refresh(): Promise<void> {
     const image = this.#image;
     this.#request++;
-    if (this.classIndex === null && this.method === null) {
+    if (this.#asStored()) {
       this.explanation = null;
       this.explaining = false;
     }
-    if (!image || (this.classIndex === null && this.method === null)) return Promise.resolve();
+    if (!image || this.#asStored()) return Promise.resolve();
     return this.#explain(this.#token, this.classIndex ?? image.top[0]?.index ?? 0, this.activeMethod, false);
   }
 
@@ -126,7 +152,8 @@ export class DetailState {
     const current = (): boolean => token === this.#token && !onlyTop && request === this.#request;
     if (!onlyTop) this.explaining = true;
     try {
-      const result = await this.#api.explainImage({ imageId: image.id, runId: this.#run?.id, classIndex, method });
+      const layer = onlyTop ? undefined : (this.layer ?? undefined);
+      const result = await this.#api.explainImage({ imageId: image.id, runId: this.#run?.id, classIndex, method, layer });
       if (token === this.#token && result.top.length > (this.top5?.length ?? 0)) this.top5 = result.top;
       if (current()) {
         this.explanation = result;
@@ -137,6 +164,19 @@ export class DetailState {
     } finally {
       if (current()) this.explaining = false;
     }
+  }
+
+  #loadMetrics(token: number): void {
+    const image = this.#image;
+    if (!image || image.status !== 'done') return;
+    void this.#api.getMetrics({ imageId: image.id, runId: this.#run?.id }).then(
+      ({ metrics }) => {
+        if (token !== this.#token) return;
+        this.metrics = metrics;
+        this.metricsFor = image.id;
+      },
+      () => undefined,
+    );
   }
 
   async #loadCompare(token: number): Promise<void> {

@@ -182,6 +182,28 @@ export class Gallery {
     if (job) await this.#attempt(() => this.#api.cancelJob({ jobId: job.jobId }));
   }
 
+  /** Pauses the running job (it keeps its place) or resumes it; the progress event that follows confirms it. */
+  async togglePause(): Promise<void> {
+    const job = this.job;
+    if (!job) return;
+    await this.#attempt(async () => {
+      const changed = job.paused
+        ? (await this.#api.resumeJob({ jobId: job.jobId })).resumed
+        : (await this.#api.pauseJob({ jobId: job.jobId })).paused;
+      if (changed && this.job?.jobId === job.jobId) this.job = { ...this.job, paused: !job.paused, etaSec: null };
+    });
+  }
+
+  /** Groups each predicted class's maps by where they look (stored per image), then shows the groups. */
+  async clusterRun(): Promise<void> {
+    const runId = this.runId;
+    if (runId === null) return;
+    await this.#attempt(async () => {
+      await this.#api.clusterRun({ runId });
+      await this.query.refresh();
+    });
+  }
+
   /** Hides a finished job's summary. */
   dismissJob(): void {
     if (!this.jobActive) this.job = null;

@@ -15,7 +15,9 @@ export class ImageQuery {
     this.filter.predicted.length + this.filter.truth.length + this.filter.correctness.length + this.filter.verdicts.length > 0 ||
       this.filter.minConfidence > 0 ||
       this.filter.maxConfidence < 1 ||
-      this.filter.search.trim() !== '',
+      this.filter.search.trim() !== '' ||
+      this.filter.suggested === true ||
+      (this.filter.groups?.length ?? 0) > 0,
   );
 
   readonly #api: Api;
@@ -51,8 +53,11 @@ export class ImageQuery {
   }
 
   /** Adds the value to a list facet, or takes it out. */
-  toggle<K extends 'predicted' | 'truth' | 'correctness' | 'verdicts'>(facet: K, value: ImageFilter[K][number]): Promise<void> {
-    const list = this.filter[facet] as readonly unknown[];
+  toggle<K extends 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'groups'>(
+    facet: K,
+    value: NonNullable<ImageFilter[K]>[number],
+  ): Promise<void> {
+    const list = (this.filter[facet] ?? []) as readonly unknown[];
     const next = list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
     return this.setFilter({ [facet]: next } as Partial<ImageFilter>);
   }

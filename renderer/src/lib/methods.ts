@@ -1,14 +1,18 @@
-// The CAM methods the engine offers, as the detail view names them. Score-CAM runs one forward pass per
-// channel, so on a CPU it takes tens of seconds for one photo.
-export const METHODS: readonly { value: string; label: string }[] = [
-  { value: 'GradCAM', label: 'Grad-CAM' },
-  { value: 'GradCAMPlusPlus', label: 'Grad-CAM++' },
-  { value: 'XGradCAM', label: 'XGrad-CAM' },
-  { value: 'HiResCAM', label: 'HiRes-CAM' },
-  { value: 'LayerCAM', label: 'Layer-CAM' },
-  { value: 'GradCAMElementWise', label: 'Grad-CAM (element-wise)' },
-  { value: 'EigenCAM', label: 'Eigen-CAM' },
-  { value: 'ScoreCAM', label: 'Score-CAM (slow)' },
-];
+// How the detail view names the engine's CAM methods (the list itself is CAM_METHOD_NAMES). Score-CAM runs one
+// forward pass per channel, so on a CPU it takes tens of seconds for one photo.
+import { CAM_METHOD_NAMES, type CamMethod } from '../../../common/types';
+
+const LABELS: Record<CamMethod, string> = {
+  GradCAM: 'Grad-CAM',
+  HiResCAM: 'HiRes-CAM',
+  GradCAMPlusPlus: 'Grad-CAM++',
+  XGradCAM: 'XGrad-CAM',
+  LayerCAM: 'Layer-CAM',
+  ScoreCAM: 'Score-CAM (slow)',
+  EigenCAM: 'Eigen-CAM',
+  GradCAMElementWise: 'Grad-CAM (element-wise)',
+};
+
+export const METHODS: readonly { value: CamMethod; label: string }[] = CAM_METHOD_NAMES.map((value) => ({ value, label: LABELS[value] }));
 
 export const methodLabel = (value: string): string => METHODS.find((m) => m.value === value)?.label ?? value;
