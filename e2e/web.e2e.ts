@@ -212,7 +212,20 @@ describe('web gallery', () => {
   });
 
   it('repaints overlays from the stored maps when the overlay controls change', async () => {
+    // Let the grid settle after the previous test's re-sorting and filtering: the first tile and its overlay must
+    // read the same twice in a row, else `before` may belong to a tile that is being replaced.
+    const firstTile = page.locator('[data-testid=tile][data-index="0"]');
     await firstOverlay().waitFor();
+    const snapshot = async () => `${await firstTile.getAttribute('title')} ${(await firstStats()).sum}`;
+    let last = await snapshot();
+    await expect
+      .poll(async () => {
+        const now = await snapshot();
+        const stable = now === last;
+        last = now;
+        return stable;
+      })
+      .toBe(true);
     const before = await firstStats();
     await page.getByTestId('overlay-colormap').selectOption('viridis');
     await expect.poll(async () => (await firstStats()).sum).not.toBe(before.sum);
