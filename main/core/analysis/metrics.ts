@@ -1,5 +1,6 @@
 // Attention metrics computed from a raw low-resolution CAM (row-major, h × w, values >= 0).
 // They need no model: everything here is a pure function of the map (and a reviewer's box).
+import type { ImageMetrics } from '../../../common/types';
 
 export interface MapGrid {
   h: number;
@@ -15,19 +16,8 @@ export interface Box {
   y1: number;
 }
 
-export interface AttentionMetrics {
-  /** Share of the map's mass in the outer frame that covers `BORDER_FRACTION` of each side. */
-  borderMass: number;
-  /** Normalised Shannon entropy of the map as a distribution: 0 = one cell, 1 = uniform. */
-  entropy: number;
-  /** Gini coefficient of the cell masses: 0 = uniform, → 1 = all mass in one cell. */
-  gini: number;
-  /** Peak cell centre in normalised coordinates. */
-  peakX: number;
-  peakY: number;
-  /** Share of cells whose value is at least half the maximum. */
-  areaAboveHalfMax: number;
-}
+/** The metrics that depend on the map alone (the rest of ImageMetrics needs the model, a box or another run). */
+export type AttentionMetrics = Pick<ImageMetrics, 'borderMass' | 'entropy' | 'gini' | 'peakX' | 'peakY' | 'areaAboveHalfMax'>;
 
 export const BORDER_FRACTION = 0.1;
 
