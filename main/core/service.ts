@@ -341,7 +341,7 @@ export const createCoreService: CreateCoreService = async (options) => {
       if (stored && image.top.length >= TOP_CLASSES) return { top: image.top.slice(0, TOP_CLASSES), heatmap: stored, method, layer, cached: true };
 
       const file = store.imageFile(image.id);
-      const decoded = await decodeImage(file!, engine.model.inputSize);
+      const decoded = await decodeImage(file!, engine.model.inputSize, engine.model.resizeMode);
       // A class among the stored top needs maps only down to its rank; any other is looked for in the top 5.
       const rank = image.top.findIndex((s) => s.index === input.classIndex);
       const [result] = await engine.explain({

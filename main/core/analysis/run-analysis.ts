@@ -31,7 +31,7 @@ export async function faithfulnessOfRun(
     const items = await Promise.all(
       chunk.map(async (map) => {
         const file = store.imageFile(map.imageId);
-        const decoded = file ? await decodeImage(file, engine.model.inputSize).catch(() => null) : null;
+        const decoded = file ? await decodeImage(file, engine.model.inputSize, engine.model.resizeMode).catch(() => null) : null;
         return decoded && { map, pixels: decoded.pixels };
       }),
     );
@@ -101,7 +101,7 @@ export async function sanityOfRun(store: Store, datasetId: number, runId: number
       const randomized = [];
       for (const map of sample) {
         const file = store.imageFile(map.imageId);
-        const decoded = file ? await decodeImage(file, engine.model.inputSize).catch(() => null) : null;
+        const decoded = file ? await decodeImage(file, engine.model.inputSize, engine.model.resizeMode).catch(() => null) : null;
         if (!decoded) continue;
         const [result] = await engine.explain({ pixels: decoded.pixels, count: 1, topK: 1, camTopK: 1, method: options.method });
         const random = result?.heatmaps[0];

@@ -108,7 +108,7 @@ async function prepare(job: ImportJob, image: PendingImage): Promise<Prepared> {
     contentHash = file.contentHash;
     const twinId = job.store.twinWithResults(job.dataset.id, job.runId, contentHash);
     if (twinId !== null && twinId !== image.id) return { image, contentHash, twinId };
-    return { image, contentHash, decoded: await decodeImageBytes(file.bytes, job.engine.model.inputSize) };
+    return { image, contentHash, decoded: await decodeImageBytes(file.bytes, job.engine.model.inputSize, job.engine.model.resizeMode) };
   } catch (err) {
     return { image, contentHash, error: (err as Error).message };
   }

@@ -99,6 +99,26 @@ describe('decodeImage', () => {
     expect(decodedRgba.pixels.length).toBe(4 * 4 * 3);
   });
 
+  it("honours the model's resize mode: stretch, centre-crop, letterbox", async () => {
+    // 40×10: a red quarter, a green half in the middle, a blue quarter.
+    const stripes = Buffer.alloc(40 * 10 * 3);
+    for (let y = 0; y < 10; y++) {
+      for (let x = 0; x < 40; x++) stripes.set(x < 10 ? [255, 0, 0] : x < 30 ? [0, 255, 0] : [0, 0, 255], (y * 40 + x) * 3);
+    }
+    const file = write('stripes.png', await sharp(stripes, { raw: { width: 40, height: 10, channels: 3 } }).png().toBuffer());
+    const at = (pixels: Uint8Array, x: number, y: number) => [...pixels.subarray((y * 8 + x) * 3, (y * 8 + x) * 3 + 3)];
+    const stretch = (await decodeImage(file, 8, 'stretch')).pixels;
+    expect(at(stretch, 0, 4)).toEqual([255, 0, 0]);
+    expect(at(stretch, 7, 4)).toEqual([0, 0, 255]);
+    const crop = (await decodeImage(file, 8, 'centre-crop')).pixels;
+    expect(at(crop, 0, 4)).toEqual([0, 255, 0]);
+    expect(at(crop, 7, 4)).toEqual([0, 255, 0]);
+    const letterbox = (await decodeImage(file, 8, 'letterbox')).pixels;
+    expect(at(letterbox, 0, 0)).toEqual([0, 0, 0]);
+    expect(at(letterbox, 4, 4)[1]).toBeGreaterThan(200);
+    expect(at(letterbox, 4, 7)).toEqual([0, 0, 0]);
+  });
+
   it('explains why a file cannot be used', async () => {
     const photo = readFileSync(sample('652_military_uniform/matplotlib_grace_hopper.jpg'));
     await expect(decodeImage(write('truncated.jpg', photo.subarray(0, photo.length / 3)), 224)).rejects.toThrow(

@@ -1,7 +1,8 @@
 // Reads one image file: its hash, its oriented size, a thumbnail, and the model's input pixels.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type ResizeOptions } from 'sharp';
+import type { ResizeMode } from '../engine/types';
 import { hashBytes } from './hash';
 import { SNIFF_BYTES, sniffFormat, unsupportedReason } from './sniff';
 
@@ -45,7 +46,14 @@ export async function readImageFile(file: string): Promise<ImageFile> {
 }
 
 /** Throws an Error whose message says, for a person, why the bytes cannot be used. */
-export async function decodeImageBytes(bytes: Buffer, inputSize: number): Promise<DecodedPixels> {
+/** sharp's resize options for the model's resize mode (see ResizeMode). */
+const RESIZE_FIT: Record<ResizeMode, ResizeOptions> = {
+  stretch: { fit: 'fill' },
+  'centre-crop': { fit: 'cover', position: 'centre' },
+  letterbox: { fit: 'contain', background: { r: 0, g: 0, b: 0 } },
+};
+
+export async function decodeImageBytes(bytes: Buffer, inputSize: number, resizeMode: ResizeMode = 'stretch'): Promise<DecodedPixels> {
   const format = sniffFormat(bytes.subarray(0, SNIFF_BYTES));
   if (!format) {
     throw new Error(
@@ -81,7 +89,7 @@ export async function decodeImageBytes(bytes: Buffer, inputSize: number): Promis
         .toBuffer(),
       oriented
         .clone()
-        .resize(inputSize, inputSize, { fit: 'fill' })
+        .resize(inputSize, inputSize, RESIZE_FIT[resizeMode])
         .toColourspace('srgb')
         .removeAlpha()
         .raw({ depth: 'uchar' })
@@ -95,9 +103,9 @@ export async function decodeImageBytes(bytes: Buffer, inputSize: number): Promis
 }
 
 /** Reads and decodes a file; throws an Error whose message says, for a person, why it cannot be used. */
-export async function decodeImage(file: string, inputSize: number): Promise<DecodedImage> {
+export async function decodeImage(file: string, inputSize: number, resizeMode: ResizeMode = 'stretch'): Promise<DecodedImage> {
   const { bytes, contentHash } = await readImageFile(file);
-  return { contentHash, ...(await decodeImageBytes(bytes, inputSize)) };
+  return { contentHash, ...(await decodeImageBytes(bytes, inputSize, resizeMode)) };
 }
 
 /** The original image, oriented upright, as a JPEG for display. */
