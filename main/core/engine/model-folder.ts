@@ -21,6 +21,8 @@ export interface ModelSettings {
 
 export interface ModelFolder {
   dir: string;
+  /** A Keras-style layers model, or a TF.js graph model (a GraphDef: `format: graph-model`). */
+  format: 'layers' | 'graph';
   artifacts: tf.io.ModelArtifacts;
   /** sha256 over model.json and every shard, in manifest order. */
   hash: string;
@@ -44,15 +46,9 @@ export function readModelFolder(dir: string): ModelFolder {
   }
   const modelJsonBytes = readFileSync(modelJsonPath);
   const modelJson = parseJson(modelJsonBytes.toString('utf8'), `model.json in ${dir}`) as Record<string, unknown>;
-  if (isGraphModel(modelJson)) {
-    throw new Error(
-      `model.json in ${dir} is a TF.js graph model; Sightline needs a TF.js layers model (graph models need ` +
-        `@tensorflow/tfjs-converter, which Sightline does not ship). Convert the Keras model with ` +
-        `tensorflowjs_converter --input_format=keras --output_format=tfjs_layers_model, or export it to ONNX`,
-    );
-  }
+  const format = isGraphModel(modelJson) ? 'graph' : 'layers';
   if (typeof modelJson.modelTopology !== 'object' || modelJson.modelTopology === null) {
-    throw new Error(`model.json in ${dir} has no modelTopology: it is not a TF.js layers model`);
+    throw new Error(`model.json in ${dir} has no modelTopology: it is not a TF.js model`);
   }
   if (!Array.isArray(modelJson.weightsManifest)) {
     throw new Error(`model.json in ${dir} has no weightsManifest list`);
@@ -76,6 +72,7 @@ export function readModelFolder(dir: string): ModelFolder {
   const settings = readSettings(dir);
   return {
     dir,
+    format,
     artifacts: {
       modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts['modelTopology'],
       weightSpecs: groups.flatMap((group) => group.weights),

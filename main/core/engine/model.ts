@@ -33,6 +33,13 @@ const IMAGENET_CLASSES = 1000;
 
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const folder = readModelFolder(dir);
+  if (folder.format !== 'layers') {
+    throw new Error(
+      `model.json in ${dir} is a TF.js graph model; Sightline needs a TF.js layers model (graph models need ` +
+        `@tensorflow/tfjs-converter, which Sightline does not ship). Convert the Keras model with ` +
+        `tensorflowjs_converter --input_format=keras --output_format=tfjs_layers_model, or export it to ONNX`,
+    );
+  }
   let model: tfl.LayersModel;
   try {
     model = await tfl.loadLayersModel({ load: async () => folder.artifacts });
@@ -90,7 +97,7 @@ function checkOutput(graph: LayerGraph, dir: string): number {
   return classCount;
 }
 
-function resolveLabels(folderLabels: string[] | null, classCount: number, dir: string): string[] {
+export function resolveLabels(folderLabels: string[] | null, classCount: number, dir: string): string[] {
   if (folderLabels) {
     if (folderLabels.length !== classCount) {
       throw new Error(`The labels file in ${dir} names ${folderLabels.length} classes, but the model has ${classCount} outputs`);

@@ -1,0 +1,41 @@
+// What runs a model inside one engine worker. LocalEngine picks one per model folder: the TF.js layers
+// path (layers models), ONNX Runtime with a TF.js head (layers models that convert, and model.onnx
+// folders), or a TF.js graph model (graph/). Each says which it is, and why a faster one was not used.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { CamRequest, ImageExplanation } from './cam/pipeline';
+import type { PreprocessingPreset } from './preprocess';
+import type { ResizeMode } from './types';
+
+export type RuntimeName = 'tfjs-layers' | 'tfjs-graph' | 'onnxruntime';
+
+export interface RuntimeReport {
+  name: RuntimeName;
+  /** The ONNX execution provider in use (onnxruntime only), e.g. `cpu`. */
+  provider?: string;
+  /** Providers tried before it, with the reason each was skipped. */
+  skippedProviders?: { name: string; reason: string }[];
+  /** Why a faster runtime was not used for this model (e.g. a layer that does not convert to ONNX). */
+  fallbackReason?: string;
+}
+
+export interface RuntimeModel {
+  name: string;
+  /** Content hash of the model's files (hex sha256). */
+  hash: string;
+  inputSize: number;
+  preprocessing: PreprocessingPreset;
+  resizeMode: ResizeMode;
+  labels: string[];
+  /** Layers (or graph nodes / ONNX tensors) with a spatial 4-D output, in network order, as [h, w, C]. */
+  candidateLayers: { name: string; shape: [number, number, number] }[];
+  /** The layer used when a request names none. */
+  defaultLayer: string;
+}
+
+export interface ExplainRuntime {
+  readonly report: RuntimeReport;
+  readonly model: RuntimeModel;
+  /** The CAM pipeline on a preprocessed NHWC float batch, at `request.layer` or the default layer. */
+  explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]>;
+  dispose(): Promise<void>;
+}
