@@ -5,7 +5,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { camMethods } from '../cam/methods';
 import type { CamRequest, ImageExplanation } from '../cam/pipeline';
-import type { OnnxNetwork } from './network';
+import type { NetworkOutputs } from './network';
+
+/**
+ * A network run outside TF.js's tape: logits plus the named tensors (4-D ones NHWC). ONNX Runtime is one
+ * (network.ts); a TF.js graph model is another (graph/).
+ */
+export interface CamNetwork {
+  run(x: tf.Tensor4D, tensors?: string[]): Promise<NetworkOutputs>;
+}
 
 export interface OnnxTarget {
   layer: { name: string; shape: [number, number, number] };
@@ -24,7 +32,7 @@ export interface OnnxTarget {
 const MASKED_BATCH = 32;
 
 export async function explainOnnxBatch(
-  network: OnnxNetwork,
+  network: CamNetwork,
   target: OnnxTarget,
   x: tf.Tensor4D,
   request: CamRequest,
@@ -63,7 +71,7 @@ export async function explainOnnxBatch(
 }
 
 async function mapsForRanks(
-  network: OnnxNetwork,
+  network: CamNetwork,
   target: OnnxTarget,
   x: tf.Tensor4D,
   kept: Map<string, tf.Tensor>,
@@ -125,7 +133,7 @@ function classGradients(
  * class logit is that channel's score.
  */
 async function maskedInputScores(
-  network: OnnxNetwork,
+  network: CamNetwork,
   x: tf.Tensor4D,
   activations: tf.Tensor4D,
   classesByRank: number[][],
