@@ -1,9 +1,11 @@
-// Reads a TF.js layers model folder from disk (tfjs-node's file:// handler is not available here),
-// checks it against its own manifest and says exactly what is wrong when it does not fit.
+// Reads a model folder from disk (tfjs-node's file:// handler is not available here): a TF.js model
+// (model.json + shards, checked against its own manifest) or an ONNX model (model.onnx), and says exactly
+// what is wrong when it does not fit.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import { onnx } from './onnx/graph-builder';
 import { PREPROCESSING_PRESETS, type PreprocessingPreset } from './preprocess';
 import { RESIZE_MODES, type ResizeMode } from './types';
 
@@ -36,13 +38,76 @@ interface ManifestGroup {
   weights: tf.io.WeightsManifestEntry[];
 }
 
+/** A folder with `model.onnx` (e.g. from torch.onnx.export), with the same optional sightline.json and labels. */
+export interface OnnxModelFolder {
+  dir: string;
+  format: 'onnx';
+  file: string;
+  bytes: Uint8Array;
+  /** sha256 of model.onnx. */
+  hash: string;
+  settings: ModelSettings;
+  labels: string[] | null;
+}
+
 const LABEL_FILES = ['labels.json', 'labels.txt'];
+export const ONNX_MODEL_FILE = 'model.onnx';
+
+/** The folder's model, whichever kind it is; model.onnx wins over model.json. */
+export function readAnyModelFolder(dir: string): ModelFolder | OnnxModelFolder {
+  requireFolder(dir);
+  return existsSync(path.join(dir, ONNX_MODEL_FILE)) ? readOnnxModelFolder(dir) : readModelFolder(dir);
+}
+
+/**
+ * model.onnx and the folder's settings. Checks that the bytes are an ONNX model with a graph, one image input
+ * and an output; what the graph computes is checked when ONNX Runtime loads it (onnx/onnx-model.ts).
+ */
+export function readOnnxModelFolder(dir: string): OnnxModelFolder {
+  requireFolder(dir);
+  const file = path.join(dir, ONNX_MODEL_FILE);
+  if (!existsSync(file)) throw new Error(`No ${ONNX_MODEL_FILE} in ${dir}`);
+  const bytes = new Uint8Array(readFileSync(file));
+  const problem = onnxFileProblem(bytes);
+  if (problem) throw new Error(`${ONNX_MODEL_FILE} in ${dir} is not a usable ONNX model: ${problem}`);
+  const settings = readSettings(dir);
+  return {
+    dir,
+    format: 'onnx',
+    file,
+    bytes,
+    hash: createHash('sha256').update(bytes).digest('hex'),
+    settings,
+    labels: readFolderLabels(dir, settings.labels),
+  };
+}
+
+/** Null when the bytes decode to an ONNX model with a graph that has nodes, an input and an output. */
+function onnxFileProblem(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return 'the file is empty';
+  let model: ReturnType<typeof onnx.ModelProto.decode>;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    return `its bytes are not an ONNX protobuf (${(error as Error).message})`;
+  }
+  const graph = model.graph;
+  if (!graph?.node?.length) return 'it holds no graph';
+  if (!graph.input?.length || !graph.output?.length) return 'its graph has no input or no output';
+  return null;
+}
+
+function requireFolder(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`Model folder ${dir} does not exist`);
+}
 
 export function readModelFolder(dir: string): ModelFolder {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`Model folder ${dir} does not exist`);
+  requireFolder(dir);
   const modelJsonPath = path.join(dir, 'model.json');
   if (!existsSync(modelJsonPath)) {
-    throw new Error(`No model.json in ${dir}: a TF.js layers model folder holds model.json and its weight shards`);
+    throw new Error(
+      `No model.json in ${dir}: a TF.js model folder holds model.json and its weight shards, an ONNX model folder holds ${ONNX_MODEL_FILE}`,
+    );
   }
   const modelJsonBytes = readFileSync(modelJsonPath);
   const modelJson = parseJson(modelJsonBytes.toString('utf8'), `model.json in ${dir}`) as Record<string, unknown>;
