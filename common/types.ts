@@ -22,6 +22,24 @@ export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export interface BackendReport {
   name: BackendName;
   skipped: { name: BackendName; reason: string }[];
+  /**
+   * What computes the network's forward pass. With `onnxruntime` the TF.js backend above still preprocesses
+   * and differentiates the head after the target layer.
+   */
+  runtime?: RuntimeReport;
+}
+
+export type RuntimeName = 'tfjs-layers' | 'tfjs-graph' | 'onnxruntime';
+
+/** The engine's runtime, as main/core/engine/runtime.ts reports it. */
+export interface RuntimeReport {
+  name: RuntimeName;
+  /** The ONNX execution provider in use (onnxruntime only), e.g. `cpu`. */
+  provider?: string;
+  /** Providers tried before it, with the reason each was skipped. */
+  skippedProviders?: { name: string; reason: string }[];
+  /** Why a faster runtime was not used for this model (e.g. a layer that does not convert to ONNX). */
+  fallbackReason?: string;
 }
 
 export interface ClassScore {

@@ -1,17 +1,52 @@
-// The engine end to end through its worker thread, with the bundled model and the real sample photos.
+// The engine end to end through its worker thread, with the bundled model and the real sample photos;
+// its runtimes (ONNX Runtime, TF.js layers) side by side; a model.onnx folder; the fallback to TF.js.
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, defaultModelDir, type Engine } from './index';
+import { CAM_METHODS } from './cam/names';
+import { createEngine, defaultModelDir, type Engine, type EngineOptions, type ExplainResult } from './index';
+import { LocalEngine } from './local-engine';
+import { loadModel } from './model';
+import { convertLayerGraph, onnxTensorName } from './onnx/convert';
+import { residualNet } from './onnx/test-support/architectures';
+import { relativeError } from './onnx/test-support/compare';
+import { saveModelFolder } from './test-support/model-files';
 import { decodeBatch, decodeRgb, samplePhotos, samplesDir } from './test-support/photos';
 
 const BATCH = 8;
+/** As in onnx/mobilenet.test.ts: ONNX Runtime vs TF.js at conv_pw_13_relu, max map error / max |map|. */
+const MAP_TOLERANCE = 1e-4;
+
+let workDir: string;
+beforeAll(async () => {
+  // Models are built on this thread too (random weights); the engines have their own TF.js in their workers.
+  await tf.setBackend('cpu');
+  workDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-engine-'));
+});
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** An engine whose converted models go to this file's temporary folder, not the user's data folder. */
+function engineOn(options: EngineOptions): Promise<Engine> {
+  return createEngine({ onnxCacheDir: path.join(workDir, 'onnx-cache'), ...options });
+}
 
 describe('engine with the bundled MobileNet', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await createEngine({ modelDir: defaultModelDir() });
+    engine = await engineOn({ modelDir: defaultModelDir() });
   });
   afterAll(() => engine?.dispose());
+
+  it('runs the network on ONNX Runtime by default, with the TF.js backend for the head', () => {
+    expect(engine.backend.runtime).toMatchObject({ name: 'onnxruntime', provider: 'cpu' });
+    expect(engine.backend.runtime?.fallbackReason).toBeUndefined();
+    expect(engine.backend.runtime?.skippedProviders?.map((skip) => skip.name)).toEqual(['cuda', 'dml', 'coreml']);
+    for (const skip of engine.backend.runtime?.skippedProviders ?? []) expect(skip.reason).toMatch(/onnxruntime-node/);
+  });
 
   it('describes the model and the backend it chose', () => {
     expect(engine.model.inputSize).toBe(224);
@@ -90,5 +125,197 @@ describe('engine with the bundled MobileNet', () => {
 describe('createEngine', () => {
   it('rejects with the worker’s message when the model folder is unusable', async () => {
     await expect(createEngine({ modelDir: path.join(samplesDir, 'no-such-model') })).rejects.toThrow(/does not exist/);
+  });
+
+  it('rejects an unknown runtime', async () => {
+    await expect(engineOn({ modelDir: defaultModelDir(), workers: 1, runtime: 'jax' as 'onnx' })).rejects.toThrow(
+      'Unknown runtime jax; one of auto, onnx, tfjs',
+    );
+  });
+});
+
+describe('the bundled MobileNet on ONNX Runtime and on TF.js', () => {
+  const engines: Partial<Record<'onnx' | 'tfjs', Engine>> = {};
+  let pixels: Uint8Array;
+  const count = 4;
+  beforeAll(async () => {
+    const [onnx, tfjs] = await Promise.all([
+      engineOn({ modelDir: defaultModelDir(), runtime: 'onnx', workers: 1 }),
+      engineOn({ modelDir: defaultModelDir(), runtime: 'tfjs', workers: 1 }),
+    ]);
+    Object.assign(engines, { onnx, tfjs });
+    const photos = samplePhotos().filter((_, i) => i % 9 === 0);
+    pixels = await decodeBatch(photos.slice(0, count).map((photo) => photo.file), 224);
+  });
+  afterAll(async () => {
+    await engines.onnx?.dispose();
+    await engines.tfjs?.dispose();
+  });
+
+  /** Both runtimes on the same request: identical top-k and class indices, maps within `tolerance`. */
+  async function compare(request: Omit<Parameters<Engine['explain']>[0], 'pixels'> & { pixels: Uint8Array }, tolerance: number) {
+    const onnx = await engines.onnx!.explain({ ...request, pixels: request.pixels.slice() });
+    const tfjs = await engines.tfjs!.explain({ ...request, pixels: request.pixels.slice() });
+    let worst = 0;
+    tfjs.forEach((expected: ExplainResult, image) => {
+      const ours = onnx[image];
+      expect(ours.top.map((t) => t.index)).toEqual(expected.top.map((t) => t.index));
+      ours.top.forEach((t, rank) => expect(t.prob).toBeCloseTo(expected.top[rank].prob, 4));
+      expect(ours.heatmaps.map((h) => [h.classIndex, h.h, h.w])).toEqual(expected.heatmaps.map((h) => [h.classIndex, h.h, h.w]));
+      ours.heatmaps.forEach((heatmap, rank) => {
+        expect(expected.heatmaps[rank].scale).toBeGreaterThan(0);
+        worst = Math.max(worst, relativeError(heatmap.values, expected.heatmaps[rank].values));
+      });
+    });
+    expect(worst).toBeLessThan(tolerance);
+    return worst;
+  }
+
+  it('say which runtime each runs on', () => {
+    expect(engines.onnx!.backend.runtime).toMatchObject({ name: 'onnxruntime', provider: 'cpu' });
+    expect(engines.tfjs!.backend.runtime).toEqual({ name: 'tfjs-layers' });
+    expect(engines.onnx!.model).toEqual(engines.tfjs!.model);
+  });
+
+  it('give the same top-5 and the same Grad-CAM maps for the top-3 classes', async () => {
+    const worst = await compare({ pixels, count, topK: 5, camTopK: 3, method: 'GradCAM' }, MAP_TOLERANCE);
+    console.log(`Grad-CAM top-3, ONNX Runtime vs TF.js: max map error / max |map| ${worst.toExponential(2)}`);
+  });
+
+  it('give the same Score-CAM map (conv_pw_1_relu, 64 channels, one photo)', async () => {
+    const one = pixels.slice(0, 224 * 224 * 3);
+    const worst = await compare({ pixels: one, count: 1, topK: 5, camTopK: 1, method: 'ScoreCAM', layer: 'conv_pw_1_relu' }, MAP_TOLERANCE);
+    console.log(`Score-CAM, ONNX Runtime vs TF.js: max map error / max |map| ${worst.toExponential(2)}`);
+  });
+});
+
+describe('a TF.js layers model with a layer the ONNX converter refuses', () => {
+  let dir: string;
+  beforeAll(async () => {
+    const input = tfl.input({ shape: [8, 8, 3] });
+    const up = tfl.layers.upSampling2d({ size: [2, 2], name: 'upsample' }).apply(input) as tfl.SymbolicTensor;
+    const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, name: 'conv' }).apply(up) as tfl.SymbolicTensor;
+    const pooled = tfl.layers.globalAveragePooling2d({}).apply(conv) as tfl.SymbolicTensor;
+    const scores = tfl.layers.dense({ units: 3, activation: 'softmax' }).apply(pooled) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: scores });
+    dir = path.join(workDir, 'upsampling');
+    await saveModelFolder(model, dir);
+    model.dispose();
+  });
+
+  it('runs on TF.js under auto and says why', async () => {
+    const engine = await engineOn({ modelDir: dir, workers: 1 });
+    try {
+      expect(engine.backend.runtime).toEqual({
+        name: 'tfjs-layers',
+        fallbackReason: 'the model does not convert to ONNX: layer upsample is a UpSampling2D, which the ONNX converter does not handle',
+      });
+      const [result] = await engine.explain({ pixels: new Uint8Array(8 * 8 * 3).fill(200), count: 1, topK: 3, camTopK: 1 });
+      expect(result.heatmaps[0]).toMatchObject({ h: 14, w: 14 });
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('fails to start with runtime onnx, naming the layer', async () => {
+    await expect(engineOn({ modelDir: dir, workers: 1, runtime: 'onnx' })).rejects.toThrow(
+      /cannot run on ONNX Runtime: the model does not convert to ONNX: layer upsample is a UpSampling2D/,
+    );
+  });
+});
+
+describe('a folder with model.onnx', () => {
+  let layersDir: string;
+  let onnxDir: string;
+  let onnxBytes: Uint8Array;
+  let lastConv: string;
+  beforeAll(async () => {
+    layersDir = path.join(workDir, 'residual-layers');
+    const built = residualNet();
+    await saveModelFolder(built, layersDir);
+    built.dispose();
+    // The same network as the ONNX file, with the preprocessing an ONNX folder gets by default; converted
+    // too, so that both run the same ONNX forward pass (a global max pool in the head makes TF.js's own
+    // forward pass a poor reference: a near-tie decided by float noise moves the gradient).
+    writeFileSync(path.join(layersDir, 'sightline.json'), JSON.stringify({ preprocessing: 'torch' }));
+    const model = await loadModel(layersDir);
+    onnxBytes = convertLayerGraph(model.graph, model.inputSize);
+    lastConv = onnxTensorName(model.graph, model.spatialLayers.find((layer) => layer.name === 'last_conv')!.tensor);
+    model.dispose();
+    onnxDir = path.join(workDir, 'residual-onnx');
+    mkdirSync(onnxDir);
+    writeFileSync(path.join(onnxDir, 'model.onnx'), onnxBytes);
+    writeFileSync(path.join(onnxDir, 'sightline.json'), JSON.stringify({ name: 'Residual (ONNX)', resize: 'centre-crop' }));
+    writeFileSync(path.join(onnxDir, 'labels.txt'), Array.from({ length: 10 }, (_, i) => `digit ${i}`).join('\n'));
+  });
+
+  it('loads through createEngine with its spatial layers and torch preprocessing, and explains like the layers model', async () => {
+    const [engine, reference] = await Promise.all([
+      engineOn({ modelDir: onnxDir, workers: 1 }),
+      engineOn({ modelDir: layersDir, workers: 1, runtime: 'onnx', layer: 'last_conv' }),
+    ]);
+    try {
+      expect(engine.backend.runtime).toMatchObject({ name: 'onnxruntime', provider: 'cpu' });
+      expect(engine.model).toMatchObject({
+        name: 'Residual (ONNX)',
+        hash: createHash('sha256').update(onnxBytes).digest('hex'),
+        inputSize: 32,
+        preprocessing: 'torch',
+        resizeMode: 'centre-crop',
+        labels: Array.from({ length: 10 }, (_, i) => `digit ${i}`),
+      });
+      expect(engine.model.candidateLayers.map((layer) => layer.name)).toContain(lastConv);
+      expect(engine.model.layer).toBe(engine.model.candidateLayers.at(-1)!.name);
+      const pixels = new Uint8Array(2 * 32 * 32 * 3).map((_, i) => (i * 53) % 256);
+      const ours = await engine.explain({ pixels: pixels.slice(), count: 2, topK: 3, camTopK: 2, layer: lastConv });
+      const expected = await reference.explain({ pixels: pixels.slice(), count: 2, topK: 3, camTopK: 2 });
+      ours.forEach((result, image) => {
+        expect(result.top.map((t) => t.index)).toEqual(expected[image].top.map((t) => t.index));
+        expect(result.heatmaps).toHaveLength(2);
+        result.heatmaps.forEach((heatmap, rank) => {
+          expect(heatmap.classIndex).toBe(expected[image].heatmaps[rank].classIndex);
+          expect(relativeError(heatmap.values, expected[image].heatmaps[rank].values)).toBeLessThan(MAP_TOLERANCE);
+        });
+      });
+    } finally {
+      await engine.dispose();
+      await reference.dispose();
+    }
+  });
+
+  it('refuses runtime tfjs, and garbage in model.onnx, with the reason', async () => {
+    await expect(engineOn({ modelDir: onnxDir, workers: 1, runtime: 'tfjs' })).rejects.toThrow(/model.onnx is an ONNX model: it runs on ONNX Runtime/);
+    const garbageDir = path.join(workDir, 'garbage');
+    mkdirSync(garbageDir);
+    writeFileSync(path.join(garbageDir, 'model.onnx'), Uint8Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256));
+    await expect(engineOn({ modelDir: garbageDir, workers: 1 })).rejects.toThrow(/model.onnx in .*garbage is not a usable ONNX model: /);
+  });
+});
+
+describe('engine memory on ONNX Runtime', () => {
+  it('holds as many tensors after 300 images as after 10, with every method', async () => {
+    const dir = path.join(workDir, 'residual-memory');
+    const built = residualNet();
+    await saveModelFolder(built, dir);
+    built.dispose();
+    const engine = await LocalEngine.create({ modelDir: dir, backend: 'wasm', runtime: 'onnx', onnxCacheDir: path.join(workDir, 'onnx-cache') });
+    expect(engine.backend.runtime?.name).toBe('onnxruntime');
+    const batch = (count: number) => new Uint8Array(count * 32 * 32 * 3).map((_, i) => (i * 37) % 256);
+    let done = 0;
+    const explain = async (count: number) => {
+      const method = CAM_METHODS[(done / count) % CAM_METHODS.length];
+      const results = await engine.explain({ pixels: batch(count), count, topK: 3, camTopK: 2, method });
+      expect(results.flatMap((result) => result.heatmaps)).toHaveLength(2 * count);
+      done += count;
+    };
+    for (let i = 0; i < 10; i++) await explain(1);
+    await engine.explain({ pixels: batch(1), count: 1, layer: 'res_bn', camTopK: 1 }); // a second target layer, built once
+    const after10 = tf.memory();
+    while (done < 300) await explain(10);
+    const after300 = tf.memory();
+    console.log(`ONNX runtime: tensors after 10 images: ${after10.numTensors} (${after10.numBytes} bytes); after 300: ${after300.numTensors}`);
+    expect(after300.numTensors).toBe(after10.numTensors);
+    expect(after300.numBytes).toBe(after10.numBytes);
+    await engine.dispose();
   });
 });

@@ -77,7 +77,7 @@ describe('the fused forward pass', () => {
 
 describe('engine memory', () => {
   it('holds as many tensors after 1,000 images as after 10, with every method', async () => {
-    const engine = await LocalEngine.create({ modelDir: residualDir, backend: 'wasm' });
+    const engine = await LocalEngine.create({ modelDir: residualDir, backend: 'wasm', runtime: 'tfjs' });
     const image = () => new Uint8Array(16 * 16 * 3).map((_, i) => (i * 37) % 256);
     const batch = (count: number) => {
       const pixels = new Uint8Array(count * 16 * 16 * 3);
@@ -85,20 +85,20 @@ describe('engine memory', () => {
       return pixels;
     };
     let done = 0;
-    const explain = (count: number) => {
+    const explain = async (count: number) => {
       const method = CAM_METHODS[(done / count) % CAM_METHODS.length];
-      const results = engine.explain({ pixels: batch(count), count, topK: 3, camTopK: 2, method });
+      const results = await engine.explain({ pixels: batch(count), count, topK: 3, camTopK: 2, method });
       expect(results.flatMap((result) => result.heatmaps)).toHaveLength(2 * count);
       done += count;
     };
-    for (let i = 0; i < 10; i++) explain(1);
-    engine.explain({ pixels: batch(1), count: 1, layer: 'bypass', camTopK: 1 }); // a second target layer, built once
+    for (let i = 0; i < 10; i++) await explain(1);
+    await engine.explain({ pixels: batch(1), count: 1, layer: 'bypass', camTopK: 1 }); // a second target layer, built once
     const after10 = tf.memory();
-    while (done < 1000) explain(10);
+    while (done < 1000) await explain(10);
     const after1000 = tf.memory();
     console.log(`tensors after 10 images: ${after10.numTensors} (${after10.numBytes} bytes); after 1,000: ${after1000.numTensors} (${after1000.numBytes} bytes)`);
     expect(after1000.numTensors).toBe(after10.numTensors);
     expect(after1000.numBytes).toBe(after10.numBytes);
-    engine.dispose();
+    await engine.dispose();
   });
 });

@@ -69,29 +69,29 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
   const worstByMethod = new Map<string, number>();
 
   beforeAll(async () => {
-    engine = await LocalEngine.create({ modelDir: defaultModelDir(), backend: 'wasm' });
+    engine = await LocalEngine.create({ modelDir: defaultModelDir(), backend: 'wasm', runtime: 'tfjs' });
     const batch = new Float32Array(photos.length * 224 * 224 * 3);
     photos.forEach((photo, index) => batch.set(readInput(photo.input), index * 224 * 224 * 3));
     inputs = tf.tensor4d(batch, [photos.length, 224, 224, 3]);
     // Each layer's forward pass is built on its first use and keeps its folded weights; build them here,
     // so that the tests below can check that explaining leaves no tensor behind.
     const first = tf.slice(inputs, 0, 1);
-    for (const layer of LAYERS) engine.explainTensor(first, { method: 'GradCAM', layer, topK: 1, camTopK: 0 });
+    for (const layer of LAYERS) await engine.explainTensor(first, { method: 'GradCAM', layer, topK: 1, camTopK: 0 });
     first.dispose();
   });
-  afterAll(() => {
+  afterAll(async () => {
     console.log(
       'max raw error / max|ref| per method and layer:\n' +
         [...worstByMethod].map(([key, error]) => `  ${key}: ${error.toExponential(2)}`).join('\n'),
     );
     inputs?.dispose();
-    engine?.dispose();
+    await engine?.dispose();
   });
 
   /** Explains and checks that the pipeline leaves no tensors behind. */
-  function explain(x: tf.Tensor4D, request: Parameters<LocalEngine['explainTensor']>[1]): ImageExplanation[] {
+  async function explain(x: tf.Tensor4D, request: Parameters<LocalEngine['explainTensor']>[1]): Promise<ImageExplanation[]> {
     const tensorsBefore = tf.memory().numTensors;
-    const explanations = engine.explainTensor(x, request);
+    const explanations = await engine.explainTensor(x, request);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     return explanations;
   }
@@ -114,8 +114,8 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
     expect(checked).toBe(photoNames.length * 2);
   }
 
-  it('gives the same top-5 and logits as TF.js and the PyTorch port', () => {
-    const explanations = explain(inputs, { method: 'GradCAM', topK: 5, camTopK: 0 });
+  it('gives the same top-5 and logits as TF.js and the PyTorch port', async () => {
+    const explanations = await explain(inputs, { method: 'GradCAM', topK: 5, camTopK: 0 });
     explanations.forEach((explanation, image) => {
       const photo = photos[image];
       expect(explanation.top.map((t) => t.index)).toEqual(photo.top5_tfjs.map((t) => t.index));
@@ -126,18 +126,18 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
 
   for (const [layerIndex, layer] of LAYERS.entries()) {
     for (const method of CAM_METHODS.filter((name) => name !== 'ScoreCAM')) {
-      it(`${method} at ${layer} matches within ${RAW_TOLERANCE} of the map's maximum`, () => {
+      it(`${method} at ${layer} matches within ${RAW_TOLERANCE} of the map's maximum`, async () => {
         const classes = photos.map((photo) => photo.cam_classes);
-        const explanations = explain(inputs, { method, layer, topK: 5, camTopK: 2, classes });
+        const explanations = await explain(inputs, { method, layer, topK: 5, camTopK: 2, classes });
         check(explanations, photos.map((photo) => photo.name), layer, method);
       });
     }
-    it(`ScoreCAM at ${layer} matches within ${RAW_TOLERANCE} of the map's maximum`, () => {
+    it(`ScoreCAM at ${layer} matches within ${RAW_TOLERANCE} of the map's maximum`, async () => {
       const chosen = scoreCamPhotos(layerIndex);
       const x = tf.gather(inputs, chosen.map((photo) => photos.indexOf(photo))) as tf.Tensor4D;
       try {
         const classes = chosen.map((photo) => photo.cam_classes);
-        const explanations = explain(x, { method: 'ScoreCAM', layer, topK: 5, camTopK: 2, classes });
+        const explanations = await explain(x, { method: 'ScoreCAM', layer, topK: 5, camTopK: 2, classes });
         check(explanations, chosen.map((photo) => photo.name), layer, 'ScoreCAM');
       } finally {
         x.dispose();

@@ -1,64 +1,58 @@
-// The engine itself, as it runs inside the worker thread: backend, model, target layer and the CAM pipeline.
+// The engine itself, as it runs inside the worker thread: the TF.js backend (preprocessing and the head's
+// gradient, and the whole network on the TF.js layers runtime), the runtime that computes the forward pass,
+// and request checks.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendReport } from '../../../common/types';
 import { selectBackend } from './backends';
 import { CAM_METHODS } from './cam/names';
-import { explainBatch, type CamMap, type CamRequest, type ImageExplanation } from './cam/pipeline';
-import { cutAt, type GraphCut } from './cut';
-import { layersForward, type ForwardStep } from './forward';
-import { loadModel, type LoadedModel } from './model';
+import type { CamMap, CamRequest, ImageExplanation } from './cam/pipeline';
+import { loadGraphRuntime } from './graph/graph-runtime';
+import { loadModel } from './model';
+import { readAnyModelFolder } from './model-folder';
+import { defaultOnnxCacheDir } from './onnx/cache';
+import { OnnxRuntime } from './onnx-runtime';
 import { preprocess } from './preprocess';
-import type { EngineHeatmap, EngineOptions, ExplainRequest, ExplainResult, ModelInfo } from './types';
+import type { ExplainRuntime } from './runtime';
+import { TfjsLayersRuntime } from './tfjs-runtime';
+import { ENGINE_RUNTIMES, type EngineHeatmap, type EngineOptions, type ExplainRequest, type ExplainResult, type ModelInfo } from './types';
 
 export class LocalEngine {
-  private readonly targets = new Map<string, CamTarget>();
-
   private constructor(
-    readonly backend: BackendReport,
-    private readonly loaded: LoadedModel,
-    private readonly defaultTarget: CamTarget,
-  ) {
-    this.targets.set(defaultTarget.cut.layer.name, defaultTarget);
-  }
+    private readonly tfjsBackend: BackendReport,
+    readonly runtime: ExplainRuntime,
+  ) {}
 
   static async create(options: EngineOptions): Promise<LocalEngine> {
     // Production mode skips TF.js's debug checks and its console hints (e.g. "install tfjs-node").
     tf.enableProdMode();
+    const choice = options.runtime ?? 'auto';
+    if (!ENGINE_RUNTIMES.includes(choice)) throw new Error(`Unknown runtime ${String(choice)}; one of ${ENGINE_RUNTIMES.join(', ')}`);
     const backend = await selectBackend(options.backend);
-    const loaded = await loadModel(options.modelDir);
-    try {
-      return new LocalEngine(backend, loaded, targetAt(loaded, options.layer));
-    } catch (error) {
-      loaded.dispose();
-      throw error;
-    }
+    return new LocalEngine(backend, await openRuntime(options));
+  }
+
+  /** The TF.js backend chain's report, with the runtime that computes the forward pass. */
+  get backend(): BackendReport {
+    return { ...this.tfjsBackend, runtime: this.runtime.report };
   }
 
   get model(): ModelInfo {
-    const { name, hash, inputSize, preprocessing, resizeMode, labels, spatialLayers } = this.loaded;
-    return {
-      name,
-      hash,
-      inputSize,
-      preprocessing,
-      resizeMode,
-      labels,
-      layer: this.defaultTarget.cut.layer.name,
-      layerShape: this.defaultTarget.cut.layer.shape,
-      candidateLayers: spatialLayers.map(({ name: layerName, shape }) => ({ name: layerName, shape })),
-    };
+    const { defaultLayer, candidateLayers, ...model } = this.runtime.model;
+    const layer = candidateLayers.find((candidate) => candidate.name === defaultLayer);
+    if (!layer) throw new Error(`The runtime's default layer ${defaultLayer} is not among its candidate layers`);
+    return { ...model, layer: defaultLayer, layerShape: layer.shape, candidateLayers };
   }
 
-  explain(request: ExplainRequest): ExplainResult[] {
+  async explain(request: ExplainRequest): Promise<ExplainResult[]> {
     const { count, topK = 3, camTopK = 1, method = 'GradCAM', classes, layer } = request;
     requireWholeNumber('count', count, 1);
     requireWholeNumber('topK', topK, 1);
     requireWholeNumber('camTopK', camTopK, 0);
     if (!CAM_METHODS.includes(method)) throw new Error(`Unknown CAM method ${method}; one of ${CAM_METHODS.join(', ')}`);
-    const { inputSize, preprocessing } = this.loaded;
+    const { inputSize, preprocessing } = this.runtime.model;
     const x = preprocess(request.pixels, count, inputSize, preprocessing);
     try {
-      const explanations = this.explainTensor(x, { method, topK, camTopK: Math.min(camTopK, topK), classes, layer });
+      const explanations = await this.explainTensor(x, { method, topK, camTopK: Math.min(camTopK, topK), classes, layer });
       return explanations.map(({ top, maps }) => ({ top, heatmaps: maps.map(toHeatmap) }));
     } finally {
       x.dispose();
@@ -66,36 +60,44 @@ export class LocalEngine {
   }
 
   /** The pipeline on an already preprocessed batch, at any spatial layer (tests, benchmarks). */
-  explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): ImageExplanation[] {
-    const { cut, forward } = this.targetFor(request.layer);
-    return explainBatch(this.loaded.graph, cut, x, request, forward);
+  explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    return this.runtime.explainTensor(x, request);
   }
 
-  dispose(): void {
-    this.targets.forEach((target) => target.forward.dispose());
-    this.loaded.dispose();
-  }
-
-  private targetFor(layer: string | undefined): CamTarget {
-    if (layer === undefined) return this.defaultTarget;
-    let target = this.targets.get(layer);
-    if (!target) {
-      target = targetAt(this.loaded, layer);
-      this.targets.set(layer, target);
-    }
-    return target;
+  dispose(): Promise<void> {
+    return this.runtime.dispose();
   }
 }
 
-/** A target layer: where the graph is cut, and the fused forward pass that keeps what its head needs. */
-interface CamTarget {
-  cut: GraphCut;
-  forward: ForwardStep;
-}
-
-function targetAt(loaded: LoadedModel, layer: string | undefined): CamTarget {
-  const cut = cutAt(loaded, layer);
-  return { cut, forward: layersForward(loaded.graph, [cut.layer.tensor, ...cut.constants]) };
+/**
+ * The runtime for the model folder: model.onnx → ONNX Runtime; a TF.js graph model → graph/; a TF.js layers
+ * model → ONNX Runtime or TF.js as `options.runtime` says.
+ */
+async function openRuntime(options: EngineOptions): Promise<ExplainRuntime> {
+  const { modelDir, layer, runtime: choice = 'auto' } = options;
+  const onnxOptions = { cacheDir: options.onnxCacheDir ?? defaultOnnxCacheDir() };
+  const folder = readAnyModelFolder(modelDir);
+  switch (folder.format) {
+    case 'onnx':
+      if (choice === 'tfjs') throw new Error(`${folder.file} is an ONNX model: it runs on ONNX Runtime, not with runtime tfjs`);
+      return OnnxRuntime.fromFolder(folder, layer, onnxOptions);
+    case 'graph':
+      if (choice === 'onnx') throw new Error(`model.json in ${modelDir} is a TF.js graph model: it runs on TF.js, not with runtime onnx`);
+      return loadGraphRuntime(folder);
+    case 'layers':
+      break;
+  }
+  const loaded = await loadModel(modelDir);
+  try {
+    if (choice === 'tfjs') return new TfjsLayersRuntime(loaded, layer);
+    const onnx = await OnnxRuntime.fromLayersModel(loaded, layer, onnxOptions);
+    if (onnx.runtime) return onnx.runtime;
+    if (choice === 'onnx') throw new Error(`The model in ${modelDir} cannot run on ONNX Runtime: ${onnx.reason}`);
+    return new TfjsLayersRuntime(loaded, layer, onnx.reason);
+  } catch (error) {
+    loaded.dispose();
+    throw error;
+  }
 }
 
 function requireWholeNumber(name: string, value: number, min: number): void {

@@ -18,11 +18,23 @@ export interface EngineOptions {
    * run on the workers side by side; keep at least `workers` mini-batches in flight to use them all.
    */
   batchSize?: number;
+  /**
+   * What computes the forward pass of a TF.js layers model: `auto` (default) converts it to ONNX for ONNX
+   * Runtime and falls back to TF.js, with the reason, when a layer does not convert or no execution
+   * provider starts; `onnx` fails instead of falling back; `tfjs` keeps TF.js. A folder with model.onnx
+   * always runs on ONNX Runtime, a TF.js graph model on TF.js.
+   */
+  runtime?: EngineRuntimeChoice;
+  /** Where TF.js models converted to ONNX are cached; default `<data dir>/onnx-cache`. */
+  onnxCacheDir?: string;
 }
+
+export const ENGINE_RUNTIMES = ['auto', 'onnx', 'tfjs'] as const;
+export type EngineRuntimeChoice = (typeof ENGINE_RUNTIMES)[number];
 
 export interface ModelInfo {
   name: string;
-  /** Content hash of model.json and every weight shard (hex sha256). */
+  /** Content hash of the model's files: model.json and every weight shard, or model.onnx (hex sha256). */
   hash: string;
   /** Square input side in pixels (224 for the bundled MobileNet). */
   inputSize: number;

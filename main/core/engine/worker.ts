@@ -1,4 +1,6 @@
-// Worker-thread entry: builds the engine from workerData (EngineOptions) and answers explain messages.
+// Worker-thread entry: builds the engine from workerData (EngineOptions) and answers explain messages,
+// one at a time and in the order they came: explaining awaits ONNX Runtime, and two requests interleaved
+// on one worker would only compete for its core.
 // Bundled as out/main/engine-worker.js.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LocalEngine } from './local-engine';
@@ -10,16 +12,21 @@ if (!port) throw new Error('engine worker must run in a worker thread');
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
+async function answer(engine: LocalEngine, { id, request }: ExplainMessage): Promise<void> {
+  try {
+    const results = await engine.explain(request);
+    const buffers = results.flatMap((result) => result.heatmaps.map((heatmap) => heatmap.values.buffer as ArrayBuffer));
+    reply({ type: 'result', id, results }, buffers);
+  } catch (error) {
+    reply({ type: 'error', id, message: (error as Error).message });
+  }
+}
+
 try {
   const engine = await LocalEngine.create(workerData as EngineOptions);
-  port.on('message', ({ id, request }: ExplainMessage) => {
-    try {
-      const results = engine.explain(request);
-      const buffers = results.flatMap((result) => result.heatmaps.map((heatmap) => heatmap.values.buffer as ArrayBuffer));
-      reply({ type: 'result', id, results }, buffers);
-    } catch (error) {
-      reply({ type: 'error', id, message: (error as Error).message });
-    }
+  let queue = Promise.resolve();
+  port.on('message', (message: ExplainMessage) => {
+    queue = queue.then(() => answer(engine, message));
   });
   reply({ type: 'ready', model: engine.model, backend: engine.backend });
 } catch (error) {

@@ -66,7 +66,7 @@ for (const { name, build, layers } of cases) {
     let x: tf.Tensor4D;
     beforeAll(async () => {
       const dir = await save(build(), name.replace(/\W/g, '_'));
-      tfjsEngine = await LocalEngine.create({ modelDir: dir, backend: 'wasm' });
+      tfjsEngine = await LocalEngine.create({ modelDir: dir, backend: 'wasm', runtime: 'tfjs' });
       model = await loadModel(dir);
       const attempt = await tryLayersModel(model, { cacheDir: path.join(workDir, 'cache') });
       if (!attempt.explainer) throw new Error(attempt.reason);
@@ -77,12 +77,12 @@ for (const { name, build, layers } of cases) {
       x?.dispose();
       await explainer?.dispose();
       model?.dispose();
-      tfjsEngine?.dispose();
+      await tfjsEngine?.dispose();
     });
 
     it('gives the TF.js logits within 1e-4', async () => {
       const ours = await explainer.network.run(x);
-      const reference = tfjsLogits(tfjsEngine, x);
+      const reference = await tfjsLogits(tfjsEngine, x);
       const difference = maxAbsDifference(ours.logits.dataSync(), reference);
       const spread = Math.max(...reference.map(Math.abs));
       console.log(`${name}: max |logit difference| ${difference.toExponential(2)} (logits up to ${spread.toFixed(2)})`);

@@ -36,6 +36,8 @@ export class OnnxExplainer {
     if (!target) {
       target = this.findTarget(layer);
       this.targets.set(key, target);
+      // The default layer asked for by name later is the same target.
+      this.targets.set(target.layer.name, target);
     }
     return target;
   }

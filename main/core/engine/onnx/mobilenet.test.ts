@@ -30,7 +30,7 @@ describe('bundled MobileNet on ONNX Runtime', () => {
   let cacheDir: string;
 
   beforeAll(async () => {
-    tfjsEngine = await LocalEngine.create({ modelDir: defaultModelDir(), backend: 'wasm' });
+    tfjsEngine = await LocalEngine.create({ modelDir: defaultModelDir(), backend: 'wasm', runtime: 'tfjs' });
     model = await loadModel(defaultModelDir());
     cacheDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-onnx-'));
     const attempt = await tryLayersModel(model, { cacheDir });
@@ -44,13 +44,13 @@ describe('bundled MobileNet on ONNX Runtime', () => {
     x?.dispose();
     await explainer?.dispose();
     model?.dispose();
-    tfjsEngine?.dispose();
+    await tfjsEngine?.dispose();
     if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
   });
 
   it('gives the TF.js logits within 1e-4', async () => {
     const ours = await explainer.network.run(x);
-    const difference = maxAbsDifference(ours.logits.dataSync(), tfjsLogits(tfjsEngine, x));
+    const difference = maxAbsDifference(ours.logits.dataSync(), await tfjsLogits(tfjsEngine, x));
     console.log(`MobileNet: max |logit difference| ONNX Runtime vs TF.js: ${difference.toExponential(2)}`);
     expect(difference).toBeLessThan(1e-4);
     expect(ours.logits.shape).toEqual([x.shape[0], 1000]);

@@ -1,9 +1,12 @@
 // Compares the ONNX path with the TF.js path, map by map.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import type { CamRequest } from '../../cam/pipeline';
-import type { LocalEngine } from '../../local-engine';
-import type { OnnxExplainer } from '../explainer';
+import type { CamRequest, ImageExplanation } from '../../cam/pipeline';
+
+/** Anything that explains a preprocessed batch: an engine, a runtime, an OnnxExplainer. */
+export interface TensorExplainer {
+  explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]>;
+}
 
 /** max |a − b| / max |b|; Eigen-CAM's maps are compared up to their arbitrary sign. */
 export function relativeError(ours: Float32Array, reference: Float32Array, eitherSign = false): number {
@@ -20,15 +23,15 @@ export function relativeError(ours: Float32Array, reference: Float32Array, eithe
  * error; checks logits, top-k, class indices and that the ONNX path leaves no tensor behind.
  */
 export async function compareWithTfjs(
-  tfjsEngine: LocalEngine,
-  explainer: OnnxExplainer,
+  tfjsEngine: TensorExplainer,
+  explainer: TensorExplainer,
   x: tf.Tensor4D,
   request: CamRequest & { layer?: string },
 ): Promise<number> {
   const tensorsBefore = tf.memory().numTensors;
   const ours = await explainer.explainTensor(x, request);
   expect(tf.memory().numTensors, 'tensors left behind by the ONNX path').toBe(tensorsBefore);
-  const reference = tfjsEngine.explainTensor(x, request);
+  const reference = await tfjsEngine.explainTensor(x, request);
   let worst = 0;
   ours.forEach((image, i) => {
     const expected = reference[i];
@@ -50,8 +53,8 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
 }
 
 /** The TF.js path's logits for the batch, one row per image. */
-export function tfjsLogits(tfjsEngine: LocalEngine, x: tf.Tensor4D): Float32Array {
-  const rows = tfjsEngine.explainTensor(x, { method: 'GradCAM', topK: 1, camTopK: 0 }).map((image) => image.logits);
+export async function tfjsLogits(tfjsEngine: TensorExplainer, x: tf.Tensor4D): Promise<Float32Array> {
+  const rows = (await tfjsEngine.explainTensor(x, { method: 'GradCAM', topK: 1, camTopK: 0 })).map((image) => image.logits);
   const all = new Float32Array(rows.reduce((sum, row) => sum + row.length, 0));
   rows.reduce((offset, row) => (all.set(row, offset), offset + row.length), 0);
   return all;
