@@ -1,6 +1,6 @@
 // Loading model folders: what a good folder yields, and the message for each way a folder can be wrong.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
 import { cutAt } from './cut';
 import { forward } from './cut';
+import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
+import { readAnyModelFolder } from './model-folder';
+import { GraphBuilder, OPSET, floatValueInfo, onnx } from './onnx/graph-builder';
 import { SHARD_NAME, saveModelFolder, seededValues } from './test-support/model-files';
 
 let root: string;
@@ -173,5 +176,80 @@ describe('a bad model folder is refused with a message that names the problem', 
     const pooling = model.graph.ops.find((op) => op.name.startsWith('global_average'))!.name;
     expect(() => cutAt(model, pooling)).toThrow(/has no spatial 4-D output/);
     model.dispose();
+  });
+});
+
+/** input [N, 3, h, w] → Conv 3×3 (4 channels, stride `stride`) → Relu → GlobalAveragePool → Flatten → Gemm (3 classes). */
+function onnxClassifier({ height = 16, width = 16, stride = 1 } = {}): Uint8Array {
+  const b = new GraphBuilder();
+  const input = b.reserve('input');
+  const conv = b.op('Conv', [input, b.floats('conv.weight', seededValues(4 * 3 * 9, 1), [4, 3, 3, 3])], { kernel_shape: [3, 3], strides: [stride, stride] }, '/conv/Conv');
+  const relu = b.op('Relu', [conv], {}, '/relu/Relu');
+  const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [relu], {}, '/pool')], { axis: 1 }, '/flatten');
+  b.op('Gemm', [pooled, b.floats('fc.weight', seededValues(3 * 4, 2), [3, 4])], { transB: 1 }, '/fc/Gemm', b.reserve('logits'));
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: { name: 'g', node: b.nodes, initializer: b.initializers, input: [floatValueInfo('input', ['N', 3, height, width])], output: [floatValueInfo('logits', ['N', 3])] },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function onnxFolder(bytes: Uint8Array | string, settings?: object): string {
+  const dir = path.join(root, `onnx-${folderCount++}`);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'model.onnx'), bytes);
+  if (settings) writeFileSync(path.join(dir, 'sightline.json'), JSON.stringify(settings));
+  return dir;
+}
+
+function onnxEngine(dir: string): Promise<LocalEngine> {
+  return LocalEngine.create({ modelDir: dir, backend: 'cpu', onnxCacheDir: path.join(root, 'onnx-cache') });
+}
+
+describe('a folder with model.onnx', () => {
+  it('is read as an ONNX model, hashed by its bytes, with the folder’s settings and labels', async () => {
+    const bytes = onnxClassifier();
+    const dir = onnxFolder(bytes, { name: 'Tiny ONNX', preprocessing: 'mobilenet' });
+    writeFileSync(path.join(dir, 'labels.txt'), 'cat\ndog\nbird\n');
+    const folder = readAnyModelFolder(dir);
+    expect(folder).toMatchObject({ format: 'onnx', hash: createHash('sha256').update(bytes).digest('hex'), labels: ['cat', 'dog', 'bird'] });
+    const engine = await onnxEngine(dir);
+    try {
+      expect(engine.model).toMatchObject({ name: 'Tiny ONNX', inputSize: 16, preprocessing: 'mobilenet', labels: ['cat', 'dog', 'bird'] });
+      expect(engine.model.candidateLayers).toEqual([
+        { name: '/conv/Conv', shape: [14, 14, 4] },
+        { name: '/relu/Relu', shape: [14, 14, 4] },
+      ]);
+      expect(engine.model.layer).toBe('/relu/Relu');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('is refused with the reason when model.onnx is empty or not ONNX at all', async () => {
+    await expect(onnxEngine(onnxFolder(''))).rejects.toThrow(/model.onnx in .* is not a usable ONNX model: the file is empty/);
+    const garbage = Uint8Array.from({ length: 2048 }, (_, i) => (i * 131 + 7) % 256);
+    await expect(onnxEngine(onnxFolder(garbage))).rejects.toThrow(/model.onnx in .* is not a usable ONNX model: /);
+  });
+
+  it('is refused when the input is not a square RGB image', async () => {
+    await expect(onnxEngine(onnxFolder(onnxClassifier({ height: 16, width: 20 })))).rejects.toThrow(
+      /model.onnx takes input input of shape \[N, 3, 16, 20\]; Sightline needs a square RGB batch \[N, 3, size, size\]/,
+    );
+  });
+
+  it('is refused when no tensor has a spatial output to explain', async () => {
+    // A 3×3 convolution with stride 16 leaves a 1 × 1 map: nothing to draw a heatmap from.
+    await expect(onnxEngine(onnxFolder(onnxClassifier({ stride: 16 })))).rejects.toThrow(/model.onnx has no tensor with a spatial 4-D output to explain/);
+  });
+
+  it('is refused when sightline.json sets another input size or the labels do not fit', async () => {
+    await expect(onnxEngine(onnxFolder(onnxClassifier(), { inputSize: 224 }))).rejects.toThrow(
+      /sightline.json sets "inputSize" 224, but .*model.onnx takes \[N, 3, 16, 16\] images/,
+    );
+    const dir = onnxFolder(onnxClassifier());
+    writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(['cat', 'dog']));
+    await expect(onnxEngine(dir)).rejects.toThrow(/names 2 classes, but the model has 3 outputs/);
   });
 });

@@ -68,9 +68,11 @@ export async function loadOnnxModelBytes(
 /** The input's side: fixed square dims, or `configured` where height and width are free (and then only). */
 function squareImageInput(model: ModelProto, inputName: string, source: string, configured: number | undefined): number {
   const input = graphOf(model).input.find((value) => value.name === inputName);
-  const dims = input?.type?.tensorType?.shape?.dim?.map((dim) => (dim.dimValue == null ? null : Number(dim.dimValue))) ?? [];
+  const declared = input?.type?.tensorType?.shape?.dim ?? [];
+  const dims = declared.map((dim) => (dim.dimValue == null ? null : Number(dim.dimValue)));
   const [, channels, height, width] = dims;
-  const shape = `[${dims.map((side) => side ?? '?').join(', ')}]`;
+  // Free dimensions by their names (e.g. "batch"), as the exporter wrote them.
+  const shape = `[${declared.map((dim, i) => dims[i] ?? (dim.dimParam || '?')).join(', ')}]`;
   if (dims.length === 4 && channels === 3 && height == null && width == null && configured !== undefined) return configured;
   if (dims.length !== 4 || channels !== 3 || height == null || height !== width) {
     const hint = dims.length === 4 && channels === 3 && height == null && width == null ? ' (or set "inputSize" in sightline.json)' : '';
