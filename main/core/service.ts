@@ -49,7 +49,9 @@ export const createCoreService: CreateCoreService = async (options) => {
   // layer gets its own engine (worker), started on first use and kept until close.
   const engines = new Map<string, Promise<Engine>>();
   let loaded: LoadedModel | null = null;
-  const loading: Promise<LoadedModel> = createEngine({ modelDir, backend: options.backend }).then((engine) => {
+  // Converted models (TF.js → ONNX) are cached in the library's own data folder.
+  const engineOptions = { backend: options.backend, onnxCacheDir: path.join(options.dataDir, 'onnx-cache') };
+  const loading: Promise<LoadedModel> = createEngine({ modelDir, ...engineOptions }).then((engine) => {
     engines.set(engine.model.layer, Promise.resolve(engine));
     const modelId = store.ensureModel({
       hash: engine.model.hash,
@@ -89,7 +91,7 @@ export const createCoreService: CreateCoreService = async (options) => {
     }
     let engine = engines.get(layer);
     if (!engine) {
-      engine = createEngine({ modelDir, backend: options.backend, layer });
+      engine = createEngine({ modelDir, ...engineOptions, layer });
       engines.set(layer, engine);
       engine.catch(() => engines.delete(layer));
     }
@@ -266,7 +268,8 @@ export const createCoreService: CreateCoreService = async (options) => {
         modelDir,
         method,
         layer: run.layer,
-        startEngine: (dir) => createEngine({ modelDir: dir, backend: options.backend, layer: run.layer }),
+        // The randomised copy is converted once, into its own temporary folder, not the library's cache.
+        startEngine: (dir) => createEngine({ modelDir: dir, ...engineOptions, onnxCacheDir: path.join(dir, 'onnx-cache'), layer: run.layer }),
         sample: input.sample,
         topLayers: input.topLayers,
       });
