@@ -1,7 +1,9 @@
 // Engine throughput through the worker pool, on the bundled MobileNet and on a VGG16-architecture model with
 // random weights (224², block5_conv3): forward only and each CAM method (top-1 class), Grad-CAM for the
-// top-3 classes, at batch 1, 8 and 16, with 1 and 2 workers; then where the time of one mini-batch goes.
-// Run: npx tsx bench/engine.ts (or npm run bench -- engine).
+// top-3 classes, at batch 1, 8 and 16, with 1 and 2 workers, on the TF.js layers runtime; then where the time
+// of one mini-batch goes; then Grad-CAM top-3 (2 workers, batch 8) on ONNX Runtime and on TF.js side by side.
+// Run: npx tsx bench/engine.ts (or npm run bench -- engine); `npx tsx bench/engine.ts runtimes` runs only
+// the side-by-side figures.
 // Score-CAM costs one forward pass per activation channel (768 for MobileNet, 512 for VGG16), minutes per
 // image: SIGHTLINE_BENCH_SCORECAM=1 adds it. VGG16 runs every method only with SIGHTLINE_BENCH_FULL=1
 // (about 1 image/s per worker); by default forward only and Grad-CAM, whose rows the other gradient
@@ -17,7 +19,14 @@ import { selectBackend } from '../main/core/engine/backends';
 import { explainBatch } from '../main/core/engine/cam/pipeline';
 import { cutAt, forward as layerByLayer } from '../main/core/engine/cut';
 import { layersForward } from '../main/core/engine/forward';
-import { CAM_METHODS, createEngine, defaultModelDir, type CamMethodName, type Engine } from '../main/core/engine/index';
+import {
+  CAM_METHODS,
+  createEngine,
+  defaultModelDir,
+  type CamMethodName,
+  type Engine,
+  type EngineRuntimeChoice,
+} from '../main/core/engine/index';
 import { loadModel } from '../main/core/engine/model';
 import { preprocess } from '../main/core/engine/preprocess';
 import { vgg16 } from '../main/core/engine/test-support/architectures';
@@ -42,7 +51,17 @@ export interface EngineBenchResult {
   backend: BackendName;
   rows: EngineBenchRow[];
   profiles: EngineProfile[];
+  runtimes: RuntimeBenchRow[];
   notes: string[];
+}
+
+/** The engine-only Grad-CAM top-3 figure of one model on one runtime, through createEngine. */
+export interface RuntimeBenchRow {
+  model: string;
+  runtime: EngineRuntimeChoice;
+  /** What the engine reports it runs on, e.g. "onnxruntime (cpu), head on wasm". */
+  reported: string;
+  imagesPerSec: number;
 }
 
 interface Task {
@@ -89,7 +108,7 @@ export async function benchEngine(options: { backend?: BackendName } = {}): Prom
       const images = await samplePixels(224, Math.max(...BATCHES));
       for (const workers of WORKERS) {
         for (const batch of BATCHES) {
-          const engine = await createEngine({ modelDir: dir, backend, workers, batchSize: batch });
+          const engine = await createEngine({ modelDir: dir, backend, workers, batchSize: batch, runtime: 'tfjs' });
           try {
             await warmUp(engine, images, batch);
             for (const task of tasks) {
@@ -102,10 +121,70 @@ export async function benchEngine(options: { backend?: BackendName } = {}): Prom
       }
       profiles.push(await profileStages(model, dir, backend, images, profileBatch));
     }
-    return { backend, rows, profiles, notes };
+    const runtimes = await benchRuntimes(models, { backend });
+    return { backend, rows, profiles, runtimes, notes };
   } finally {
     rmSync(vggDir, { recursive: true, force: true });
   }
+}
+
+const RUNTIME_WORKERS = 2;
+const RUNTIME_BATCH = 8;
+
+/**
+ * Grad-CAM top-3 through createEngine (2 workers, batch 8, one request per worker in flight) on ONNX Runtime
+ * and on the TF.js layers runtime, model by model; conversions go to a temporary cache (the first start
+ * of the ONNX engine converts the model, outside the measurement).
+ */
+export async function benchRuntimes(
+  models: { model: string; dir: string }[],
+  options: { backend?: BackendName; print?: boolean } = {},
+): Promise<RuntimeBenchRow[]> {
+  const backend = options.backend ?? 'wasm';
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-onnx-cache-'));
+  const task: Task = { task: 'GradCAM top-3', method: 'GradCAM', camTopK: 3 };
+  const rows: RuntimeBenchRow[] = [];
+  try {
+    const images = await samplePixels(224, RUNTIME_BATCH);
+    for (const { model, dir } of models) {
+      for (const runtime of ['onnx', 'tfjs'] as const) {
+        const engineOptions = { modelDir: dir, backend, workers: RUNTIME_WORKERS, batchSize: RUNTIME_BATCH, runtime, onnxCacheDir: cacheDir };
+        const engine = await createEngine(engineOptions);
+        try {
+          await warmUp(engine, images, RUNTIME_BATCH);
+          const row = { model, runtime, reported: describeRuntime(engine), imagesPerSec: await imagesPerSecond(engine, images, RUNTIME_BATCH, task) };
+          rows.push(row);
+          if (options.print) console.log(formatRuntimeRow(row));
+        } finally {
+          await engine.dispose();
+        }
+      }
+    }
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+function describeRuntime(engine: Engine): string {
+  const { name, runtime } = engine.backend;
+  if (runtime?.name === 'onnxruntime') return `onnxruntime (${runtime.provider}), head on ${name}`;
+  return `${runtime?.name ?? 'tfjs-layers'} on ${name}`;
+}
+
+export function formatRuntimeRow(row: RuntimeBenchRow): string {
+  return `  ${row.model.padEnd(46)}${row.reported.padEnd(36)}${row.imagesPerSec.toFixed(1).padStart(8)} img/s`;
+}
+
+export function formatRuntimeRows(rows: RuntimeBenchRow[]): string[] {
+  const lines = [`\n  Grad-CAM top-3 through createEngine, ${RUNTIME_WORKERS} workers × batch ${RUNTIME_BATCH}, by runtime`];
+  for (const row of rows) lines.push(formatRuntimeRow(row));
+  for (const model of [...new Set(rows.map((row) => row.model))]) {
+    const onnx = rows.find((row) => row.model === model && row.runtime === 'onnx');
+    const tfjs = rows.find((row) => row.model === model && row.runtime === 'tfjs');
+    if (onnx && tfjs) lines.push(`  ${model}: ONNX Runtime ×${(onnx.imagesPerSec / tfjs.imagesPerSec).toFixed(1)} vs TF.js`);
+  }
+  return lines;
 }
 
 /** One request per worker: kernel setup and first allocations, outside the measurements. */
@@ -148,7 +227,10 @@ async function profileStages(model: string, dir: string, backend: BackendName, i
     kept.forEach((t) => t.dispose());
   };
   const first = fused.run(x);
-  const replay = { run: () => ({ logits: first.logits.clone(), kept: new Map([...first.kept].map(([id, t]) => [id, t.clone()])) }), dispose: () => undefined };
+  const replay = {
+    run: () => ({ logits: first.logits.clone(), kept: new Map([...first.kept].map(([id, t]) => [id, t.clone()])) }),
+    dispose: () => undefined,
+  };
   const request = { method: 'GradCAM' as const, topK: 3, camTopK: 3 };
   const stages = [
     { stage: 'preprocess (JS, one upload)', ms: median(() => preprocess(pixels, batch, loaded.inputSize, loaded.preprocessing).dispose()) },
@@ -160,7 +242,7 @@ async function profileStages(model: string, dir: string, backend: BackendName, i
   x.dispose();
   fused.dispose();
   loaded.dispose();
-  const engine = await createEngine({ modelDir: dir, backend, workers: 1, batchSize: batch });
+  const engine = await createEngine({ modelDir: dir, backend, workers: 1, batchSize: batch, runtime: 'tfjs' });
   try {
     const explain = () => engine.explain({ pixels: concat(images.slice(0, batch)), count: batch, topK: 3, camTopK: 3 });
     await explain();
@@ -210,7 +292,7 @@ function concat(images: Uint8Array[]): Uint8Array {
 }
 
 export function formatEngineBench(result: EngineBenchResult): string {
-  const lines = [`engine (backend ${result.backend}; img/s, 224² input; workers × batch)`];
+  const lines = [`engine (TF.js layers runtime, backend ${result.backend}; img/s, 224² input; workers × batch)`];
   for (const model of [...new Set(result.rows.map((row) => row.model))]) {
     const rows = result.rows.filter((row) => row.model === model);
     const columns = WORKERS.flatMap((workers) => BATCHES.map((batch) => ({ workers, batch })));
@@ -227,10 +309,28 @@ export function formatEngineBench(result: EngineBenchResult): string {
     lines.push(`\n  where the time goes: ${profile.model}, batch ${profile.batch}, one thread (median ms)`);
     for (const { stage, ms } of profile.stages) lines.push(`  ${stage.padEnd(46)}${ms.toFixed(1).padStart(9)}`);
   }
+  lines.push(...formatRuntimeRows(result.runtimes));
   lines.push('', ...result.notes.map((note) => `  note: ${note}`));
   return lines.join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  console.log(formatEngineBench(await benchEngine()));
+  if (process.argv.includes('runtimes')) {
+    await selectBackend('cpu');
+    const vggDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-vgg16-'));
+    try {
+      const vgg = vgg16(224);
+      await saveModelFolder(vgg, vggDir);
+      vgg.dispose();
+      const models = [
+        { model: 'MobileNet v1 0.75 (conv_pw_13_relu, 7×7)', dir: defaultModelDir() },
+        { model: 'VGG16, random weights (block5_conv3, 14×14)', dir: vggDir },
+      ];
+      console.log(formatRuntimeRows(await benchRuntimes(models)).join('\n'));
+    } finally {
+      rmSync(vggDir, { recursive: true, force: true });
+    }
+  } else {
+    console.log(formatEngineBench(await benchEngine()));
+  }
 }

@@ -2,7 +2,9 @@
 // Grad-CAM top-3 and Score-CAM on the bundled MobileNet and a VGG16 architecture (random weights, 224²),
 // at batch 1, 8 and 16. Score-CAM costs one masked forward pass per channel of the target layer
 // (768 for MobileNet, 512 for VGG16) per image whatever the batch, so by default it is measured at batch 1
-// (SIGHTLINE_BENCH_SCORECAM_BATCHES=1,8,16 for all, empty for none). Run: npx tsx bench/onnx.ts [mobilenet|vgg16]
+// (SIGHTLINE_BENCH_SCORECAM_BATCHES=1,8,16 for all, empty for none). Then the engine-only figure as the app
+// gets it: Grad-CAM top-3 through createEngine (2 workers, batch 8) with runtime onnx and tfjs.
+// Run: npx tsx bench/onnx.ts [mobilenet|vgg16]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import { LocalEngine } from '../main/core/engine/local-engine';
 import { loadModel, type LoadedModel } from '../main/core/engine/model';
 import { tryLayersModel, type OnnxExplainer } from '../main/core/engine/onnx/explainer';
 import { vgg16 } from '../main/core/engine/onnx/test-support/architectures';
+import { benchRuntimes, formatRuntimeRows, type RuntimeBenchRow } from './engine';
 import { defaultModelDir } from '../main/core/engine/paths';
 import { preprocess } from '../main/core/engine/preprocess';
 import { saveModelFolder } from '../main/core/engine/test-support/model-files';
@@ -32,7 +35,9 @@ type ModelName = (typeof MODELS)[number];
 const BATCHES = [1, 8, 16];
 const MIN_SECONDS = 3;
 
-export async function benchOnnx(options: { models?: ModelName[]; print?: boolean } = {}): Promise<OnnxBenchRow[]> {
+export async function benchOnnx(
+  options: { models?: ModelName[]; print?: boolean } = {},
+): Promise<{ rows: OnnxBenchRow[]; engine: RuntimeBenchRow[] }> {
   await selectBackend('wasm'); // the VGG16 is built before an engine picks it
   const scoreCamBatches = (process.env.SIGHTLINE_BENCH_SCORECAM_BATCHES ?? '1').split(',').filter(Boolean).map(Number);
   // Score-CAM's single call is already hundreds of forward passes: it needs no warm-up call.
@@ -41,11 +46,14 @@ export async function benchOnnx(options: { models?: ModelName[]; print?: boolean
     { task: 'Score-CAM top-1', request: { method: 'ScoreCAM', topK: 1, camTopK: 1 }, batches: scoreCamBatches, warmUp: false },
   ];
   const rows: OnnxBenchRow[] = [];
+  const engineModels: { model: string; dir: string }[] = [];
+  let engine: RuntimeBenchRow[] = [];
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-onnx-'));
   try {
     for (const name of options.models ?? MODELS) {
       const dir = await benchModelDir(name, workDir);
-      const tfjsEngine = await LocalEngine.create({ modelDir: dir, backend: 'wasm' });
+      engineModels.push({ model: modelTitle(name), dir });
+      const tfjsEngine = await LocalEngine.create({ modelDir: dir, backend: 'wasm', runtime: 'tfjs' });
       const model = await loadModel(dir);
       const attempt = await tryLayersModel(model, { cacheDir: path.join(workDir, 'cache') });
       if (!attempt.explainer) throw new Error(attempt.reason);
@@ -55,7 +63,7 @@ export async function benchOnnx(options: { models?: ModelName[]; print?: boolean
           for (const batch of batches) {
             const x = tf.slice(images, 0, batch) as tf.Tensor4D;
             const row = {
-              model: name === 'mobilenet' ? 'MobileNet v1 0.75' : 'VGG16 (random weights)',
+              model: modelTitle(name),
               task,
               batch,
               tfjs: await imagesPerSecond(batch, warmUp, () => tfjsEngine.explainTensor(x, request)),
@@ -70,13 +78,19 @@ export async function benchOnnx(options: { models?: ModelName[]; print?: boolean
         images.dispose();
         await attempt.explainer.dispose();
         model.dispose();
-        tfjsEngine.dispose();
+        await tfjsEngine.dispose();
       }
     }
+    engine = await benchRuntimes(engineModels);
+    if (options.print) console.log(formatRuntimeRows(engine).join('\n'));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  return rows;
+  return { rows, engine };
+}
+
+function modelTitle(name: ModelName): string {
+  return name === 'mobilenet' ? 'MobileNet v1 0.75' : 'VGG16 (random weights)';
 }
 
 async function benchModelDir(name: ModelName, workDir: string): Promise<string> {
