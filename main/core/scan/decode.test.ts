@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeImage, THUMBNAIL_SIZE } from './decode';
+import type { ResizeMode } from '../engine/types';
+import { decodeImage, decodeImageBytes, planDecode, THUMBNAIL_SIZE } from './decode';
 import { sniffFormat } from './sniff';
 
 const samples = new URL('../../../resources/samples/', import.meta.url);
@@ -97,6 +98,13 @@ describe('decodeImage', () => {
       .toBuffer();
     const decodedRgba = await decodeImage(write('rgba.png', rgba), 4);
     expect(decodedRgba.pixels.length).toBe(4 * 4 * 3);
+    // The model gets the colour with its alpha dropped, the thumbnail shows it flattened on black (give or take
+    // the rounding of premultiplied resizing).
+    const thumb = (await sharp(decodedRgba.thumbnail).stats()).channels.map((c) => c.mean);
+    for (const [i, value] of [10, 20, 30].entries()) {
+      expect(Math.abs(decodedRgba.pixels[i] - value)).toBeLessThanOrEqual(2);
+      expect(Math.abs(thumb[i] - value / 2)).toBeLessThanOrEqual(2.5);
+    }
   });
 
   it("honours the model's resize mode: stretch, centre-crop, letterbox", async () => {
@@ -131,6 +139,89 @@ describe('decodeImage', () => {
     await expect(decodeImage(write('old.bmp', bmp), 224)).rejects.toThrow(/BMP images are not supported/);
     await expect(decodeImage(path.join(dir, 'missing.jpg'), 224)).rejects.toThrow(/The file is gone/);
     await expect(decodeImage(dir, 224)).rejects.toThrow(/Not a plain file|A folder/);
+  });
+});
+
+const FIT = {
+  stretch: { fit: 'fill' },
+  'centre-crop': { fit: 'cover', position: 'centre' },
+  letterbox: { fit: 'contain', background: { r: 0, g: 0, b: 0 } },
+} as const satisfies Record<ResizeMode, sharp.ResizeOptions>;
+const MODES = Object.keys(FIT) as ResizeMode[];
+
+const meanAbsoluteDifference = (a: Uint8Array, b: Uint8Array) => {
+  expect(a.length).toBe(b.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+};
+
+describe('one decode per photo', () => {
+  it('gives every output the size, crop and border sharp gives it from the whole picture', async () => {
+    // Odd sizes on purpose: 512 × 600 to 224 by cover is 262.5 rows before the crop, which libvips rounds up.
+    const sizes = [[512, 600], [1016, 675], [1920, 1080], [320, 201], [48, 32], [33, 1000], [451, 300], [224, 224]];
+    for (const [width, height] of sizes) {
+      const pixels = Buffer.alloc(width * height * 3);
+      for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+      const image = () => sharp(pixels, { raw: { width, height, channels: 3 } });
+      const info = async (pipeline: sharp.Sharp) => (await pipeline.raw().toBuffer({ resolveWithObject: true })).info;
+      for (const mode of MODES) {
+        const plan = planDecode(width, height, 224, mode);
+        const label = `${width}×${height} ${mode}`;
+        const thumbnail = await info(image().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }));
+        expect(plan.thumbnail, label).toEqual({ width: thumbnail.width, height: thumbnail.height });
+        expect(plan.decode.width, label).toBeLessThanOrEqual(width);
+        expect(plan.decode.width, label).toBeGreaterThanOrEqual(Math.min(width, Math.max(plan.thumbnail.width, plan.model.width)));
+        expect(plan.decode.height, label).toBeGreaterThanOrEqual(Math.min(height, Math.max(plan.thumbnail.height, plan.model.height)));
+        expect(Math.abs(plan.decode.width / plan.decode.height - width / height), label).toBeLessThan(0.02 * (width / height));
+        const expected = await image().resize(224, 224, FIT[mode]).raw().toBuffer();
+        // Same resize as sharp's (outside and inside use cover's and contain's scale), then the plan's crop or border.
+        let planned = image().resize(224, 224, { fit: mode === 'letterbox' ? 'inside' : mode === 'centre-crop' ? 'outside' : 'fill' });
+        const resized = await info(planned.clone());
+        expect({ width: resized.width, height: resized.height }, label).toEqual({ width: plan.model.width, height: plan.model.height });
+        const after = await planned.raw().toBuffer();
+        planned = sharp(after, { raw: { width: resized.width, height: resized.height, channels: 3 } });
+        if (plan.model.crop) planned = planned.extract(plan.model.crop);
+        if (plan.model.border) planned = planned.extend({ ...plan.model.border, background: { r: 0, g: 0, b: 0 } });
+        expect((await planned.raw().toBuffer()).equals(expected), label).toBe(true);
+      }
+    }
+  });
+
+  it('keeps the model input a faithful resize of every sample, as close to the photo as the two-decode path was', async () => {
+    const files = readdirSync(new URL(samples), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => readdirSync(new URL(`${d.name}/`, samples)).map((f) => sample(`${d.name}/${f}`)));
+    expect(files.length).toBeGreaterThanOrEqual(30);
+    for (const mode of MODES) {
+      let toOld = 0;
+      let worstToOld = 0;
+      let newToPhoto = 0;
+      let oldToPhoto = 0;
+      for (const file of files) {
+        const bytes = readFileSync(file);
+        const { pixels } = await decodeImageBytes(bytes, 224, mode);
+        // What the model got before: its own decode of the file (sharp's shrink-on-load, then one resize).
+        const old = await sharp(bytes).rotate().resize(224, 224, FIT[mode]).toColourspace('srgb').removeAlpha().raw().toBuffer();
+        // The ideal: the whole picture decoded at full size, resized once.
+        const full = await sharp(bytes).rotate().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+        const photo = await sharp(full.data, { raw: { width: full.info.width, height: full.info.height, channels: full.info.channels } })
+          .resize(224, 224, FIT[mode])
+          .removeAlpha()
+          .raw()
+          .toBuffer();
+        const difference = meanAbsoluteDifference(pixels, old);
+        toOld += difference / files.length;
+        worstToOld = Math.max(worstToOld, difference);
+        newToPhoto += meanAbsoluteDifference(pixels, photo) / files.length;
+        oldToPhoto += meanAbsoluteDifference(old, photo) / files.length;
+      }
+      // Levels out of 255. A picture a pixel off, or upside down, is 5 to 50 levels away. Centre-crop differs most:
+      // on shrink-on-load the old path's crop could sit a pixel off sharp's own geometry.
+      expect(toOld, mode).toBeLessThan(mode === 'centre-crop' ? 2.5 : 1.5);
+      expect(worstToOld, mode).toBeLessThan(5);
+      expect(newToPhoto, mode).toBeLessThan(oldToPhoto + 0.25);
+    }
   });
 });
 
