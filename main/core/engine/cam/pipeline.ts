@@ -45,35 +45,18 @@ export function explainBatch(
   request: CamRequest,
   forward: ForwardStep = referenceForward(graph, cut),
 ): ImageExplanation[] {
-  const count = x.shape[0];
-  if (request.classes && request.classes.length !== count) {
-    throw new Error(`classes names ${request.classes.length} images, but the batch has ${count}`);
-  }
+  checkBatch(x, request);
   const { logits, kept } = forward.run(x);
   try {
-    const classCount = logits.shape[1];
-    const logitRows = splitRows(logits.dataSync() as Float32Array, count);
-    const top = logitRows.map((row) => topClasses(row, request.topK));
-    const classesByRank = ranksOf(request.classes ?? top.map((row) => row.slice(0, request.camTopK).map((t) => t.index)));
-    if (classesByRank.flat().some((index) => !Number.isInteger(index) || index < 0 || index >= classCount)) {
-      throw new Error(`Class indices must be whole numbers from 0 to ${classCount - 1}`);
-    }
+    const predicted = readPredictions(logits, request);
+    const { classesByRank } = predicted;
     const activations = kept.get(cut.layer.tensor) as tf.Tensor4D;
     const constants = new Map([...kept].filter(([id]) => id !== cut.layer.tensor));
     const mapsByRank =
       classesByRank.length === 0
         ? []
         : mapsForRanks(graph, cut, forward, x, activations, constants, classesByRank, camMethods[request.method]);
-    return logitRows.map((row, image) => ({
-      logits: row,
-      top: top[image],
-      maps: classesByRank.map((classes, rank) => ({
-        classIndex: classes[image],
-        h: cut.layer.shape[0],
-        w: cut.layer.shape[1],
-        preRelu: mapsByRank[rank][image],
-      })),
-    }));
+    return explanations(predicted, mapsByRank, cut.layer.shape);
   } finally {
     logits.dispose();
     kept.forEach((tensor) => tensor.dispose());
@@ -148,6 +131,43 @@ function classGradients(
   return tf.grad(scoreSum)(activations) as tf.Tensor4D;
 }
 
+/** What both pipelines (this one and onnx/pipeline.ts) check before the forward pass. */
+export function checkBatch(x: tf.Tensor4D, request: CamRequest): void {
+  const count = x.shape[0];
+  if (request.classes && request.classes.length !== count) {
+    throw new Error(`classes names ${request.classes.length} images, but the batch has ${count}`);
+  }
+}
+
+export interface Predictions {
+  logitRows: Float32Array[];
+  top: { index: number; prob: number }[][];
+  /** [rank][image]: the class each map is for. */
+  classesByRank: number[][];
+}
+
+/** The logits read back once: each image's top-k, and the classes to map (`request.classes`, else the top camTopK). */
+export function readPredictions(logits: tf.Tensor2D, request: CamRequest): Predictions {
+  const [count, classCount] = logits.shape;
+  const logitRows = splitRows(logits.dataSync() as Float32Array, count);
+  const top = logitRows.map((row) => topClasses(row, request.topK));
+  const classesByRank = ranksOf(request.classes ?? top.map((row) => row.slice(0, request.camTopK).map((t) => t.index)));
+  if (classesByRank.flat().some((index) => !Number.isInteger(index) || index < 0 || index >= classCount)) {
+    throw new Error(`Class indices must be whole numbers from 0 to ${classCount - 1}`);
+  }
+  return { logitRows, top, classesByRank };
+}
+
+/** Per image: its logits, top-k and one map per rank (`mapsByRank[rank][image]`, at the layer's [h, w]). */
+export function explanations(predicted: Predictions, mapsByRank: Float32Array[][], [h, w]: readonly number[]): ImageExplanation[] {
+  const { logitRows, top, classesByRank } = predicted;
+  return logitRows.map((row, image) => ({
+    logits: row,
+    top: top[image],
+    maps: classesByRank.map((classes, rank) => ({ classIndex: classes[image], h, w, preRelu: mapsByRank[rank][image] })),
+  }));
+}
+
 /** The k classes with the largest logits, with their softmax probabilities. */
 export function topClasses(logits: Float32Array, k: number): { index: number; prob: number }[] {
   const max = logits.reduce((m, value) => Math.max(m, value), -Infinity);
@@ -165,6 +185,6 @@ function ranksOf(classesByImage: number[][]): number[][] {
   return Array.from({ length: rankCount }, (_, rank) => classesByImage.map((classes) => classes[rank]));
 }
 
-function splitRows(values: Float32Array, count: number, rowLength = values.length / count): Float32Array[] {
+export function splitRows(values: Float32Array, count: number, rowLength = values.length / count): Float32Array[] {
   return Array.from({ length: count }, (_, row) => values.slice(row * rowLength, (row + 1) * rowLength));
 }

@@ -13,22 +13,14 @@ export function maskedInputScores(
   activations: tf.Tensor4D,
   classesByRank: number[][],
 ): tf.Tensor2D[] {
-  const [count, height, width] = x.shape;
-  const [, h, w, channels] = activations.shape;
+  const count = x.shape[0];
+  const channels = activations.shape[3];
   const scores = classesByRank.map(() => new Float32Array(count * channels));
   for (let image = 0; image < count; image++) {
     for (let first = 0; first < channels; first += MASKED_BATCH) {
       const size = Math.min(MASKED_BATCH, channels - first);
-      const logits = tf.tidy(() => {
-        const channelMaps = tf.transpose(tf.slice(activations, [image, 0, 0, first], [1, h, w, size]), [3, 1, 2, 0]);
-        const upsampled = tf.image.resizeBilinear(channelMaps as tf.Tensor4D, [height, width], true);
-        const low = tf.min(upsampled, [1, 2, 3], true);
-        const high = tf.max(upsampled, [1, 2, 3], true);
-        const masks = tf.div(tf.sub(upsampled, low), tf.add(tf.sub(high, low), 1e-8));
-        const masked = tf.mul(tf.slice(x, [image, 0, 0, 0], [1, height, width, 3]), masks) as tf.Tensor4D;
-        // The tensors kept for the head are not needed here; tidy disposes them.
-        return forward.run(masked).logits;
-      });
+      // The tensors kept for the head are not needed here; tidy disposes them.
+      const logits = tf.tidy(() => forward.run(maskedInputs(x, activations, image, first, size)).logits);
       const values = logits.arraySync();
       logits.dispose();
       classesByRank.forEach((classes, rank) => {
@@ -37,4 +29,21 @@ export function maskedInputScores(
     }
   }
   return scores.map((values) => tf.tensor2d(values, [count, channels]));
+}
+
+/**
+ * Image `image` of `x` masked by each of the activation channels `first` … `first + size − 1`, upsampled
+ * (align corners) and min-max normalised: [size, H, W, 3]. Shared with the ONNX pipeline.
+ */
+export function maskedInputs(x: tf.Tensor4D, activations: tf.Tensor4D, image: number, first: number, size: number): tf.Tensor4D {
+  const [, height, width] = x.shape;
+  const [, h, w] = activations.shape;
+  return tf.tidy(() => {
+    const channelMaps = tf.transpose(tf.slice(activations, [image, 0, 0, first], [1, h, w, size]), [3, 1, 2, 0]);
+    const upsampled = tf.image.resizeBilinear(channelMaps as tf.Tensor4D, [height, width], true);
+    const low = tf.min(upsampled, [1, 2, 3], true);
+    const high = tf.max(upsampled, [1, 2, 3], true);
+    const masks = tf.div(tf.sub(upsampled, low), tf.add(tf.sub(high, low), 1e-8));
+    return tf.mul(tf.slice(x, [image, 0, 0, 0], [1, height, width, 3]), masks) as tf.Tensor4D;
+  });
 }

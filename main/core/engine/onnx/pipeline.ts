@@ -4,7 +4,8 @@
 // formulas are the TF.js path's own (cam/methods.ts), so both paths give the same maps.
 import * as tf from '@tensorflow/tfjs-core';
 import { camMethods } from '../cam/methods';
-import type { CamRequest, ImageExplanation } from '../cam/pipeline';
+import { checkBatch, explanations, readPredictions, splitRows, type CamRequest, type ImageExplanation } from '../cam/pipeline';
+import { maskedInputs } from '../cam/score-cam';
 import type { NetworkOutputs } from './network';
 
 /**
@@ -37,33 +38,16 @@ export async function explainOnnxBatch(
   x: tf.Tensor4D,
   request: CamRequest,
 ): Promise<ImageExplanation[]> {
-  const count = x.shape[0];
-  if (request.classes && request.classes.length !== count) {
-    throw new Error(`classes names ${request.classes.length} images, but the batch has ${count}`);
-  }
+  checkBatch(x, request);
   const method = camMethods[request.method];
   const needsActivations = request.camTopK > 0 || request.classes !== undefined;
   const fetch = needsActivations ? [target.tensor, ...(method.uses === 'gradients' ? target.constants : [])] : [];
   const { logits, kept } = await network.run(x, fetch);
   try {
-    const logitRows = splitRows(logits.dataSync() as Float32Array, count);
-    const top = topClasses(logits, request.topK);
-    const classesByRank = ranksOf(request.classes ?? top.map((row) => row.slice(0, request.camTopK).map((t) => t.index)));
-    const classCount = logits.shape[1];
-    if (classesByRank.flat().some((index) => !Number.isInteger(index) || index < 0 || index >= classCount)) {
-      throw new Error(`Class indices must be whole numbers from 0 to ${classCount - 1}`);
-    }
+    const predicted = readPredictions(logits, request);
+    const { classesByRank } = predicted;
     const mapsByRank = classesByRank.length === 0 ? [] : await mapsForRanks(network, target, x, kept, classesByRank, request);
-    return logitRows.map((row, image) => ({
-      logits: row,
-      top: top[image],
-      maps: classesByRank.map((classes, rank) => ({
-        classIndex: classes[image],
-        h: target.layer.shape[0],
-        w: target.layer.shape[1],
-        preRelu: mapsByRank[rank][image],
-      })),
-    }));
+    return explanations(predicted, mapsByRank, target.layer.shape);
   } finally {
     logits.dispose();
     kept.forEach((tensor) => tensor.dispose());
@@ -127,31 +111,20 @@ function classGradients(
   });
 }
 
-/**
- * Score-CAM's channel scores, as in cam/score-cam.ts: each activation channel, upsampled to the input
- * with align-corners bilinear interpolation and min-max normalised, masks the input; the masked image's
- * class logit is that channel's score.
- */
+/** Score-CAM's channel scores, as in cam/score-cam.ts (the same masks), from plain network runs. */
 async function maskedInputScores(
   network: CamNetwork,
   x: tf.Tensor4D,
   activations: tf.Tensor4D,
   classesByRank: number[][],
 ): Promise<tf.Tensor2D[]> {
-  const [count, height, width] = x.shape;
-  const [, h, w, channels] = activations.shape;
+  const count = x.shape[0];
+  const channels = activations.shape[3];
   const scores = classesByRank.map(() => new Float32Array(count * channels));
   for (let image = 0; image < count; image++) {
     for (let first = 0; first < channels; first += MASKED_BATCH) {
       const size = Math.min(MASKED_BATCH, channels - first);
-      const masked = tf.tidy(() => {
-        const channelMaps = tf.transpose(tf.slice(activations, [image, 0, 0, first], [1, h, w, size]), [3, 1, 2, 0]);
-        const upsampled = tf.image.resizeBilinear(channelMaps as tf.Tensor4D, [height, width], true);
-        const low = tf.min(upsampled, [1, 2, 3], true);
-        const high = tf.max(upsampled, [1, 2, 3], true);
-        const masks = tf.div(tf.sub(upsampled, low), tf.add(tf.sub(high, low), 1e-8));
-        return tf.mul(tf.slice(x, [image, 0, 0, 0], [1, height, width, 3]), masks) as tf.Tensor4D;
-      });
+      const masked = maskedInputs(x, activations, image, first, size);
       const { logits } = await network.run(masked).finally(() => masked.dispose());
       const values = logits.dataSync() as Float32Array;
       const classCount = logits.shape[1];
@@ -164,26 +137,4 @@ async function maskedInputScores(
     }
   }
   return scores.map((values) => tf.tensor2d(values, [count, channels]));
-}
-
-function topClasses(logits: tf.Tensor2D, k: number): { index: number; prob: number }[][] {
-  const { values, indices } = tf.tidy(() => tf.topk(tf.softmax(logits), Math.min(k, logits.shape[1])));
-  const probs = values.arraySync() as number[][];
-  const classIndices = indices.arraySync() as number[][];
-  values.dispose();
-  indices.dispose();
-  return classIndices.map((row, image) => row.map((index, rank) => ({ index, prob: probs[image][rank] })));
-}
-
-/** [image][rank] → [rank][image]. */
-function ranksOf(classesByImage: number[][]): number[][] {
-  const rankCount = classesByImage[0]?.length ?? 0;
-  if (classesByImage.some((classes) => classes.length !== rankCount)) {
-    throw new Error('Every image must ask for the same number of class maps');
-  }
-  return Array.from({ length: rankCount }, (_, rank) => classesByImage.map((classes) => classes[rank]));
-}
-
-function splitRows(values: Float32Array, count: number, rowLength = values.length / count): Float32Array[] {
-  return Array.from({ length: count }, (_, row) => values.slice(row * rowLength, (row + 1) * rowLength));
 }
