@@ -83,7 +83,7 @@ async function openRuntime(options: EngineOptions): Promise<ExplainRuntime> {
       return OnnxRuntime.fromFolder(folder, layer, onnxOptions);
     case 'graph':
       if (choice === 'onnx') throw new Error(`model.json in ${modelDir} is a TF.js graph model: it runs on TF.js, not with runtime onnx`);
-      return loadGraphRuntime(folder);
+      return loadGraphRuntime(folder, layer);
     case 'layers':
       break;
   }
