@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type ResizeOptions, type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ResizeMode } from '../engine/types';
 import { decodeImage, decodeImageBytes, planDecode, THUMBNAIL_SIZE } from './decode';
@@ -146,7 +146,7 @@ const FIT = {
   stretch: { fit: 'fill' },
   'centre-crop': { fit: 'cover', position: 'centre' },
   letterbox: { fit: 'contain', background: { r: 0, g: 0, b: 0 } },
-} as const satisfies Record<ResizeMode, sharp.ResizeOptions>;
+} as const satisfies Record<ResizeMode, ResizeOptions>;
 const MODES = Object.keys(FIT) as ResizeMode[];
 
 const meanAbsoluteDifference = (a: Uint8Array, b: Uint8Array) => {
@@ -164,7 +164,7 @@ describe('one decode per photo', () => {
       const pixels = Buffer.alloc(width * height * 3);
       for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
       const image = () => sharp(pixels, { raw: { width, height, channels: 3 } });
-      const info = async (pipeline: sharp.Sharp) => (await pipeline.raw().toBuffer({ resolveWithObject: true })).info;
+      const info = async (pipeline: Sharp) => (await pipeline.raw().toBuffer({ resolveWithObject: true })).info;
       for (const mode of MODES) {
         const plan = planDecode(width, height, 224, mode);
         const label = `${width}×${height} ${mode}`;
