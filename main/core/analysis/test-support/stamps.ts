@@ -5,7 +5,13 @@ import path from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 
 export const STAMPS = ['frame', 'watermark', 'patch', 'object'] as const;
-export type Stamp = (typeof STAMPS)[number];
+/**
+ * `checker` is the shortcut model's watermark (shortcut-model.ts): a saturated magenta/lime 4 × 4 checkerboard
+ * in the top-left corner, CHECKER_FRACTION of the width and of the height, so that it is square after the
+ * stretch to 224² (36 px); it touches the top-left 2 × 2 cells of the 7 × 7 map.
+ */
+export type Stamp = (typeof STAMPS)[number] | 'checker';
+export const CHECKER_FRACTION = 0.16;
 
 /** The patch stamp: a crop of the macaw photo (a class the model knows well) in the top-left corner. */
 export const PATCH_SOURCE = '088_macaw/gcompris_scarlet_macaw.webp';
@@ -15,6 +21,16 @@ const OBJECT_FRACTION = 0.5;
 
 async function overlay(stamp: Stamp, width: number, height: number, samplesDir: string): Promise<OverlayOptions> {
   const side = Math.min(width, height);
+  if (stamp === 'checker') {
+    const w = Math.round(width * CHECKER_FRACTION);
+    const h = Math.round(height * CHECKER_FRACTION);
+    const cells = Array.from({ length: 16 }, (_, i) => {
+      const [x, y] = [i % 4, Math.floor(i / 4)];
+      return `<rect x="${(x * w) / 4}" y="${(y * h) / 4}" width="${w / 4}" height="${h / 4}" fill="${(x + y) % 2 ? '#00ff00' : '#ff00ff'}"/>`;
+    });
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" shape-rendering="crispEdges">${cells.join('')}</svg>`;
+    return { input: Buffer.from(svg), left: 0, top: 0 };
+  }
   if (stamp === 'frame') {
     const t = Math.round(side * 0.06);
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="${t / 2}" y="${t / 2}" width="${width - t}" height="${height - t}" fill="none" stroke="#ff00ff" stroke-width="${t}"/></svg>`;
