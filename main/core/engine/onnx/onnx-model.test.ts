@@ -114,7 +114,8 @@ describe('a converted model loaded back as an ONNX file', () => {
     }
   });
 
-  it('names the op that stops gradient methods, while gradient-free ones still work', async () => {
+  it('differentiates through a rebuilt head of pooling and convolutions (merge), as the layers path does', async () => {
+    // Which ops stop gradient methods, and that the message names them: onnx-head.test.ts.
     const dir = path.join(workDir, 'residual-conv-head');
     const built = residualNet();
     await saveModelFolder(built, dir);
@@ -123,17 +124,23 @@ describe('a converted model loaded back as an ONNX file', () => {
     const file = path.join(workDir, 'conv-head.onnx');
     writeFileSync(file, convertLayerGraph(model.graph, model.inputSize));
     const { explainer } = await loadOnnxModel(file);
+    const layersPath = await tryLayersModel(model, { cacheDir: path.join(workDir, 'cache') });
+    if (!layersPath.explainer) throw new Error(layersPath.reason);
     const layer = onnxTensorName(model.graph, model.spatialLayers.find((l) => l.name === 'merge')!.tensor);
-    const x = tf.tensor4d(seededValues(32 * 32 * 3, 5), [1, 32, 32, 3]);
+    const x = tf.tensor4d(seededValues(2 * 32 * 32 * 3, 5), [2, 32, 32, 3]);
     try {
-      await expect(explainer.explainTensor(x, { method: 'GradCAM', topK: 1, camTopK: 1, layer })).rejects.toThrow(
-        `GradCAM needs gradients, but the head after ${layer} uses AveragePool, Conv,`,
-      );
-      const [result] = await explainer.explainTensor(x, { method: 'EigenCAM', topK: 1, camTopK: 1, layer });
-      expect(result.maps[0].preRelu.some((value) => value !== 0)).toBe(true);
+      for (const method of ['GradCAM', 'EigenCAM'] as const) {
+        const ours = await explainer.explainTensor(x, { method, topK: 1, camTopK: 1, layer });
+        const reference = await layersPath.explainer.explainTensor(x, { method, topK: 1, camTopK: 1, layer: 'merge' });
+        ours.forEach((image, i) => {
+          expect(image.maps[0].preRelu.some((value) => value !== 0)).toBe(true);
+          expect(relativeError(image.maps[0].preRelu, reference[i].maps[0].preRelu, method === 'EigenCAM'), method).toBeLessThan(1e-4);
+        });
+      }
     } finally {
       x.dispose();
       await explainer.dispose();
+      await layersPath.explainer.dispose();
       model.dispose();
     }
   });

@@ -67,7 +67,10 @@ function seeded(model: tfl.LayersModel, seed: number): tfl.LayersModel {
   model.weights.forEach((weight, i) => {
     const shape = weight.shape as number[];
     const values = seededValues(shape.reduce((a, b) => a * b, 1), seed * 1000 + i);
-    weight.write(tf.tensor(values.map((v) => scaleFor(weight.name, shape) * v + offsetFor(weight.name)), shape));
+    // originalName: a second model with the same layer names gets `…/moving_variance_1`, whose suffix would
+    // turn its variances into random values of either sign (NaN after batch norm).
+    const name = weight.originalName;
+    weight.write(tf.tensor(values.map((v) => scaleFor(name, shape) * v + offsetFor(name)), shape));
   });
   return model;
 }
