@@ -8,14 +8,31 @@ import { UnsupportedLayerError, emitLayer } from './layer-ops';
 
 export { UnsupportedLayerError } from './layer-ops';
 
-/** Bump when the converter's output changes, so that cached conversions are redone. */
-export const CONVERTER_VERSION = 1;
+/**
+ * Bump when the converter's output changes, so that cached conversions are redone. 2: tensors are named
+ * by their place in the graph, not by TF.js's tensor ids.
+ */
+export const CONVERTER_VERSION = 2;
 export const INPUT_NAME = 'input';
 export const LOGITS_NAME = 'logits';
 
-/** The ONNX name of a layer graph tensor. */
+const namesByGraph = new WeakMap<LayerGraph, Map<number, string>>();
+
+/**
+ * The ONNX name of a layer graph tensor: `t<k>` for the k-th layer output in graph order. TF.js's tensor ids
+ * count up over a whole process, so the same model loaded in another worker, or after another model, has
+ * other ids; a cached conversion must name its tensors the same way for every load.
+ */
 export function onnxTensorName(graph: LayerGraph, id: number): string {
-  return id === graph.input ? INPUT_NAME : `t${id}`;
+  if (id === graph.input) return INPUT_NAME;
+  let names = namesByGraph.get(graph);
+  if (!names) {
+    names = new Map(graph.ops.flatMap((op) => op.outputs).map((output, k) => [output, `t${k}`]));
+    namesByGraph.set(graph, names);
+  }
+  const name = names.get(id);
+  if (name === undefined) throw new Error(`Tensor ${id} is not an output of the layer graph`);
+  return name;
 }
 
 /** Throws UnsupportedLayerError naming the first layer that cannot be converted. */

@@ -114,6 +114,32 @@ describe('a converted model loaded back as an ONNX file', () => {
     }
   });
 
+  it('reuses a cached conversion for a later load of the model, whose TF.js tensor ids differ', async () => {
+    const dir = path.join(workDir, 'residual-reloaded');
+    const built = residualNet();
+    await saveModelFolder(built, dir);
+    built.dispose();
+    const cacheDir = path.join(workDir, 'reload-cache');
+    const x = tf.tensor4d(seededValues(32 * 32 * 3, 6), [1, 32, 32, 3]);
+    const request = { method: 'GradCAM', topK: 2, camTopK: 1, layer: 'res_bn' } as const;
+    const results = [];
+    for (const load of ['converts', 'reads the cache']) {
+      const model = await loadModel(dir);
+      const attempt = await tryLayersModel(model, { cacheDir });
+      if (!attempt.explainer) throw new Error(attempt.reason);
+      try {
+        expect(attempt.cached, load).toBe(load === 'reads the cache');
+        results.push(await attempt.explainer.explainTensor(x, request));
+      } finally {
+        await attempt.explainer.dispose();
+        model.dispose();
+      }
+    }
+    x.dispose();
+    expect(results[1][0].top).toEqual(results[0][0].top);
+    expect(relativeError(results[1][0].maps[0].preRelu, results[0][0].maps[0].preRelu)).toBe(0);
+  });
+
   it('differentiates through a rebuilt head of pooling and convolutions (merge), as the layers path does', async () => {
     // Which ops stop gradient methods, and that the message names them: onnx-head.test.ts.
     const dir = path.join(workDir, 'residual-conv-head');
