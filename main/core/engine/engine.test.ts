@@ -11,7 +11,9 @@ import { CAM_METHODS } from './cam/names';
 import { createEngine, defaultModelDir, type Engine, type EngineOptions, type ExplainResult } from './index';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
+import { cachedModelFile } from './onnx/cache';
 import { convertLayerGraph, onnxTensorName } from './onnx/convert';
+import { GraphBuilder, OPSET, floatValueInfo, onnx as onnxProto } from './onnx/graph-builder';
 import { residualNet } from './onnx/test-support/architectures';
 import { relativeError } from './onnx/test-support/compare';
 import { saveModelFolder } from './test-support/model-files';
@@ -223,6 +225,44 @@ describe('a TF.js layers model with a layer the ONNX converter refuses', () => {
     );
   });
 });
+
+describe('a cached conversion that ONNX Runtime cannot run', () => {
+  it('falls back to TF.js under auto, saying what ONNX Runtime reported', async () => {
+    const dir = path.join(workDir, 'damaged-cache');
+    const built = residualNet();
+    await saveModelFolder(built, dir);
+    built.dispose();
+    const model = await loadModel(dir);
+    const cacheDir = path.join(workDir, 'damaged-cache-onnx');
+    mkdirSync(cacheDir);
+    // A valid ONNX model, but another network: the layers' tensors are not in it.
+    const onnx = residualNetOnnx(model.inputSize);
+    writeFileSync(cachedModelFile(cacheDir, model), onnx);
+    model.dispose();
+    const engine = await createEngine({ modelDir: dir, workers: 1, onnxCacheDir: cacheDir });
+    try {
+      expect(engine.backend.runtime?.name).toBe('tfjs-layers');
+      expect(engine.backend.runtime?.fallbackReason).toMatch(/^ONNX Runtime could not run the converted model: .*does not exist/);
+      const [result] = await engine.explain({ pixels: new Uint8Array(32 * 32 * 3).fill(100), count: 1 });
+      expect(result.heatmaps).toHaveLength(1);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+/** A small ONNX classifier with the converter's input and output names and none of its inner tensors. */
+function residualNetOnnx(size: number): Uint8Array {
+  const b = new GraphBuilder();
+  const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [b.reserve('input')], {}, 'pool')], { axis: 1 }, 'flat');
+  b.op('Gemm', [pooled, b.floats('fc', new Float32Array(10 * 3).fill(0.1), [10, 3])], { transB: 1 }, 'fc', b.reserve('logits'));
+  const model = onnxProto.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: { name: 'other', node: b.nodes, initializer: b.initializers, input: [floatValueInfo('input', ['N', 3, size, size])], output: [floatValueInfo('logits', ['N', 10])] },
+  });
+  return onnxProto.ModelProto.encode(model).finish();
+}
 
 describe('a folder with model.onnx', () => {
   let layersDir: string;

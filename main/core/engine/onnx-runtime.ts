@@ -2,7 +2,7 @@
 // activations) and TF.js differentiates only the head. Two ways in: a TF.js layers model converted to
 // ONNX (cached; the head is the layers model's own), or a folder with model.onnx.
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';
 import { resolveLabels, type LoadedModel } from './model';
 import type { OnnxModelFolder } from './model-folder';
@@ -35,6 +35,11 @@ export class OnnxRuntime implements ExplainRuntime {
     const attempt = await tryLayersModel(loaded, options);
     if (!attempt.explainer) return { runtime: null, reason: attempt.reason };
     const { explainer } = attempt;
+    const problem = await firstRunProblem(explainer, layer, loaded.inputSize);
+    if (problem) {
+      await explainer.dispose();
+      return { runtime: null, reason: `ONNX Runtime could not run the converted model: ${problem}` };
+    }
     try {
       const { name, hash, inputSize, preprocessing, resizeMode, labels, spatialLayers } = loaded;
       const model: RuntimeModel = {
@@ -86,5 +91,25 @@ export class OnnxRuntime implements ExplainRuntime {
     } finally {
       this.release();
     }
+  }
+}
+
+/**
+ * One black image through the session that gradient methods use at the default layer, so that a conversion
+ * ONNX Runtime cannot run (e.g. a damaged cache file) shows at start, where the engine can still fall back.
+ * Null when it ran; an unknown layer is not a problem of the runtime and throws.
+ */
+async function firstRunProblem(explainer: OnnxExplainer, layer: string | undefined, inputSize: number): Promise<string | null> {
+  const target = explainer.target(layer);
+  const x = tf.zeros([1, inputSize, inputSize, 3]) as tf.Tensor4D;
+  try {
+    const { logits, kept } = await explainer.network.run(x, [target.tensor, ...target.constants]);
+    logits.dispose();
+    kept.forEach((tensor) => tensor.dispose());
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    x.dispose();
   }
 }

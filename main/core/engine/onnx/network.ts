@@ -64,7 +64,8 @@ export class OnnxNetwork {
   async dispose(): Promise<void> {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(sessions.map(async (session) => (await session).release()));
+    // A session that failed to start has nothing to release; its error went to the run that started it.
+    await Promise.all(sessions.map(async (pending) => (await pending.catch(() => null))?.release()));
   }
 
   private session(extraOutputs: string[]): Promise<ort.InferenceSession> {
