@@ -31,7 +31,7 @@ export interface BackendReport {
 
 export type RuntimeName = 'tfjs-layers' | 'tfjs-graph' | 'onnxruntime';
 
-/** The engine's runtime, as main/core/engine/runtime.ts reports it. */
+/** The runtime that runs the model inside the engine (main/core/engine/runtime.ts chooses it). */
 export interface RuntimeReport {
   name: RuntimeName;
   /** The ONNX execution provider in use (onnxruntime only), e.g. `cpu`. */

@@ -7,11 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
-import { cutAt } from './cut';
-import { forward } from './cut';
+import { cutAt, forward } from './cut';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
-import { readAnyModelFolder } from './model-folder';
+import { readAnyModelFolder, readModelFolder } from './model-folder';
 import { GraphBuilder, OPSET, floatValueInfo, onnx } from './onnx/graph-builder';
 import { SHARD_NAME, saveModelFolder, seededValues } from './test-support/model-files';
 
@@ -114,12 +113,14 @@ describe('a bad model folder is refused with a message that names the problem', 
     await expect(loadModel(dir)).rejects.toThrow(/model.json in .* is not valid JSON/);
   });
 
-  it('when it is a graph model', async () => {
+  it('when it is a graph model (the layers loader refuses it; the folder reader tells it apart for the graph runtime)', async () => {
     const dir = await folderWith(tinyClassifier());
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: {}, weightsManifest: [] }));
-    await expect(loadModel(dir)).rejects.toThrow(/is a TF.js graph model; Sightline needs a TF.js layers model .*tfjs-converter.*--output_format=tfjs_layers_model/);
+    expect(readModelFolder(dir).format).toBe('graph');
+    await expect(loadModel(dir)).rejects.toThrow(/is a TF.js graph model; loadModel reads TF.js layers models/);
     // Older converters leave out "format"; the GraphDef's node list gives it away.
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: { node: [{ name: 'input', op: 'Placeholder' }] }, weightsManifest: [] }));
+    expect(readModelFolder(dir).format).toBe('graph');
     await expect(loadModel(dir)).rejects.toThrow(/is a TF.js graph model/);
   });
 

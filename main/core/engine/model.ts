@@ -35,9 +35,8 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const folder = readModelFolder(dir);
   if (folder.format !== 'layers') {
     throw new Error(
-      `model.json in ${dir} is a TF.js graph model; Sightline needs a TF.js layers model (graph models need ` +
-        `@tensorflow/tfjs-converter, which Sightline does not ship). Convert the Keras model with ` +
-        `tensorflowjs_converter --input_format=keras --output_format=tfjs_layers_model, or export it to ONNX`,
+      `model.json in ${dir} is a TF.js graph model; loadModel reads TF.js layers models (the engine runs graph models ` +
+        `through graph/graph-runtime.ts)`,
     );
   }
   let model: tfl.LayersModel;

@@ -2,21 +2,12 @@
 // path (layers models), ONNX Runtime with a TF.js head (layers models that convert, and model.onnx
 // folders), or a TF.js graph model (graph/). Each says which it is, and why a faster one was not used.
 import type * as tf from '@tensorflow/tfjs-core';
+import type { RuntimeReport } from '../../../common/types';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';
 import type { PreprocessingPreset } from './preprocess';
 import type { ResizeMode } from './types';
 
-export type RuntimeName = 'tfjs-layers' | 'tfjs-graph' | 'onnxruntime';
-
-export interface RuntimeReport {
-  name: RuntimeName;
-  /** The ONNX execution provider in use (onnxruntime only), e.g. `cpu`. */
-  provider?: string;
-  /** Providers tried before it, with the reason each was skipped. */
-  skippedProviders?: { name: string; reason: string }[];
-  /** Why a faster runtime was not used for this model (e.g. a layer that does not convert to ONNX). */
-  fallbackReason?: string;
-}
+export type { RuntimeName, RuntimeReport } from '../../../common/types';
 
 export interface RuntimeModel {
   name: string;

@@ -1,6 +1,7 @@
 // Converted models are cached by the TF.js model's content hash, so that a model converts once per
 // input size and converter version, not on every start.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { defaultDataDir } from '../../paths';
 import type { LoadedModel } from '../model';
@@ -20,8 +21,9 @@ export function convertCached(model: LoadedModel, cacheDir: string): { bytes: Ui
   if (existsSync(file)) return { bytes: readFileSync(file), file, fromCache: true };
   const bytes = convertLayerGraph(model.graph, model.inputSize);
   mkdirSync(cacheDir, { recursive: true });
-  // Written under a temporary name first, so that a concurrent reader never sees half a file.
-  const partial = `${file}.${process.pid}.${Date.now()}.partial`;
+  // Written under a temporary name first, so that a concurrent reader never sees half a file. The name is
+  // unique per writer: the engine's worker threads share one pid and may convert in the same millisecond.
+  const partial = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.partial`;
   writeFileSync(partial, bytes);
   renameSync(partial, file);
   return { bytes, file, fromCache: false };
