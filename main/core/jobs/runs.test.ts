@@ -48,7 +48,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const jobOf = async (jobId: string) => (await service.listJobs({})).find((j) => j.jobId === jobId)!;
 
 it('pauses between batches (no ETA, nothing advances), resumes, and finishes every image', async () => {
-  const folder = folderOf('pause', 16);
+  const folder = folderOf('pause', 34);
   let jobId = '';
   let pausedAt: number | null = null;
   const ended = follow(
