@@ -64,4 +64,32 @@ describe('cpu kernels borrowed by the wasm backend', () => {
       expect(relativeError(onWasm, onCpu), name).toBeLessThan(1e-5);
     }
   });
+
+  it('computes a·bᵀ and the input gradient of a 1×1 convolution like the cpu backend (the sped-up wasm kernels)', async () => {
+    const a = seededValues(3 * 5 * 7, 4);
+    const b = seededValues(3 * 6 * 7, 5);
+    const x = seededValues(2 * 4 * 4 * 6, 6);
+    const pointwise = seededValues(6 * 9, 8);
+    const cases: [string, () => tf.Tensor][] = [
+      ['a·bᵀ, batched', () => tf.matMul(tf.tensor3d(a, [3, 5, 7]), tf.tensor3d(b, [3, 6, 7]), false, true)],
+      ['aᵀ·bᵀ', () => tf.matMul(tf.tensor2d(a.slice(0, 35), [7, 5]), tf.tensor2d(b.slice(0, 42), [6, 7]), true, true)],
+      ['a·b, untouched', () => tf.matMul(tf.tensor2d(a.slice(0, 35), [5, 7]), tf.tensor2d(b.slice(0, 42), [7, 6]))],
+      ['dense gradient', () => tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.matMul(t as tf.Tensor2D, tf.tensor2d(b.slice(0, 42), [7, 6])))))(tf.tensor2d(a.slice(0, 35), [5, 7]))],
+      ['1×1 conv input gradient', () => tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.conv2d(t as tf.Tensor4D, tf.tensor4d(pointwise, [1, 1, 6, 9]), 1, 'same'))))(tf.tensor4d(x, [2, 4, 4, 6]))],
+      ['3×3 conv input gradient, untouched', () => tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.conv2d(t as tf.Tensor4D, tf.tensor4d(seededValues(3 * 3 * 6 * 2, 9), [3, 3, 6, 2]), 1, 'same'))))(tf.tensor4d(x, [2, 4, 4, 6]))],
+    ];
+    for (const [name, compute] of cases) {
+      const onWasm = await on('wasm', compute);
+      const onCpu = await on('cpu', compute);
+      expect(onWasm.length, name).toBe(onCpu.length);
+      expect(relativeError(onWasm, onCpu), name).toBeLessThan(1e-5);
+    }
+    // The transposed copy is freed: after the inputs and the product are disposed, wasm holds no more data.
+    await selectBackend('wasm');
+    const held = tf.engine().backend.numDataIds();
+    tf.tidy(() => {
+      tf.matMul(tf.tensor3d(a, [3, 5, 7]), tf.tensor3d(b, [3, 6, 7]), false, true);
+    });
+    expect(tf.engine().backend.numDataIds()).toBe(held);
+  });
 });

@@ -3,6 +3,14 @@
 // of any window whose maximum is ≤ 0 (its running max starts at the smallest positive float).
 // Rather than patching kernels one by one, every cpu kernel that wasm lacks, and MaxPoolGrad, runs on
 // the cpu backend: inputs are copied out of wasm memory, the cpu kernel runs, outputs are copied back.
+// Two wasm kernels are also slow on exactly the shapes a CAM's head gradient needs (measured here, one
+// thread): BatchMatMul with transposeB (dy·Wᵀ, the gradient of every dense layer) runs at about 1.1 GMAC/s
+// against 9–11 for the plain product, and Conv2DBackpropInput of a 1×1 convolution (MobileNet's classifier)
+// at 1.2 against 11. Both are rewritten as a transpose plus the fast product (speedUpWasmKernels). And its
+// Identity copies the data where the cpu backend shares it: the tape clones every tensor it saves for the
+// backward pass, so each gradient got a fresh copy of the head's weights, and XNNPACK, whose packed-weight
+// cache is keyed by the weight tensor, repacked them on every call (5–10 ms for MobileNet's 768×1000
+// classifier against 0.5 for the product). Identity now shares the data, as on the cpu backend.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -11,6 +19,9 @@ import '@tensorflow/tfjs-backend-wasm';
 const REPLACED_WASM_KERNELS = ['MaxPoolGrad'];
 
 let borrowedKernels: string[] | null = null;
+let spedUp = false;
+/** Weights up to this many values keep their transposed copy (16 M values, 64 MB). */
+const MAX_KEPT_TRANSPOSED_VALUES = 16 * 1024 * 1024;
 
 /** Registers the cpu fallbacks once; returns the kernel names that now run on the cpu backend. */
 export function borrowCpuKernelsForWasm(): string[] {
@@ -24,7 +35,102 @@ export function borrowCpuKernelsForWasm(): string[] {
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: onCpu(cpuKernel.kernelFunc) });
     borrowedKernels.push(kernelName);
   }
+  speedUpWasmKernels();
   return borrowedKernels;
+}
+
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+interface BackpropInputAttrs {
+  strides: number | [number, number];
+  pad: unknown;
+  dataFormat: 'NHWC' | 'NCHW';
+  inputShape: number[];
+}
+
+/** Replaces the slow wasm kernels (see the top of this file) by wrappers that call the fast ones. */
+function speedUpWasmKernels(): void {
+  if (spedUp) return;
+  spedUp = true;
+  const transpose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
+  const matMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+  const backpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc;
+  const identity = tf.getKernel('Identity', 'wasm')!.kernelFunc;
+
+  /**
+   * a·bᵀ as a·(transposed copy of b). In a head gradient b is a weight, the same tensor on every call, so its
+   * copy is kept while b lives (copying MobileNet's 768×1000 classifier costs more than the product itself);
+   * copies of disposed tensors are freed on the next call. Very large weights (VGG16's 25088×4096 fc1) are
+   * copied per call instead, so that memory does not double.
+   */
+  const transposedCopies = new Map<object, tf.TensorInfo>();
+  const matMulBTransposed = (a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, backend: tf.KernelBackend): tf.TensorInfo => {
+    const alive = (backend as unknown as { dataIdMap: { has(dataId: object): boolean } }).dataIdMap;
+    for (const [dataId, copy] of transposedCopies) {
+      if (!alive.has(dataId)) {
+        backend.disposeData(copy.dataId);
+        transposedCopies.delete(dataId);
+      }
+    }
+    const rank = b.shape.length;
+    const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+    const size = b.shape.reduce((product, side) => product * side, 1);
+    const keep = size <= MAX_KEPT_TRANSPOSED_VALUES;
+    let bT = keep ? transposedCopies.get(b.dataId) : undefined;
+    if (!bT) {
+      bT = transpose({ inputs: { x: b }, attrs: { perm }, backend }) as tf.TensorInfo;
+      if (keep) transposedCopies.set(b.dataId, bT);
+    }
+    try {
+      return matMul({ inputs: { a, b: bT }, attrs: { transposeA, transposeB: false }, backend }) as tf.TensorInfo;
+    } finally {
+      if (!keep) backend.disposeData(bT.dataId);
+    }
+  };
+
+  const fastMatMul: tf.KernelFunc = (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
+    if (!transposeB) return matMul(args);
+    return matMulBTransposed(a, b, transposeA, args.backend as tf.KernelBackend);
+  };
+
+  /** For a 1×1 kernel with stride 1, dx = dy·Wᵀ over the pixels: [N·H·W, out]·[in, out]ᵀ. */
+  const fastBackpropInput: tf.KernelFunc = (args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const { strides, dataFormat, inputShape } = args.attrs as unknown as BackpropInputAttrs;
+    const [filterHeight, filterWidth, inChannels, outChannels] = filter.shape;
+    const unitStrides = typeof strides === 'number' ? strides === 1 : strides.every((stride) => stride === 1);
+    if (filterHeight !== 1 || filterWidth !== 1 || !unitStrides || dataFormat !== 'NHWC' || dy.dtype !== 'float32') {
+      return backpropInput(args);
+    }
+    const pixels = dy.shape[0] * dy.shape[1] * dy.shape[2];
+    // Same data, read as the 3-D operands BatchMatMul takes; neither view is returned or kept.
+    const rows: tf.TensorInfo = { ...dy, shape: [1, pixels, outChannels] };
+    const weights: tf.TensorInfo = { ...filter, shape: [1, inChannels, outChannels] };
+    const dx = matMulBTransposed(rows, weights, false, args.backend as tf.KernelBackend);
+    return { ...dx, shape: [...inputShape] };
+  };
+
+  const sharedIdentity: tf.KernelFunc = ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return identity({ inputs, backend, attrs: {} });
+    (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+
+  for (const [kernelName, kernelFunc] of [
+    ['Identity', sharedIdentity],
+    ['BatchMatMul', fastMatMul],
+    ['Conv2DBackpropInput', fastBackpropInput],
+  ] as const) {
+    const { setupFunc, disposeFunc } = tf.getKernel(kernelName, 'wasm')!;
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc, disposeFunc });
+  }
 }
 
 function onCpu(cpuKernelFunc: tf.KernelFunc): tf.KernelFunc {
