@@ -25,6 +25,7 @@ it('analyze writes a CSV report for a folder and reports the backend and progres
   const { stdout, stderr } = await sightline('analyze', folder, '--out', 'out/report.csv', '--data-dir', path.join(tmp, 'data'));
   expect(stdout).toBe('');
   expect(stderr).toMatch(/^Backend: (tensorflow-gpu|tensorflow|wasm|cpu)$/m);
+  expect(stderr).toMatch(/^Runtime: ONNX Runtime \(cpu\)$/m);
   expect(stderr).toMatch(/4\/4 {2}failed 0 {2}[\d.]+ img\/s/);
   expect(stderr).toContain(`Report: ${path.join(tmp, 'out/report.csv')}`);
 
@@ -50,7 +51,10 @@ it('analyze takes the method, layer and number of maps of its run', async () => 
   expect(stderr).toMatch(/^Run \d+: EigenCAM at conv_pw_11, \{"topK":3,"camTopK":1\}$/m);
   expect(stderr).toMatch(/1\/1 {2}failed 0/);
   expect(stderr).toMatch(/^Scan: 1 added, 0 changed, 0 removed, 0 unchanged$/m);
-  expect((await sightline('analyze', folder, ...args)).stderr).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 1 unchanged$/m);
+  // Again, with the TF.js runtime: the same run (the runtime changes how, not what), nothing left to do.
+  const again = (await sightline('analyze', folder, ...args, '--runtime', 'tfjs')).stderr;
+  expect(again).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 1 unchanged$/m);
+  expect(again).toMatch(/^Runtime: TF\.js layers$/m);
 });
 
 it('analyze --html --sanity --faithfulness --bom: lowercase method, an HTML report, the sanity check on stdout', async () => {
@@ -80,5 +84,9 @@ it('explains its usage and fails with code 2 on a wrong command line', async () 
     stderr: expect.stringMatching(/--method must be one of GradCAM, /),
   });
   await expect(sightline('analyze', tmp, '--out', 'x.csv', '--maps', '7')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--maps/) });
+  await expect(sightline('analyze', tmp, '--out', 'x.csv', '--runtime', 'fast')).rejects.toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(/--runtime must be one of auto, onnx, tfjs/),
+  });
   await expect(sightline('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown command "frobnicate"/) });
 });

@@ -3,7 +3,8 @@ import { createWriteStream, mkdirSync, realpathSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress } from '../common/types';
+import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress, type RuntimeReport } from '../common/types';
+import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { appPaths, defaultDataDir } from './core/paths';
 import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
@@ -15,16 +16,19 @@ Usage:
   sightline start                    open the desktop app (falls back to serve without Electron)
   sightline analyze <folder> --out <report.csv> [--html <report.html>] [--method NAME] [--layer NAME] [--maps N]
                    [--bom] [--faithfulness N|all] [--compare METHOD] [--sanity] [--data-dir DIR] [--backend NAME]
+                   [--runtime auto|onnx|tfjs]
                                      classify every photo, compute class-activation maps and their metrics, write a
                                      CSV report (and an HTML one); analysing the folder again rescans it and does
                                      only new or changed files
-  sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME]
+  sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME]
                                      open the gallery in a browser
   sightline --help
 
 Options:
   --data-dir DIR   the library folder (default: SIGHTLINE_DATA_DIR, else ${defaultDataDir()})
   --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
+  --runtime NAME   what runs a TF.js layers model: onnx (ONNX Runtime), tfjs, or auto (default: ONNX Runtime
+                   when the model converts, else TF.js, saying why)
   --method NAME    ${CAM_METHOD_NAMES.join(', ')} (default GradCAM)
   --layer NAME     the layer the maps come from (default: the model's last spatial layer)
   --maps N         maps for the top N classes, 0 to 3 (default 3)
@@ -50,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string', short: 'o' },
         'data-dir': { type: 'string' },
         backend: { type: 'string' },
+        runtime: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         method: { type: 'string' },
@@ -67,7 +72,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
-    const common = { dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()), backend: backendOption(values.backend) };
+    const common = {
+      dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
+      backend: backendOption(values.backend),
+      runtime: runtimeOption(values.runtime),
+    };
     switch (command) {
       case 'analyze': {
         if (rest.length !== 1) throw new UsageError('analyze takes one folder');
@@ -98,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
 interface CommonOptions {
   dataDir: string;
   backend: BackendName | undefined;
+  runtime: EngineRuntimeChoice | undefined;
 }
 
 interface RunOptions {
@@ -182,7 +192,7 @@ async function analysisSteps(service: CoreService, datasetId: number, runId: num
 }
 
 async function serve(options: CommonOptions & { host: string; port: number }): Promise<number> {
-  const service = await createCoreService({ dataDir: options.dataDir, backend: options.backend, mode: 'web' });
+  const service = await createCoreService({ dataDir: options.dataDir, backend: options.backend, runtime: options.runtime, mode: 'web' });
   const host = await startWebHost({ service, host: options.host, port: options.port, rendererDir: appPaths().rendererDir });
   process.stdout.write(`Sightline is serving the gallery at ${host.url}\nLibrary: ${options.dataDir}\nPress Ctrl+C to stop.\n`);
   const stopped = new Promise<void>((resolve) => {
@@ -210,7 +220,21 @@ async function reportModelWhenLoaded(service: CoreService, stopped: Promise<void
 function describeModel(info: AppInfo): string {
   if (!info.model || !info.backend) return 'The model is still loading.\n';
   const skipped = info.backend.skipped.map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('');
-  return `Model: ${info.model.name} (${info.model.inputSize}×${info.model.inputSize}, default layer ${info.model.layer})\nBackend: ${info.backend.name}\n${skipped}`;
+  const model = `Model: ${info.model.name} (${info.model.inputSize}×${info.model.inputSize}, default layer ${info.model.layer})\n`;
+  return `${model}Backend: ${info.backend.name}\n${skipped}${describeRuntime(info.backend.runtime)}`;
+}
+
+function describeRuntime(runtime: RuntimeReport | undefined): string {
+  if (!runtime) return '';
+  const names: Record<RuntimeReport['name'], string> = {
+    onnxruntime: 'ONNX Runtime',
+    'tfjs-layers': 'TF.js layers',
+    'tfjs-graph': 'TF.js graph model',
+  };
+  const provider = runtime.provider ? ` (${runtime.provider})` : '';
+  const skipped = (runtime.skippedProviders ?? []).map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('');
+  const fallback = runtime.fallbackReason ? `  not ONNX Runtime: ${runtime.fallbackReason}\n` : '';
+  return `Runtime: ${names[runtime.name]}${provider}\n${skipped}${fallback}`;
 }
 
 /** Calls `onProgress` for each event of the job and resolves with its last one. */
@@ -265,6 +289,12 @@ function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   const pad = (n: number) => String(n).padStart(2, '0');
   return s >= 3600 ? `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}` : `${Math.floor(s / 60)}:${pad(s % 60)}`;
+}
+
+function runtimeOption(value: string | undefined): EngineRuntimeChoice | undefined {
+  if (value === undefined) return undefined;
+  if (!(ENGINE_RUNTIMES as readonly string[]).includes(value)) throw new UsageError(`--runtime must be one of ${ENGINE_RUNTIMES.join(', ')}`);
+  return value as EngineRuntimeChoice;
 }
 
 function backendOption(value: string | undefined): BackendName | undefined {

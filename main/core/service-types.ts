@@ -22,6 +22,8 @@ export interface CoreServiceOptions {
   samplesDir?: string;
   /** Passed to the engine (tests force a backend). */
   backend?: import('../../common/types').BackendName;
+  /** Passed to the engine: what runs a TF.js layers model (default auto: ONNX Runtime when it converts). */
+  runtime?: import('./engine/types').EngineRuntimeChoice;
   /** Images per engine call and per database transaction (default 8; tests use smaller ones). */
   batchSize?: number;
 }

@@ -50,7 +50,7 @@ export const createCoreService: CreateCoreService = async (options) => {
   const engines = new Map<string, Promise<Engine>>();
   let loaded: LoadedModel | null = null;
   // Converted models (TF.js → ONNX) are cached in the library's own data folder.
-  const engineOptions = { backend: options.backend, onnxCacheDir: path.join(options.dataDir, 'onnx-cache') };
+  const engineOptions = { backend: options.backend, runtime: options.runtime, onnxCacheDir: path.join(options.dataDir, 'onnx-cache') };
   const loading: Promise<LoadedModel> = createEngine({ modelDir, ...engineOptions }).then((engine) => {
     engines.set(engine.model.layer, Promise.resolve(engine));
     const modelId = store.ensureModel({
