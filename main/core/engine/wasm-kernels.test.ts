@@ -72,6 +72,9 @@ describe('cpu kernels borrowed by the wasm backend', () => {
     const pointwise = seededValues(6 * 9, 8);
     const cases: [string, () => tf.Tensor][] = [
       ['a·bᵀ, batched', () => tf.matMul(tf.tensor3d(a, [3, 5, 7]), tf.tensor3d(b, [3, 6, 7]), false, true)],
+      // b much larger than a: computed as (b·aᵀ)ᵀ.
+      ['a·bᵀ, large b', () => tf.matMul(tf.tensor3d(seededValues(2 * 3 * 16, 10), [2, 3, 16]), tf.tensor3d(seededValues(2 * 40 * 16, 11), [2, 40, 16]), false, true)],
+      ['1×1 conv input gradient, many channels', () => tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.conv2d(t as tf.Tensor4D, tf.tensor4d(seededValues(40 * 30, 12), [1, 1, 40, 30]), 1, 'valid'))))(tf.tensor4d(seededValues(40, 13), [1, 1, 1, 40]))],
       ['aᵀ·bᵀ', () => tf.matMul(tf.tensor2d(a.slice(0, 35), [7, 5]), tf.tensor2d(b.slice(0, 42), [6, 7]), true, true)],
       ['a·b, untouched', () => tf.matMul(tf.tensor2d(a.slice(0, 35), [5, 7]), tf.tensor2d(b.slice(0, 42), [7, 6]))],
       ['dense gradient', () => tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.matMul(t as tf.Tensor2D, tf.tensor2d(b.slice(0, 42), [7, 6])))))(tf.tensor2d(a.slice(0, 35), [5, 7]))],
@@ -84,11 +87,12 @@ describe('cpu kernels borrowed by the wasm backend', () => {
       expect(onWasm.length, name).toBe(onCpu.length);
       expect(relativeError(onWasm, onCpu), name).toBeLessThan(1e-5);
     }
-    // The transposed copy is freed: after the inputs and the product are disposed, wasm holds no more data.
+    // The transposed copies are freed: after the inputs and the product are disposed, wasm holds no more data.
     await selectBackend('wasm');
     const held = tf.engine().backend.numDataIds();
     tf.tidy(() => {
       tf.matMul(tf.tensor3d(a, [3, 5, 7]), tf.tensor3d(b, [3, 6, 7]), false, true);
+      tf.matMul(tf.tensor3d(seededValues(2 * 3 * 16, 10), [2, 3, 16]), tf.tensor3d(seededValues(2 * 40 * 16, 11), [2, 40, 16]), false, true);
     });
     expect(tf.engine().backend.numDataIds()).toBe(held);
   });

@@ -6,7 +6,7 @@
 // Two wasm kernels are also slow on exactly the shapes a CAM's head gradient needs (measured here, one
 // thread): BatchMatMul with transposeB (dy·Wᵀ, the gradient of every dense layer) runs at about 1.1 GMAC/s
 // against 9–11 for the plain product, and Conv2DBackpropInput of a 1×1 convolution (MobileNet's classifier)
-// at 1.2 against 11. Both are rewritten as a transpose plus the fast product (speedUpWasmKernels). And its
+// at 1.2 against 11. Both are rewritten as transposes plus the fast product (speedUpWasmKernels). And its
 // Identity copies the data where the cpu backend shares it: the tape clones every tensor it saves for the
 // backward pass, so each gradient got a fresh copy of the head's weights, and XNNPACK, whose packed-weight
 // cache is keyed by the weight tensor, repacked them on every call (5–10 ms for MobileNet's 768×1000
@@ -20,8 +20,6 @@ const REPLACED_WASM_KERNELS = ['MaxPoolGrad'];
 
 let borrowedKernels: string[] | null = null;
 let spedUp = false;
-/** Weights up to this many values keep their transposed copy (16 M values, 64 MB). */
-const MAX_KEPT_TRANSPOSED_VALUES = 16 * 1024 * 1024;
 
 /** Registers the cpu fallbacks once; returns the kernel names that now run on the cpu backend. */
 export function borrowCpuKernelsForWasm(): string[] {
@@ -60,34 +58,36 @@ function speedUpWasmKernels(): void {
   const backpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc;
   const identity = tf.getKernel('Identity', 'wasm')!.kernelFunc;
 
-  /**
-   * a·bᵀ as a·(transposed copy of b). In a head gradient b is a weight, the same tensor on every call, so its
-   * copy is kept while b lives (copying MobileNet's 768×1000 classifier costs more than the product itself);
-   * copies of disposed tensors are freed on the next call. Very large weights (VGG16's 25088×4096 fc1) are
-   * copied per call instead, so that memory does not double.
-   */
-  const transposedCopies = new Map<object, tf.TensorInfo>();
-  const matMulBTransposed = (a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, backend: tf.KernelBackend): tf.TensorInfo => {
-    const alive = (backend as unknown as { dataIdMap: { has(dataId: object): boolean } }).dataIdMap;
-    for (const [dataId, copy] of transposedCopies) {
-      if (!alive.has(dataId)) {
-        backend.disposeData(copy.dataId);
-        transposedCopies.delete(dataId);
-      }
-    }
-    const rank = b.shape.length;
+  const swapLast = (x: tf.TensorInfo, backend: tf.KernelBackend): tf.TensorInfo => {
+    const rank = x.shape.length;
     const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
-    const size = b.shape.reduce((product, side) => product * side, 1);
-    const keep = size <= MAX_KEPT_TRANSPOSED_VALUES;
-    let bT = keep ? transposedCopies.get(b.dataId) : undefined;
-    if (!bT) {
-      bT = transpose({ inputs: { x: b }, attrs: { perm }, backend }) as tf.TensorInfo;
-      if (keep) transposedCopies.set(b.dataId, bT);
-    }
+    return transpose({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
+  };
+  const sizeOf = (shape: number[]) => shape.reduce((product, side) => product * side, 1);
+
+  /**
+   * a·bᵀ through the fast plain product, transposing whatever is smaller. In a head gradient a is dy (a few
+   * rows) and b a weight matrix (MobileNet's 768×1000 classifier, VGG16's 25088×4096 fc1), so the usual
+   * choice is (b·aᵀ)ᵀ: only the small operands are copied, and XNNPACK packs the small aᵀ as its
+   * "weights" instead of repacking the large b on every call.
+   */
+  const matMulBTransposed = (a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, backend: tf.KernelBackend): tf.TensorInfo => {
+    const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)];
+    const resultSize = sizeOf(b.shape.slice(0, -1)) * rows;
+    const copies: tf.TensorInfo[] = [];
     try {
+      if (!transposeA && sizeOf(a.shape) + resultSize < sizeOf(b.shape)) {
+        const aT = swapLast(a, backend);
+        copies.push(aT);
+        const baT = matMul({ inputs: { a: b, b: aT }, attrs: { transposeA: false, transposeB: false }, backend }) as tf.TensorInfo;
+        copies.push(baT);
+        return swapLast(baT, backend);
+      }
+      const bT = swapLast(b, backend);
+      copies.push(bT);
       return matMul({ inputs: { a, b: bT }, attrs: { transposeA, transposeB: false }, backend }) as tf.TensorInfo;
     } finally {
-      if (!keep) backend.disposeData(bT.dataId);
+      for (const copy of copies) backend.disposeData(copy.dataId);
     }
   };
 
