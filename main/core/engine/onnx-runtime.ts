@@ -8,7 +8,7 @@ import { resolveLabels, type LoadedModel } from './model';
 import type { OnnxModelFolder } from './model-folder';
 import { tryLayersModel, type OnnxExplainer, type OnnxPathOptions } from './onnx/explainer';
 import { loadOnnxModelBytes } from './onnx/onnx-model';
-import type { ExplainRuntime, RuntimeModel, RuntimeReport } from './runtime';
+import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from './runtime';
 
 export class OnnxRuntime implements ExplainRuntime {
   readonly report: RuntimeReport;
@@ -41,17 +41,7 @@ export class OnnxRuntime implements ExplainRuntime {
       return { runtime: null, reason: `ONNX Runtime could not run the converted model: ${problem}` };
     }
     try {
-      const { name, hash, inputSize, preprocessing, resizeMode, labels, spatialLayers } = loaded;
-      const model: RuntimeModel = {
-        name,
-        hash,
-        inputSize,
-        preprocessing,
-        resizeMode,
-        labels,
-        candidateLayers: spatialLayers.map(({ name: layerName, shape }) => ({ name: layerName, shape })),
-        defaultLayer: explainer.target(layer).layer.name,
-      };
+      const model = runtimeModelOf(loaded, explainer.target(layer).layer.name);
       return { runtime: new OnnxRuntime(explainer, model, () => loaded.dispose()) };
     } catch (error) {
       await explainer.dispose();

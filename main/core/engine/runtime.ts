@@ -4,6 +4,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { RuntimeReport } from '../../../common/types';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';
+import type { LoadedModel } from './model';
 import type { PreprocessingPreset } from './preprocess';
 import type { ResizeMode } from './types';
 
@@ -29,4 +30,19 @@ export interface ExplainRuntime {
   /** The CAM pipeline on a preprocessed NHWC float batch, at `request.layer` or the default layer. */
   explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]>;
   dispose(): Promise<void>;
+}
+
+/** What a runtime built on a loaded TF.js layers model says about it, at its default layer. */
+export function runtimeModelOf(loaded: LoadedModel, defaultLayer: string): RuntimeModel {
+  const { name, hash, inputSize, preprocessing, resizeMode, labels, spatialLayers } = loaded;
+  return {
+    name,
+    hash,
+    inputSize,
+    preprocessing,
+    resizeMode,
+    labels,
+    candidateLayers: spatialLayers.map(({ name: layerName, shape }) => ({ name: layerName, shape })),
+    defaultLayer,
+  };
 }

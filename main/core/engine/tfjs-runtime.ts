@@ -6,7 +6,7 @@ import { explainBatch, type CamRequest, type ImageExplanation } from './cam/pipe
 import { cutAt, type GraphCut } from './cut';
 import { layersForward, type ForwardStep } from './forward';
 import type { LoadedModel } from './model';
-import type { ExplainRuntime, RuntimeModel, RuntimeReport } from './runtime';
+import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from './runtime';
 
 /** A target layer: where the graph is cut, and the fused forward pass that keeps what its head needs. */
 interface CamTarget {
@@ -29,17 +29,7 @@ export class TfjsLayersRuntime implements ExplainRuntime {
     this.defaultTarget = targetAt(loaded, layer);
     this.targets.set(this.defaultTarget.cut.layer.name, this.defaultTarget);
     this.report = { name: 'tfjs-layers', ...(fallbackReason && { fallbackReason }) };
-    const { name, hash, inputSize, preprocessing, resizeMode, labels, spatialLayers } = loaded;
-    this.model = {
-      name,
-      hash,
-      inputSize,
-      preprocessing,
-      resizeMode,
-      labels,
-      candidateLayers: spatialLayers.map(({ name: layerName, shape }) => ({ name: layerName, shape })),
-      defaultLayer: this.defaultTarget.cut.layer.name,
-    };
+    this.model = runtimeModelOf(loaded, this.defaultTarget.cut.layer.name);
   }
 
   /** The pipeline, synchronously: TF.js computes everything on this thread. */

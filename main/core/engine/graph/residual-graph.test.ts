@@ -19,30 +19,44 @@ import { writeGraphModelFolder, type WrittenGraphModel } from './test-support/gr
 const MAP_TOLERANCE = 1e-4;
 const BATCH = 3;
 
+/** The residual net written as a graph model (plain or with fused ops) and as a layers model, plus an input batch. */
+interface Pair {
+  workDir: string;
+  written: WrittenGraphModel;
+  runtime: GraphRuntime;
+  loaded: LoadedModel;
+  x: tf.Tensor4D;
+}
+
+function residualPair(fused: boolean, seed: number): () => Pair {
+  let pair: Pair | undefined;
+  beforeAll(async () => {
+    await selectBackend('wasm');
+    const workDir = mkdtempSync(path.join(os.tmpdir(), fused ? 'sightline-graph-fused-' : 'sightline-graph-residual-'));
+    const model = residualNet();
+    const written = writeGraphModelFolder(model, path.join(workDir, 'graph'), fused ? { fused: true } : undefined);
+    await saveModelFolder(model, path.join(workDir, 'layers'));
+    model.dispose();
+    const runtime = await loadGraphRuntime(readModelFolder(written.dir));
+    const loaded = await loadModel(path.join(workDir, 'layers'));
+    pair = { workDir, written, runtime, loaded, x: tf.tensor4d(seededValues(BATCH * 16 * 16 * 3, seed), [BATCH, 16, 16, 3]) };
+  });
+  afterAll(async () => {
+    pair?.x.dispose();
+    pair?.loaded.dispose();
+    await pair?.runtime.dispose();
+    if (pair) rmSync(pair.workDir, { recursive: true, force: true });
+  });
+  return () => pair!;
+}
+
 describe('a residual net as a TF.js graph model', () => {
-  let workDir: string;
+  const pair = residualPair(false, 5);
   let written: WrittenGraphModel;
   let runtime: GraphRuntime;
   let loaded: LoadedModel;
   let x: tf.Tensor4D;
-
-  beforeAll(async () => {
-    await selectBackend('wasm');
-    workDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-graph-residual-'));
-    const model = residualNet();
-    written = writeGraphModelFolder(model, path.join(workDir, 'graph'));
-    await saveModelFolder(model, path.join(workDir, 'layers'));
-    model.dispose();
-    runtime = await loadGraphRuntime(readModelFolder(written.dir));
-    loaded = await loadModel(path.join(workDir, 'layers'));
-    x = tf.tensor4d(seededValues(BATCH * 16 * 16 * 3, 5), [BATCH, 16, 16, 3]);
-  });
-  afterAll(async () => {
-    x?.dispose();
-    loaded?.dispose();
-    await runtime?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  beforeAll(() => ({ written, runtime, loaded, x } = pair()));
 
   it('is written with padding, pooling, batch norm, a residual add and a dense softmax head', () => {
     for (const op of ['Pad', 'Conv2D', 'FusedBatchNormV3', 'Relu6', 'Relu', 'DepthwiseConv2dNative', 'AddV2', 'MaxPool', 'AvgPool', 'Reshape', 'MatMul', 'BiasAdd', 'Softmax']) {
@@ -134,29 +148,12 @@ describe('a residual net as a TF.js graph model', () => {
 });
 
 describe("the residual net with the converter's fused ops", () => {
-  let workDir: string;
+  const pair = residualPair(true, 9);
   let written: WrittenGraphModel;
   let runtime: GraphRuntime;
   let loaded: LoadedModel;
   let x: tf.Tensor4D;
-
-  beforeAll(async () => {
-    await selectBackend('wasm');
-    workDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-graph-fused-'));
-    const model = residualNet();
-    written = writeGraphModelFolder(model, path.join(workDir, 'graph'), { fused: true });
-    await saveModelFolder(model, path.join(workDir, 'layers'));
-    model.dispose();
-    runtime = await loadGraphRuntime(readModelFolder(written.dir));
-    loaded = await loadModel(path.join(workDir, 'layers'));
-    x = tf.tensor4d(seededValues(BATCH * 16 * 16 * 3, 9), [BATCH, 16, 16, 3]);
-  });
-  afterAll(async () => {
-    x?.dispose();
-    loaded?.dispose();
-    await runtime?.dispose();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  beforeAll(() => ({ written, runtime, loaded, x } = pair()));
 
   it('is written with _FusedConv2D and _FusedMatMul where a layer has a bias', () => {
     expect(written.ops).toEqual(expect.arrayContaining(['_FusedConv2D', '_FusedMatMul', 'Conv2D', 'DepthwiseConv2dNative']));
