@@ -1,6 +1,6 @@
 // The packaging configuration is checked here because building the packages needs Electron's binary.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -33,6 +33,24 @@ describe('electron-builder configuration', () => {
     const resources = config.extraResources as { from: string; filter: string[] }[];
     expect(resources[0].from).toBe('resources');
     expect(resources[0].filter).toEqual(expect.arrayContaining(['models/**', 'samples/**', 'licenses/**', 'LICENSES.md']));
+  });
+
+  it('unpacks every runtime dependency that ships native code or wasm (a .node file cannot load from inside an asar)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const unpacked = config.asarUnpack as string[];
+    const shipsBinaries = (dir: string): boolean =>
+      readdirSync(dir, { withFileTypes: true }).some((entry) =>
+        entry.isDirectory()
+          ? entry.name !== 'node_modules' && shipsBinaries(path.join(dir, entry.name))
+          : /\.(node|wasm)$/.test(entry.name) || /\.(so|dylib|dll)(\.\d+)*$/.test(entry.name),
+      );
+    const native = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).filter((name) => {
+      const dir = path.join(root, 'node_modules', name);
+      return existsSync(dir) && shipsBinaries(dir);
+    });
+    // better-sqlite3 is built from source here; onnxruntime-node and the wasm backend ship binaries.
+    expect(native).toEqual(expect.arrayContaining(['better-sqlite3', 'onnxruntime-node', '@tensorflow/tfjs-backend-wasm']));
+    for (const name of native) expect(unpacked.some((pattern) => pattern.includes(`node_modules/${name}/`)), name).toBe(true);
   });
 
   const electronInstalled = 'path' in findElectronBinary();
