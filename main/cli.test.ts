@@ -54,7 +54,7 @@ it('analyze takes the method, layer and number of maps of its run', async () => 
   // Again, with the TF.js runtime: the same run (the runtime changes how, not what), nothing left to do.
   const again = (await sightline('analyze', folder, ...args, '--runtime', 'tfjs')).stderr;
   expect(again).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 1 unchanged$/m);
-  expect(again).toMatch(/^Runtime: TF\.js layers$/m);
+  expect(again).toMatch(/^Runtime: TF\.js$/m);
 });
 
 it('analyze --html --sanity --faithfulness --bom: lowercase method, an HTML report, the sanity check on stdout', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress, type RuntimeReport } from '../common/types';
+import { RUNTIME_TITLES } from '../common/engine';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { appPaths, defaultDataDir } from './core/paths';
 import { createCoreService } from './core/service';
@@ -226,15 +227,10 @@ function describeModel(info: AppInfo): string {
 
 function describeRuntime(runtime: RuntimeReport | undefined): string {
   if (!runtime) return '';
-  const names: Record<RuntimeReport['name'], string> = {
-    onnxruntime: 'ONNX Runtime',
-    'tfjs-layers': 'TF.js layers',
-    'tfjs-graph': 'TF.js graph model',
-  };
   const provider = runtime.provider ? ` (${runtime.provider})` : '';
   const skipped = (runtime.skippedProviders ?? []).map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('');
   const fallback = runtime.fallbackReason ? `  not ONNX Runtime: ${runtime.fallbackReason}\n` : '';
-  return `Runtime: ${names[runtime.name]}${provider}\n${skipped}${fallback}`;
+  return `Runtime: ${RUNTIME_TITLES[runtime.name]}${provider}\n${skipped}${fallback}`;
 }
 
 /** Calls `onProgress` for each event of the job and resolves with its last one. */

@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utim
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeEngine } from '../../common/engine';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../common/types';
@@ -77,7 +78,7 @@ describe('core service', () => {
     expect(info.model).toMatchObject({ inputSize: 224, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(info.backend?.name).toBeTruthy();
     expect(await service.listRuns({ datasetId })).toEqual([
-      expect.objectContaining({ id: runId, state: 'done', method: 'GradCAM', backend: info.backend!.name, layer: info.model!.layer }),
+      expect.objectContaining({ id: runId, state: 'done', method: 'GradCAM', backend: describeEngine(info.backend!), layer: info.model!.layer }),
     ]);
     expect(await service.listDatasets({})).toEqual([
       expect.objectContaining({ id: datasetId, imageCount: 34, doneCount: 34, errorCount: 0, runId }),

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CallInput, CallOutputs, EventName, EventPayloads } from '../../common/contract';
+import { describeEngine } from '../../common/engine';
 import type { JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
 import { CAM_METHODS, type Engine } from './engine/types';
@@ -109,7 +110,7 @@ export const createCoreService: CreateCoreService = async (options) => {
       method: settings.method,
       layer: engine.model.layer,
       options: { topK: settings.topK, camTopK: settings.camTopK },
-      backend: engine.backend.name,
+      backend: describeEngine(engine.backend),
     });
     const batchSize = options.batchSize ?? BATCH_SIZE;
     const jobId =

@@ -48,7 +48,7 @@ export function reportManifest(input: ManifestInput): [string, string][] {
     ['Method', run?.method ?? '—'],
     ['Layer', run?.layer ?? '—'],
     ['Run', run ? `${run.id} (${run.state}, ${run.createdAt}, options ${JSON.stringify(run.options ?? {})})` : '—'],
-    ['Backend', run?.backend ?? '—'],
+    ['Engine', run?.backend ?? '—'],
     ['Sanity check', sanity ? `rank correlation ${sanity.similarity.toFixed(3)} after randomising ${sanity.randomizedLayers.join(', ')} (${sanity.sampleSize} images)${sanity.warning ? ` — ${sanity.warning}` : ''}` : 'not run'],
     ['Node.js', process.versions.node],
     ['Electron', process.versions.electron ?? 'not running under Electron'],
