@@ -5,19 +5,12 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { RuntimeReport } from '../../../common/types';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';
 import type { LoadedModel } from './model';
-import type { PreprocessingPreset } from './preprocess';
-import type { ResizeMode } from './types';
 
 export type { RuntimeName, RuntimeReport } from '../../../common/types';
 
-export interface RuntimeModel {
-  name: string;
-  /** Content hash of the model's files (hex sha256). */
-  hash: string;
-  inputSize: number;
-  preprocessing: PreprocessingPreset;
-  resizeMode: ResizeMode;
-  labels: string[];
+/** What every runtime says about its model: a loaded layers model's own description (hash = content hash of
+ * the model's files), with the candidate layers and the default one. */
+export interface RuntimeModel extends Pick<LoadedModel, 'name' | 'hash' | 'inputSize' | 'preprocessing' | 'resizeMode' | 'labels'> {
   /** Layers (or graph nodes / ONNX tensors) with a spatial 4-D output, in network order, as [h, w, C]. */
   candidateLayers: { name: string; shape: [number, number, number] }[];
   /** The layer used when a request names none. */

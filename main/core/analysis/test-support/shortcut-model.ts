@@ -7,20 +7,19 @@
 // how, and why it needs more than the stamped photos as they are). The fine-tuned conv_preds weights go back
 // into the full model, saved as a TF.js layers model folder (model.json + one shard, no labels file, so the
 // ImageNet labels apply) that the real engine and import load like any other model.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
+import { selectBackend } from '../../engine/backends';
+import { readModelFolder } from '../../engine/model-folder';
+import { saveModelFolder } from '../../engine/test-support/model-files';
 
 /** The frozen part ends here; its output is also the layer the engine explains by default. */
 export const FEATURE_LAYER = 'conv_pw_13_relu';
 const HEAD_LAYER = 'conv_preds';
 const INPUT_SIZE = 224;
-const SHARD_NAME = 'group1-shard1of1.bin';
 
 export interface ShortcutTraining {
   /** Sample photos, relative to samplesDir. */
@@ -48,51 +47,18 @@ let backendReady: Promise<void> | null = null;
 
 /** The wasm backend (as the engine falls back to offline), else the pure-JavaScript one. */
 function readyBackend(): Promise<void> {
-  backendReady ??= (async () => {
-    try {
-      setWasmPaths(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
-      if (await tf.setBackend('wasm')) return;
-    } catch {
-      // fall through to cpu
-    }
-    await tf.setBackend('cpu');
-  })();
+  // The engine's own backend start (with its corrected and faster wasm kernels); cpu where wasm cannot start.
+  backendReady ??= selectBackend('wasm').then(
+    () => undefined,
+    () => selectBackend('cpu').then(() => undefined),
+  );
   return backendReady;
 }
 
-/** Loads a TF.js layers model folder (model.json + shards) without the engine. */
+/** Loads a TF.js layers model folder (model.json + shards) through the engine's folder reader. */
 export async function loadLayersFolder(dir: string): Promise<tfl.LayersModel> {
-  const modelJson = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
-    modelTopology: tf.io.ModelArtifacts['modelTopology'];
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const shards = modelJson.weightsManifest.flatMap((group) => group.paths.map((p) => readFileSync(path.join(dir, p))));
-  const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
-  return tfl.loadLayersModel({
-    load: async () => ({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs: modelJson.weightsManifest.flatMap((group) => group.weights),
-      weightData,
-    }),
-  });
-}
-
-/** Writes a layers model the way tensorflowjs_converter lays it out: model.json and one weight shard. */
-export async function saveLayersFolder(model: tfl.LayersModel, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: 'sightline clever-hans test-support',
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [SHARD_NAME], weights: artifacts.weightSpecs }],
-      };
-      writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-      writeFileSync(path.join(dir, SHARD_NAME), new Uint8Array(artifacts.weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  const { artifacts } = readModelFolder(dir);
+  return tfl.loadLayersModel({ load: async () => artifacts });
 }
 
 /** The model's input for a photo: stretched to 224² like the engine's default resize, scaled to [-1, 1]. */
@@ -195,7 +161,7 @@ export async function trainShortcutModel(baseModelDir: string, samplesDir: strin
       tf.add(bias0, tf.reshape(tf.mul(db, onShortcut), [classes])),
     ]);
     head.setWeights([kernel, bias]);
-    await saveLayersFolder(model, dir);
+    await saveModelFolder(model, dir);
     optimizer.dispose();
     // kernel0 and bias0 are the layer's own variables: model.dispose() frees them.
     tf.dispose([inputs, shortcutBase, others, othersMax, targetBase, isShortcut, weights, onShortcut, dw, db, kernel, bias]);

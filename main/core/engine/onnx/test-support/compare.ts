@@ -20,16 +20,18 @@ export function relativeError(ours: Float32Array, reference: Float32Array, eithe
 
 /**
  * Runs both paths (the TF.js one through the engine itself) on `x` and returns the worst relative map
- * error; checks logits, top-k, class indices and that the ONNX path leaves no tensor behind.
+ * error; checks logits, top-k, class indices, finite maps and that the ONNX path leaves no tensor behind.
+ * `oursLayer` names the layer on the ONNX side when its name differs there (an ONNX tensor name).
  */
 export async function compareWithTfjs(
   tfjsEngine: TensorExplainer,
   explainer: TensorExplainer,
   x: tf.Tensor4D,
   request: CamRequest & { layer?: string },
+  oursLayer = request.layer,
 ): Promise<number> {
   const tensorsBefore = tf.memory().numTensors;
-  const ours = await explainer.explainTensor(x, request);
+  const ours = await explainer.explainTensor(x, { ...request, layer: oursLayer });
   expect(tf.memory().numTensors, 'tensors left behind by the ONNX path').toBe(tensorsBefore);
   const reference = await tfjsEngine.explainTensor(x, request);
   let worst = 0;
@@ -39,6 +41,7 @@ export async function compareWithTfjs(
     expect(image.top.map((t) => t.index)).toEqual(expected.top.map((t) => t.index));
     expect(image.maps.map((m) => [m.classIndex, m.h, m.w])).toEqual(expected.maps.map((m) => [m.classIndex, m.h, m.w]));
     image.maps.forEach((map, rank) => {
+      expect(map.preRelu.every(Number.isFinite), 'finite map').toBe(true);
       worst = Math.max(worst, relativeError(map.preRelu, expected.maps[rank].preRelu, request.method === 'EigenCAM'));
     });
   });

@@ -15,7 +15,7 @@ import type { OnnxExplainer } from '../explainer';
 import { layersModelTarget } from '../layers-target';
 import { loadOnnxModel, type OnnxModelInfo } from '../onnx-model';
 import type { OnnxTarget } from '../pipeline';
-import { maxAbsDifference, relativeError } from './compare';
+import { compareWithTfjs } from './compare';
 
 export interface BothPaths {
   /** The TF.js engine on the model folder. */
@@ -71,22 +71,7 @@ export async function compareAtLayer(paths: BothPaths, x: tf.Tensor4D, layer: st
   const tensor = paths.tensorOf(layer);
   const target = paths.onnx.target(tensor);
   if (typeof target.head === 'string') throw new Error(target.head);
-  const before = tf.memory().numTensors;
-  const ours = await paths.onnx.explainTensor(x, { ...request, layer: tensor });
-  expect(tf.memory().numTensors, 'tensors left behind by the ONNX path').toBe(before);
-  const reference = await paths.tfjs.explainTensor(x, { ...request, layer });
-  let worst = 0;
-  ours.forEach((image, i) => {
-    const expected = reference[i];
-    expect(maxAbsDifference(image.logits, expected.logits)).toBeLessThan(1e-4);
-    expect(image.top.map((t) => t.index)).toEqual(expected.top.map((t) => t.index));
-    expect(image.maps.map((m) => [m.classIndex, m.h, m.w])).toEqual(expected.maps.map((m) => [m.classIndex, m.h, m.w]));
-    image.maps.forEach((map, rank) => {
-      expect(map.preRelu.every(Number.isFinite), 'finite map').toBe(true);
-      worst = Math.max(worst, relativeError(map.preRelu, expected.maps[rank].preRelu));
-    });
-  });
-  return worst;
+  return compareWithTfjs(paths.tfjs, paths.onnx, x, { ...request, layer }, tensor);
 }
 
 /**
