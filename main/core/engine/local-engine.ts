@@ -11,7 +11,6 @@ import { loadModel } from './model';
 import { readAnyModelFolder } from './model-folder';
 import { defaultOnnxCacheDir } from './onnx/cache';
 import { OnnxRuntime } from './onnx-runtime';
-import { preprocess } from './preprocess';
 import type { ExplainRuntime } from './runtime';
 import { TfjsLayersRuntime } from './tfjs-runtime';
 import { ENGINE_RUNTIMES, type EngineHeatmap, type EngineOptions, type ExplainRequest, type ExplainResult, type ModelInfo } from './types';
@@ -50,13 +49,9 @@ export class LocalEngine {
     requireWholeNumber('camTopK', camTopK, 0);
     if (!CAM_METHODS.includes(method)) throw new Error(`Unknown CAM method ${method}; one of ${CAM_METHODS.join(', ')}`);
     const { inputSize, preprocessing } = this.runtime.model;
-    const x = preprocess(request.pixels, count, inputSize, preprocessing);
-    try {
-      const explanations = await this.explainTensor(x, { method, topK, camTopK: Math.min(camTopK, topK), classes, layer });
-      return explanations.map(({ top, maps }) => ({ top, heatmaps: maps.map(toHeatmap) }));
-    } finally {
-      x.dispose();
-    }
+    const batch = { pixels: request.pixels, count, size: inputSize, preset: preprocessing };
+    const explanations = await this.runtime.explainPixels(batch, { method, topK, camTopK: Math.min(camTopK, topK), classes, layer });
+    return explanations.map(({ top, maps }) => ({ top, heatmaps: maps.map(toHeatmap) }));
   }
 
   /** The pipeline on an already preprocessed batch, at any spatial layer (tests, benchmarks). */

@@ -8,6 +8,7 @@ import { resolveLabels, type LoadedModel } from './model';
 import type { OnnxModelFolder } from './model-folder';
 import { tryLayersModel, type OnnxExplainer, type OnnxPathOptions } from './onnx/explainer';
 import { loadOnnxModelBytes } from './onnx/onnx-model';
+import type { PixelBatch } from './preprocess';
 import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from './runtime';
 
 export class OnnxRuntime implements ExplainRuntime {
@@ -73,6 +74,10 @@ export class OnnxRuntime implements ExplainRuntime {
 
   explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
     return this.explainer.explainTensor(x, { ...request, layer: request.layer ?? this.model.defaultLayer });
+  }
+
+  explainPixels(batch: PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    return this.explainer.explainTensor(batch, { ...request, layer: request.layer ?? this.model.defaultLayer });
   }
 
   async dispose(): Promise<void> {

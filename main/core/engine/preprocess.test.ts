@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
-import { preprocess, PREPROCESSING_PRESETS } from './preprocess';
+import { nhwcToNchw } from './onnx/layout';
+import { preprocess, preprocessNchw, PREPROCESSING_PRESETS } from './preprocess';
 
 beforeAll(() => selectBackend('cpu'));
 
@@ -34,8 +35,33 @@ describe('preprocess', () => {
     });
   }
 
+  // Every byte value in every channel, in two 16×16 images that differ.
+  const everyByte = new Uint8Array(2 * 16 * 16 * 3).map((_, i) => (i * 7 + (i >> 8)) & 255);
+
+  for (const preset of PREPROCESSING_PRESETS) {
+    it(`${preset}: preprocessNchw gives preprocess()'s float32 values, bit for bit, in NCHW order`, () => {
+      const x = preprocess(everyByte, 2, 16, preset);
+      const expectedNchw = nhwcToNchw(x.dataSync() as Float32Array, [2, 16, 16, 3]);
+      x.dispose();
+      expect(preprocessNchw({ pixels: everyByte, count: 2, size: 16, preset })).toEqual(expectedNchw);
+    });
+  }
+
+  it('preprocessNchw writes into the array it is given when the length fits, and makes one otherwise', () => {
+    // 1×1 images: NCHW and NHWC are the same order.
+    const batch = { pixels, count: 2, size: 1, preset: 'raw' } as const;
+    const reused = new Float32Array(6);
+    expect(preprocessNchw(batch, reused)).toBe(reused);
+    expect(Array.from(reused)).toEqual([0, 128, 255, 10, 20, 30]);
+    const wrongLength = new Float32Array(5);
+    const made = preprocessNchw(batch, wrongLength);
+    expect(made).not.toBe(wrongLength);
+    expect(Array.from(made)).toEqual([0, 128, 255, 10, 20, 30]);
+  });
+
   it('refuses pixels that are not count × size × size × 3 bytes', () => {
     expect(() => preprocess(pixels, 1, 1, 'raw')).toThrow('Expected 1 image(s) of 1×1×3 bytes (3 bytes), got 6 bytes');
+    expect(() => preprocessNchw({ pixels, count: 1, size: 1, preset: 'raw' })).toThrow('Expected 1 image(s) of 1×1×3 bytes (3 bytes), got 6 bytes');
     expect(tf.memory().numTensors).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { RuntimeReport } from '../../../common/types';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';
 import type { LoadedModel } from './model';
+import type { PixelBatch } from './preprocess';
 
 export type { RuntimeName, RuntimeReport } from '../../../common/types';
 
@@ -22,6 +23,8 @@ export interface ExplainRuntime {
   readonly model: RuntimeModel;
   /** The CAM pipeline on a preprocessed NHWC float batch, at `request.layer` or the default layer. */
   explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]>;
+  /** The same on the scan stage's pixels, preprocessed the way this runtime reads them best. */
+  explainPixels(batch: PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]>;
   dispose(): Promise<void>;
 }
 

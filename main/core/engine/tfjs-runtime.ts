@@ -6,6 +6,7 @@ import { explainBatch, type CamRequest, type ImageExplanation } from './cam/pipe
 import { cutAt, type GraphCut } from './cut';
 import { layersForward, type ForwardStep } from './forward';
 import type { LoadedModel } from './model';
+import { preprocess, type PixelBatch } from './preprocess';
 import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from './runtime';
 
 /** A target layer: where the graph is cut, and the fused forward pass that keeps what its head needs. */
@@ -40,6 +41,15 @@ export class TfjsLayersRuntime implements ExplainRuntime {
 
   async explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
     return this.explainNow(x, request);
+  }
+
+  async explainPixels({ pixels, count, size, preset }: PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    const x = preprocess(pixels, count, size, preset);
+    try {
+      return this.explainNow(x, request);
+    } finally {
+      x.dispose();
+    }
   }
 
   async dispose(): Promise<void> {

@@ -45,7 +45,7 @@ export function explainBatch(
   request: CamRequest,
   forward: ForwardStep = referenceForward(graph, cut),
 ): ImageExplanation[] {
-  checkBatch(x, request);
+  checkBatch(x.shape[0], request);
   const { logits, kept } = forward.run(x);
   try {
     const predicted = readPredictions(logits, request);
@@ -132,8 +132,7 @@ function classGradients(
 }
 
 /** What both pipelines (this one and onnx/pipeline.ts) check before the forward pass. */
-export function checkBatch(x: tf.Tensor4D, request: CamRequest): void {
-  const count = x.shape[0];
+export function checkBatch(count: number, request: CamRequest): void {
   if (request.classes && request.classes.length !== count) {
     throw new Error(`classes names ${request.classes.length} images, but the batch has ${count}`);
   }

@@ -13,6 +13,7 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import type { CamRequest, ImageExplanation } from '../cam/pipeline';
 import type { ModelFolder } from '../model-folder';
 import { resolveLabels } from '../model';
+import type { PixelBatch } from '../preprocess';
 import { explainOnnxBatch, type CamNetwork, type OnnxTarget } from '../onnx/pipeline';
 import type { ExplainRuntime, RuntimeModel, RuntimeReport } from '../runtime';
 import { GraphTopology, nodeName, type GraphNodeDef } from './graph-topology';
@@ -125,6 +126,10 @@ export class GraphRuntime implements ExplainRuntime {
 
   async explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
     return explainOnnxBatch(this.network, this.target(request.layer), x, request);
+  }
+
+  async explainPixels(batch: PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    return explainOnnxBatch(this.network, this.target(request.layer), batch, request);
   }
 
   async dispose(): Promise<void> {

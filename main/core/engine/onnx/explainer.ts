@@ -4,6 +4,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CamRequest, ImageExplanation } from '../cam/pipeline';
 import type { LoadedModel } from '../model';
+import type { PixelBatch } from '../preprocess';
 import { convertCached, defaultOnnxCacheDir } from './cache';
 import { UnsupportedLayerError } from './convert';
 import { layersModelTarget } from './layers-target';
@@ -42,8 +43,8 @@ export class OnnxExplainer {
     return target;
   }
 
-  /** The CAM pipeline on a preprocessed NHWC batch. */
-  explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+  /** The CAM pipeline on a preprocessed NHWC batch, or on the scan stage's pixels. */
+  explainTensor(x: tf.Tensor4D | PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
     return explainOnnxBatch(this.network, this.target(request.layer), x, request);
   }
 

@@ -27,6 +27,7 @@ describe('bundled MobileNet on ONNX Runtime', () => {
   let model: LoadedModel;
   let explainer: OnnxExplainer;
   let x: tf.Tensor4D;
+  let pixels: Uint8Array;
   let cacheDir: string;
 
   beforeAll(async () => {
@@ -38,7 +39,8 @@ describe('bundled MobileNet on ONNX Runtime', () => {
     expect(attempt.cached).toBe(false);
     explainer = attempt.explainer;
     const photos = samplePhotos().filter((_, i) => i % 9 === 0);
-    x = preprocess(await decodeBatch(photos.map((photo) => photo.file), 224), photos.length, 224, 'mobilenet');
+    pixels = await decodeBatch(photos.map((photo) => photo.file), 224);
+    x = preprocess(pixels, photos.length, 224, 'mobilenet');
   });
   afterAll(async () => {
     x?.dispose();
@@ -79,6 +81,37 @@ describe('bundled MobileNet on ONNX Runtime', () => {
       }
     });
   }
+
+  it('takes pixels straight to ONNX Runtime (no NHWC tensor) with the same results, batch after batch', async () => {
+    const count = x.shape[0];
+    const half = Math.floor(count / 2);
+    const imageBytes = 224 * 224 * 3;
+    // Two different batches in turn: the network reuses its input array, so a stale one would show.
+    for (const [first, size] of [[0, half], [half, count - half], [0, half]]) {
+      const batchPixels = pixels.slice(first * imageBytes, (first + size) * imageBytes);
+      const batchX = tf.slice(x, [first, 0, 0, 0], [size, 224, 224, 3]);
+      const request = { method: 'GradCAM', topK: 3, camTopK: 2 } as const;
+      const tensors = tf.memory().numTensors;
+      const fromPixels = await explainer.explainTensor({ pixels: batchPixels, count: size, size: 224, preset: 'mobilenet' }, request);
+      expect(tf.memory().numTensors).toBe(tensors);
+      const fromTensor = await explainer.explainTensor(batchX, request);
+      batchX.dispose();
+      expect(fromPixels.map((image) => image.top)).toEqual(fromTensor.map((image) => image.top));
+      expect(fromPixels.map((image) => image.maps)).toEqual(fromTensor.map((image) => image.maps));
+    }
+  });
+
+  it('makes the NHWC tensor from pixels only for a method that reads the input (ScoreCAM), and frees it', async () => {
+    const one = pixels.slice(0, 224 * 224 * 3);
+    const request = { method: 'ScoreCAM', topK: 1, camTopK: 1, layer: 'conv_pw_1_relu' } as const;
+    const tensors = tf.memory().numTensors;
+    const fromPixels = await explainer.explainTensor({ pixels: one, count: 1, size: 224, preset: 'mobilenet' }, request);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const oneX = preprocess(one, 1, 224, 'mobilenet');
+    const fromTensor = await explainer.explainTensor(oneX, request);
+    oneX.dispose();
+    expect(fromPixels[0].maps).toEqual(fromTensor[0].maps);
+  });
 
   it("ScoreCAM: the TF.js path's maps at conv_pw_1_relu (48 channels), one photo", async () => {
     const one = tf.slice(x, [0, 0, 0, 0], [1, 224, 224, 3]);

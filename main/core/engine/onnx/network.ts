@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import ort from 'onnxruntime-node';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
-import { nchwToNhwc, nhwcToNchw } from './layout';
+import { preprocess, preprocessNchw, type PixelBatch } from '../preprocess';
+import { nchwToNhwc, nhwcToNchw, type Dims4 } from './layout';
 import type { ProviderName } from './providers';
 
 export interface NetworkOptions {
@@ -25,6 +26,8 @@ export interface NetworkOutputs {
 
 export class OnnxNetwork {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** runPixels' input array, free between runs (null while a run holds it). */
+  private inputScratch: Float32Array | null = null;
   readonly inputName: string;
   readonly logitsName: string;
 
@@ -49,15 +52,37 @@ export class OnnxNetwork {
   }
 
   /** `x` NHWC, preprocessed. The caller owns the returned tensors. */
-  async run(x: tf.Tensor4D, tensors: string[] = []): Promise<NetworkOutputs> {
+  run(x: tf.Tensor4D, tensors: string[] = []): Promise<NetworkOutputs> {
+    const [n, h, w, c] = x.shape;
+    return this.runNchw(nhwcToNchw(x.dataSync() as Float32Array, [n, h, w, c]), [n, c, h, w], tensors, () => x.clone());
+  }
+
+  /**
+   * The scan stage's pixels, preprocessed straight into NCHW in an array this network reuses from batch to
+   * batch: no NHWC tensor, no copy out of TF.js, no transposed copy, and no garbage.
+   */
+  runPixels(batch: PixelBatch, tensors: string[] = []): Promise<NetworkOutputs> {
+    const input = preprocessNchw(batch, this.inputScratch ?? undefined);
+    this.inputScratch = null;
+    const { count, size, pixels, preset } = batch;
+    return this.runNchw(input, [count, 3, size, size], tensors, () => preprocess(pixels, count, size, preset)).finally(() => {
+      this.inputScratch = input;
+    });
+  }
+
+  private async runNchw(
+    nchw: Float32Array,
+    dims: Dims4,
+    tensors: string[],
+    inputTensor: () => tf.Tensor4D,
+  ): Promise<NetworkOutputs> {
     const wanted = [...new Set(tensors)].filter((name) => name !== this.inputName);
     const session = await this.session(wanted);
-    const [n, h, w, c] = x.shape;
-    const nchw = nhwcToNchw(x.dataSync() as Float32Array, [n, h, w, c]);
-    const results = await session.run({ [this.inputName]: new ort.Tensor('float32', nchw, [n, c, h, w]) }, [this.logitsName, ...wanted]);
+    const n = dims[0];
+    const results = await session.run({ [this.inputName]: new ort.Tensor('float32', nchw, dims) }, [this.logitsName, ...wanted]);
     const logits = tf.tensor2d(results[this.logitsName].data as Float32Array, [n, results[this.logitsName].size / n]);
     const kept = new Map<string, tf.Tensor>();
-    for (const name of tensors) kept.set(name, name === this.inputName ? x.clone() : toEngineLayout(results[name]));
+    for (const name of tensors) kept.set(name, name === this.inputName ? inputTensor() : toEngineLayout(results[name]));
     return { logits, kept };
   }
 

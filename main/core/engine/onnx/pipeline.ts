@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { camMethods } from '../cam/methods';
 import { checkBatch, explanations, readPredictions, splitRows, type CamRequest, type ImageExplanation } from '../cam/pipeline';
 import { maskedInputs } from '../cam/score-cam';
+import { preprocess, type PixelBatch } from '../preprocess';
 import type { NetworkOutputs } from './network';
 
 /**
@@ -14,6 +15,8 @@ import type { NetworkOutputs } from './network';
  */
 export interface CamNetwork {
   run(x: tf.Tensor4D, tensors?: string[]): Promise<NetworkOutputs>;
+  /** The scan stage's pixels without an NHWC tensor in between, where the network has a faster way in. */
+  runPixels?(batch: PixelBatch, tensors?: string[]): Promise<NetworkOutputs>;
 }
 
 export interface OnnxTarget {
@@ -32,39 +35,78 @@ export interface OnnxTarget {
 /** Masked images per ONNX Runtime run in Score-CAM. */
 const MASKED_BATCH = 32;
 
+/**
+ * `input`: a preprocessed NHWC batch, or the scan stage's pixels. Pixels reach a network with runPixels()
+ * without an NHWC tensor; one is made only when the method needs the input itself (Score-CAM's masks).
+ */
 export async function explainOnnxBatch(
   network: CamNetwork,
   target: OnnxTarget,
-  x: tf.Tensor4D,
+  input: tf.Tensor4D | PixelBatch,
   request: CamRequest,
 ): Promise<ImageExplanation[]> {
-  checkBatch(x, request);
-  const method = camMethods[request.method];
-  const needsActivations = request.camTopK > 0 || request.classes !== undefined;
-  const fetch = needsActivations ? [target.tensor, ...(method.uses === 'gradients' ? target.constants : [])] : [];
-  const { logits, kept } = await network.run(x, fetch);
+  const batch = new BatchInput(input);
   try {
-    const predicted = readPredictions(logits, request);
-    const { classesByRank } = predicted;
-    const mapsByRank = classesByRank.length === 0 ? [] : await mapsForRanks(network, target, x, kept, classesByRank, request);
-    return explanations(predicted, mapsByRank, target.layer.shape);
+    checkBatch(batch.count, request);
+    const method = camMethods[request.method];
+    const needsActivations = request.camTopK > 0 || request.classes !== undefined;
+    const fetch = needsActivations ? [target.tensor, ...(method.uses === 'gradients' ? target.constants : [])] : [];
+    const { logits, kept } = await batch.run(network, fetch);
+    try {
+      const predicted = readPredictions(logits, request);
+      const { classesByRank } = predicted;
+      const mapsByRank = classesByRank.length === 0 ? [] : await mapsForRanks(network, target, batch, kept, classesByRank, request);
+      return explanations(predicted, mapsByRank, target.layer.shape);
+    } finally {
+      logits.dispose();
+      kept.forEach((tensor) => tensor.dispose());
+    }
   } finally {
-    logits.dispose();
-    kept.forEach((tensor) => tensor.dispose());
+    batch.dispose();
+  }
+}
+
+/** The batch as the caller gave it, with the NHWC tensor made from pixels only if something asks for it. */
+class BatchInput {
+  private made: tf.Tensor4D | null = null;
+
+  constructor(private readonly input: tf.Tensor4D | PixelBatch) {}
+
+  get count(): number {
+    return this.input instanceof tf.Tensor ? this.input.shape[0] : this.input.count;
+  }
+
+  run(network: CamNetwork, tensors: string[]): Promise<NetworkOutputs> {
+    const { input } = this;
+    if (input instanceof tf.Tensor || !network.runPixels) return network.run(this.tensor(), tensors);
+    return network.runPixels(input, tensors);
+  }
+
+  /** The preprocessed NHWC batch; owned by this object. */
+  tensor(): tf.Tensor4D {
+    const { input } = this;
+    if (input instanceof tf.Tensor) return input;
+    this.made ??= preprocess(input.pixels, input.count, input.size, input.preset);
+    return this.made;
+  }
+
+  dispose(): void {
+    this.made?.dispose();
+    this.made = null;
   }
 }
 
 async function mapsForRanks(
   network: CamNetwork,
   target: OnnxTarget,
-  x: tf.Tensor4D,
+  batch: BatchInput,
   kept: Map<string, tf.Tensor>,
   classesByRank: number[][],
   request: CamRequest,
 ): Promise<Float32Array[][]> {
   const method = camMethods[request.method];
   const activations = kept.get(target.tensor) as tf.Tensor4D;
-  const count = x.shape[0];
+  const count = batch.count;
   const cells = target.layer.shape[0] * target.layer.shape[1];
   const read = (map: tf.Tensor3D) => {
     const rows = splitRows(map.dataSync() as Float32Array, count, cells);
@@ -77,7 +119,7 @@ async function mapsForRanks(
       return classesByRank.map(() => maps);
     }
     case 'channel-scores': {
-      const scoresByRank = await maskedInputScores(network, x, activations, classesByRank);
+      const scoresByRank = await maskedInputScores(network, batch.tensor(), activations, classesByRank);
       return scoresByRank.map((scores) => {
         const maps = read(tf.tidy(() => method.map(activations, scores)));
         scores.dispose();
