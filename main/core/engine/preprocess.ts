@@ -37,14 +37,14 @@ export function preprocessNchw(batch: PixelBatch, out?: Float32Array): Float32Ar
   const { pixels, count, size, preset } = batch;
   const plane = size * size;
   const result = out?.length === pixels.length ? out : new Float32Array(pixels.length);
-  const { tables, sources } = channelTables(preset);
+  const [first, second, third] = channelTables(preset);
+  const [from0, from1, from2] = CHANNEL_SOURCES[preset];
   for (let image = 0; image < count; image++) {
     const base = image * plane * 3;
-    for (let channel = 0; channel < 3; channel++) {
-      const table = tables[channel];
-      const from = base + sources[channel];
-      const to = base + channel * plane;
-      for (let p = 0; p < plane; p++) result[to + p] = table[pixels[from + 3 * p]];
+    for (let p = 0, i = base; p < plane; p++, i += 3) {
+      result[base + p] = first[pixels[i + from0]];
+      result[base + plane + p] = second[pixels[i + from1]];
+      result[base + 2 * plane + p] = third[pixels[i + from2]];
     }
   }
   return result;
@@ -73,7 +73,7 @@ const tablesByPreset = new Map<PreprocessingPreset, Float32Array[]>();
  * Per output channel, its value for each byte 0…255, taken from normalise() itself (on grey pixels, so
  * that every channel reads the same byte): the two paths give the same float32 values by construction.
  */
-function channelTables(preset: PreprocessingPreset): { tables: Float32Array[]; sources: [number, number, number] } {
+function channelTables(preset: PreprocessingPreset): Float32Array[] {
   let tables = tablesByPreset.get(preset);
   if (!tables) {
     const grey = new Uint8Array(256 * 3).map((_, i) => Math.floor(i / 3));
@@ -81,7 +81,7 @@ function channelTables(preset: PreprocessingPreset): { tables: Float32Array[]; s
     tables = [0, 1, 2].map((channel) => Float32Array.from({ length: 256 }, (_, byte) => values[byte * 3 + channel]));
     tablesByPreset.set(preset, tables);
   }
-  return { tables, sources: CHANNEL_SOURCES[preset] };
+  return tables;
 }
 
 function normalise(pixels: Uint8Array, preset: PreprocessingPreset): Float32Array {

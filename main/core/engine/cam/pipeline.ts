@@ -171,8 +171,27 @@ export function explanations(predicted: Predictions, mapsByRank: Float32Array[][
 export function topClasses(logits: Float32Array, k: number): { index: number; prob: number }[] {
   const max = logits.reduce((m, value) => Math.max(m, value), -Infinity);
   const total = logits.reduce((sum, value) => sum + Math.exp(value - max), 0);
-  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
-  return order.slice(0, k).map((index) => ({ index, prob: Math.exp(logits[index] - max) / total }));
+  return topIndices(logits, k).map((index) => ({ index, prob: Math.exp(logits[index] - max) / total }));
+}
+
+/**
+ * The indices of the k largest values, largest first, ties by lower index: a sorted list of at most k,
+ * which a value enters only if it beats the list's last (a full sort of 1000 classes per image cost more
+ * than the rest of reading predictions).
+ */
+export function topIndices(values: Float32Array, k: number): number[] {
+  const best: number[] = [];
+  const size = Math.min(k, values.length);
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (best.length === size && !(value > values[best[size - 1]])) continue;
+    let at = best.length === size ? size - 1 : best.length;
+    // Later indices go after equal values: only a strictly larger value moves ahead.
+    while (at > 0 && value > values[best[at - 1]]) at--;
+    if (best.length === size) best.pop();
+    best.splice(at, 0, index);
+  }
+  return best;
 }
 
 /** [image][rank] → [rank][image]. */
