@@ -4,7 +4,7 @@ import type { ImageMetrics, SanityCheck } from '../../../common/types';
 import { attentionMetrics, energyInBox, pointingHit, type Box, type MapGrid } from '../analysis/metrics';
 import type { Faithfulness } from '../analysis/faithfulness';
 import { suspicionScore } from '../analysis/suspicion';
-import type { Db } from './database';
+import { prepared, type Db } from './database';
 import { blobToHeatmap } from './heatmap-blob';
 
 /** The metrics table's columns as SQLite returns them. */
@@ -43,20 +43,19 @@ export class MetricsTable {
   /** (Re)computes the cheap metrics of the image's stored top-1 map in this run; call inside the batch transaction. */
   computeAtImport(runId: number, imageId: number): void {
     const map = this.topMap(runId, imageId);
-    if (!map) return void this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND image_id = ?').run(runId, imageId);
+    if (!map) return void prepared(this.db, 'DELETE FROM metrics WHERE run_id = ? AND image_id = ?').run(runId, imageId);
     const a = attentionMetrics(map);
     const box = this.expectedBox(imageId);
-    this.db
-      .prepare(
-        `INSERT INTO metrics (run_id, image_id, class_index, border_mass, entropy, gini, peak_x, peak_y, area_half_max,
+    prepared(
+      this.db,
+      `INSERT INTO metrics (run_id, image_id, class_index, border_mass, entropy, gini, peak_x, peak_y, area_half_max,
            pointing_hit, energy_in_box, suspicion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
          ON CONFLICT (run_id, image_id) DO UPDATE SET class_index = excluded.class_index, border_mass = excluded.border_mass,
            entropy = excluded.entropy, gini = excluded.gini, peak_x = excluded.peak_x, peak_y = excluded.peak_y,
            area_half_max = excluded.area_half_max, pointing_hit = excluded.pointing_hit, energy_in_box = excluded.energy_in_box,
            deletion_auc = NULL, insertion_auc = NULL, blur_drop = NULL, agreement = NULL, agreement_run_id = NULL, cluster = NULL`,
-      )
-      .run(runId, imageId, map.classIndex, a.borderMass, a.entropy, a.gini, a.peakX, a.peakY, a.areaAboveHalfMax,
-        box ? Number(pointingHit(map, box)) : null, box ? energyInBox(map, box) : null);
+    ).run(runId, imageId, map.classIndex, a.borderMass, a.entropy, a.gini, a.peakX, a.peakY, a.areaAboveHalfMax,
+      box ? Number(pointingHit(map, box)) : null, box ? energyInBox(map, box) : null);
     this.updateSuspicion(runId, imageId);
   }
 
@@ -150,12 +149,12 @@ export class MetricsTable {
   }
 
   private topMap(runId: number, imageId: number): TopMap | null {
-    const row = this.db.prepare(`${TOP1_MAP} WHERE h.run_id = ? AND h.image_id = ?`).get(runId, imageId) as MapDbRow | undefined;
+    const row = prepared(this.db, `${TOP1_MAP} WHERE h.run_id = ? AND h.image_id = ?`).get(runId, imageId) as MapDbRow | undefined;
     return row ? toTopMap(row) : null;
   }
 
   private expectedBox(imageId: number): Box | null {
-    const row = this.db.prepare('SELECT box_x, box_y, box_w, box_h FROM reviews WHERE image_id = ?').get(imageId) as
+    const row = prepared(this.db, 'SELECT box_x, box_y, box_w, box_h FROM reviews WHERE image_id = ?').get(imageId) as
       | { box_x: number | null; box_y: number | null; box_w: number | null; box_h: number | null }
       | undefined;
     if (!row || row.box_x === null || row.box_y === null || row.box_w === null || row.box_h === null) return null;
@@ -163,9 +162,10 @@ export class MetricsTable {
   }
 
   private updateSuspicion(runId: number, imageId: number): void {
-    const row = this.db
-      .prepare('SELECT border_mass, peak_x, peak_y, blur_drop, agreement, energy_in_box FROM metrics WHERE run_id = ? AND image_id = ?')
-      .get(runId, imageId) as Pick<MetricsDbRow, 'border_mass' | 'peak_x' | 'peak_y' | 'blur_drop' | 'agreement' | 'energy_in_box'> | undefined;
+    const row = prepared(
+      this.db,
+      'SELECT border_mass, peak_x, peak_y, blur_drop, agreement, energy_in_box FROM metrics WHERE run_id = ? AND image_id = ?',
+    ).get(runId, imageId) as Pick<MetricsDbRow, 'border_mass' | 'peak_x' | 'peak_y' | 'blur_drop' | 'agreement' | 'energy_in_box'> | undefined;
     if (!row) return;
     const score = suspicionScore({
       borderMass: row.border_mass,
@@ -175,7 +175,7 @@ export class MetricsTable {
       agreement: row.agreement,
       energyInBox: row.energy_in_box,
     });
-    this.db.prepare('UPDATE metrics SET suspicion = ? WHERE run_id = ? AND image_id = ?').run(score, runId, imageId);
+    prepared(this.db, 'UPDATE metrics SET suspicion = ? WHERE run_id = ? AND image_id = ?').run(score, runId, imageId);
   }
 }
 

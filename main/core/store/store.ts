@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { DatasetSummary, Heatmap, ImageRow, ImageStatus, JobState, RunInfo, Verdict } from '../../../common/types';
 import type { EngineHeatmap } from '../engine/types';
-import { openDatabase, type Db } from './database';
+import { openDatabase, prepared, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { MetricsTable } from './metrics-table';
 import { iterateExportRows, type ExportRow } from './export-rows';
@@ -283,12 +283,11 @@ export class Store {
 
   /** An image of the dataset with these bytes that already has this run's results, if any. */
   twinWithResults(datasetId: number, runId: number, contentHash: string): number | null {
-    const row = this.db
-      .prepare(
-        `SELECT i.id FROM images i JOIN predictions p ON p.image_id = i.id AND p.run_id = ? AND p.rank = 0
+    const row = prepared(
+      this.db,
+      `SELECT i.id FROM images i JOIN predictions p ON p.image_id = i.id AND p.run_id = ? AND p.rank = 0
          WHERE i.dataset_id = ? AND i.content_hash = ? LIMIT 1`,
-      )
-      .get(runId, datasetId, contentHash) as { id: number } | undefined;
+    ).get(runId, datasetId, contentHash) as { id: number } | undefined;
     return row?.id ?? null;
   }
 
@@ -311,32 +310,39 @@ export class Store {
 
   /** Writes one mini-batch of results in a single transaction. */
   writeResults(runId: number, results: readonly ImageResult[]): void {
-    const markDone = this.db.prepare(
+    const markDone = prepared(
+      this.db,
       "UPDATE images SET content_hash = ?, width = ?, height = ?, status = 'done', error = NULL WHERE id = ?",
     );
-    const markError = this.db.prepare("UPDATE images SET content_hash = ?, status = 'error', error = ? WHERE id = ?");
-    const dropPredictions = this.db.prepare('DELETE FROM predictions WHERE run_id = ? AND image_id = ?');
-    const dropHeatmaps = this.db.prepare('DELETE FROM heatmaps WHERE run_id = ? AND image_id = ?');
-    const insertPrediction = this.db.prepare(
+    const markError = prepared(this.db, "UPDATE images SET content_hash = ?, status = 'error', error = ? WHERE id = ?");
+    const dropPredictions = prepared(this.db, 'DELETE FROM predictions WHERE run_id = ? AND image_id = ?');
+    const dropHeatmaps = prepared(this.db, 'DELETE FROM heatmaps WHERE run_id = ? AND image_id = ?');
+    const insertPrediction = prepared(
+      this.db,
       'INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (?, ?, ?, ?, ?)',
     );
-    const insertHeatmap = this.db.prepare(
+    const insertHeatmap = prepared(
+      this.db,
       'INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    const putThumbnail = this.db.prepare('INSERT OR REPLACE INTO thumbnails (image_id, jpeg) VALUES (?, ?)');
-    const copyImage = this.db.prepare(
+    const putThumbnail = prepared(this.db, 'INSERT OR REPLACE INTO thumbnails (image_id, jpeg) VALUES (?, ?)');
+    const copyImage = prepared(
+      this.db,
       `UPDATE images SET content_hash = ?, status = 'done', error = NULL,
          width = (SELECT width FROM images WHERE id = ?), height = (SELECT height FROM images WHERE id = ?) WHERE id = ?`,
     );
-    const copyPredictions = this.db.prepare(
+    const copyPredictions = prepared(
+      this.db,
       `INSERT INTO predictions (run_id, image_id, rank, class_index, prob)
        SELECT run_id, ?, rank, class_index, prob FROM predictions WHERE run_id = ? AND image_id = ?`,
     );
-    const copyHeatmaps = this.db.prepare(
+    const copyHeatmaps = prepared(
+      this.db,
       `INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values")
        SELECT run_id, ?, class_index, h, w, scale, "values" FROM heatmaps WHERE run_id = ? AND image_id = ?`,
     );
-    const copyThumbnail = this.db.prepare(
+    const copyThumbnail = prepared(
+      this.db,
       'INSERT OR REPLACE INTO thumbnails (image_id, jpeg) SELECT ?, jpeg FROM thumbnails WHERE image_id = ?',
     );
     this.db.transaction(() => {

@@ -1,0 +1,28 @@
+// Statements kept per connection: compiled once, per database, and working on a real file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, prepared } from './database';
+
+describe('prepared statements', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const open = () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-db-'));
+    dirs.push(dir);
+    return openDatabase(path.join(dir, 'library.db'), ['CREATE TABLE t (x INTEGER)']);
+  };
+
+  it('compiles a statement once per connection and runs it each time', () => {
+    const [first, second] = [open(), open()];
+    const insert = prepared(first, 'INSERT INTO t (x) VALUES (?)');
+    expect(prepared(first, 'INSERT INTO t (x) VALUES (?)')).toBe(insert);
+    expect(prepared(second, 'INSERT INTO t (x) VALUES (?)')).not.toBe(insert);
+    for (const x of [1, 2, 3]) prepared(first, 'INSERT INTO t (x) VALUES (?)').run(x);
+    expect(prepared(first, 'SELECT SUM(x) AS total FROM t').get()).toEqual({ total: 6 });
+    expect(prepared(second, 'SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 0 });
+    first.close();
+    second.close();
+  });
+});
