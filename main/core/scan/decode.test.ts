@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp, { type ResizeOptions, type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ResizeMode } from '../engine/types';
-import { decodeImage, decodeImageBytes, planDecode, THUMBNAIL_SIZE } from './decode';
+import { decodeImage, decodeImageBytes, planDecode, THUMBNAIL_LIMIT, THUMBNAIL_SIZE } from './decode';
 import { sniffFormat } from './sniff';
 
 const samples = new URL('../../../resources/samples/', import.meta.url);
@@ -28,6 +28,16 @@ describe('decodeImage', () => {
     const thumb = await sharp(decoded.thumbnail).metadata();
     expect(thumb.format).toBe('jpeg');
     expect(Math.max(thumb.width, thumb.height)).toBe(THUMBNAIL_SIZE);
+  });
+
+  it('keeps the decode as the thumbnail of a 3:2 or 16:9 photo (short side 224, as the model needs), and resizes a panorama', async () => {
+    for (const [width, height, thumbnail] of [[1016, 675, [338, 224]], [1920, 1080, [399, 224]], [2000, 500, [320, 80]]] as const) {
+      const bytes = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 90, b: 20 } } }).jpeg().toBuffer();
+      const decoded = await decodeImageBytes(bytes, 224);
+      const thumb = await sharp(decoded.thumbnail).metadata();
+      expect([thumb.width, thumb.height], `${width}×${height}`).toEqual(thumbnail);
+      expect(Math.max(thumb.width, thumb.height)).toBeLessThanOrEqual(THUMBNAIL_LIMIT);
+    }
   });
 
   it('decodes WebP and PNG samples', async () => {
@@ -169,7 +179,9 @@ describe('one decode per photo', () => {
         const plan = planDecode(width, height, 224, mode);
         const label = `${width}×${height} ${mode}`;
         const thumbnail = await info(image().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }));
-        expect(plan.thumbnail, label).toEqual({ width: thumbnail.width, height: thumbnail.height });
+        // The decode is the thumbnail when it is small enough; otherwise the thumbnail is sharp's fit within 320².
+        const ownThumbnail = Math.max(plan.decode.width, plan.decode.height) <= THUMBNAIL_LIMIT;
+        expect(plan.thumbnail, label).toEqual(ownThumbnail ? plan.decode : { width: thumbnail.width, height: thumbnail.height });
         expect(plan.decode.width, label).toBeLessThanOrEqual(width);
         expect(plan.decode.width, label).toBeGreaterThanOrEqual(Math.min(width, Math.max(plan.thumbnail.width, plan.model.width)));
         expect(plan.decode.height, label).toBeGreaterThanOrEqual(Math.min(height, Math.max(plan.thumbnail.height, plan.model.height)));
