@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-layers registers tfjs-core's gradient functions, as it does in the engine.
 import '@tensorflow/tfjs-layers';
+// tfjs-core's own Mean gradient, which the engine replaces, as the reference.
+import { meanGradConfig } from '@tensorflow/tfjs-core/dist/gradients/Mean_grad.js';
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../../common/types';
 import { selectBackend } from './backends';
@@ -95,5 +97,23 @@ describe('cpu kernels borrowed by the wasm backend', () => {
       tf.matMul(tf.tensor3d(seededValues(2 * 3 * 16, 10), [2, 3, 16]), tf.tensor3d(seededValues(2 * 40 * 16, 11), [2, 40, 16]), false, true);
     });
     expect(tf.engine().backend.numDataIds()).toBe(held);
+  });
+
+  it("replaces tfjs-core's Mean gradient by one that gives the same values without a JavaScript array of ones", async () => {
+    const values = seededValues(2 * 3 * 4 * 5, 14);
+    const cases: [number | number[], boolean][] = [[[1, 2], false], [[1, 2], true], [-1, false], [[0, 1, 2, 3], true], [0, false]];
+    for (const backend of ['wasm', 'cpu'] as const) {
+      await selectBackend(backend);
+      for (const [axis, keepDims] of cases) {
+        const label = `${backend}, axis ${JSON.stringify(axis)}, keepDims ${keepDims}`;
+        const x = tf.tensor4d(values, [2, 3, 4, 5]);
+        const dy = tf.randomUniform(tf.mean(x, axis, keepDims).shape, -1, 1, 'float32', 3);
+        const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, axis, keepDims), dy)))(x);
+        const stock = (meanGradConfig.gradFunc(dy, [x], { axis } as unknown as tf.NamedAttrMap) as { x: () => tf.Tensor }).x();
+        expect(ours.shape, label).toEqual(x.shape);
+        expect(Array.from(ours.dataSync()), label).toEqual(Array.from(stock.dataSync()));
+        tf.dispose([x, dy, ours, stock]);
+      }
+    }
   });
 });

@@ -11,7 +11,13 @@
 // backward pass, so each gradient got a fresh copy of the head's weights, and XNNPACK, whose packed-weight
 // cache is keyed by the weight tensor, repacked them on every call (5–10 ms for MobileNet's 768×1000
 // classifier against 0.5 for the product). Identity now shares the data, as on the cpu backend.
+// One gradient is also replaced: tfjs-core's Mean gradient multiplies dy by ones(x.shape), an array filled
+// in JavaScript and uploaded on every call (for a global average pool over 24 × 7 × 7 × 768 activations,
+// about 0.3 ms per image); the same ones made by the backend's Fill kernel give the same values.
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers registers tfjs-core's stock gradients on import (the engine loads it anyway): first, so that
+// the one replaced below stays replaced.
+import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -122,6 +128,7 @@ function speedUpWasmKernels(): void {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
 
+  tf.registerGradient(meanGradient);
   for (const [kernelName, kernelFunc] of [
     ['Identity', sharedIdentity],
     ['BatchMatMul', fastMatMul],
@@ -132,6 +139,18 @@ function speedUpWasmKernels(): void {
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc, disposeFunc });
   }
 }
+
+/** tfjs-core's Mean gradient (dy / size at every reduced position), with its ones made by tf.fill. */
+const meanGradient: tf.GradConfig = {
+  kernelName: 'Mean',
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x], attrs) => {
+    const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);
+    const expandedShape = x.shape.map((side, axis) => (axes.includes(axis) ? 1 : side));
+    const reduceSize = axes.reduce((size, axis) => size * x.shape[axis], 1);
+    return { x: () => tf.div(tf.mul(tf.reshape(dy as tf.Tensor, expandedShape), tf.fill(x.shape, 1, 'float32')), reduceSize) };
+  },
+};
 
 function onCpu(cpuKernelFunc: tf.KernelFunc): tf.KernelFunc {
   return ({ inputs, attrs, backend }) => {
