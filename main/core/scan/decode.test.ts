@@ -40,10 +40,12 @@ describe('decodeImage', () => {
     }
   });
 
-  it('decodes WebP and PNG samples', async () => {
+  it('decodes WebP and PNG samples, keeping nothing in libvips\' cache between files', async () => {
     for (const rel of ['235_german_shepherd/gcompris_dog.webp', '285_egyptian_cat/skimage_chelsea.png']) {
       expect((await decodeImage(sample(rel), 224)).pixels.length).toBe(224 * 224 * 3);
     }
+    const { items, memory } = sharp.cache();
+    expect({ items: items.current, bytes: memory.current }).toEqual({ items: 0, bytes: 0 });
   });
 
   it('applies EXIF orientation to the size, the thumbnail and the pixels', async () => {

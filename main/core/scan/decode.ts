@@ -14,6 +14,10 @@ export const THUMBNAIL_SIZE = 320;
  * cost about 1 ms of CPU per image, a tenth of the decode stage, for a thumbnail no better to look at.
  */
 export const THUMBNAIL_LIMIT = 400;
+// Every file is decoded once, from its own buffer: libvips' operation cache (by default up to 100 operations
+// and 50 MB) would only keep pixels that nobody asks for again, and costs a lookup per operation.
+sharp.cache(false);
+
 /** Larger images are refused before decoding: a small file can claim billions of pixels (a decompression bomb). */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
