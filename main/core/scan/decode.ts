@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import type { ResizeMode } from '../engine/types';
 import { hashBytes } from './hash';
+import { readJpegHeader } from './jpeg-header';
 import { SNIFF_BYTES, sniffFormat, unsupportedReason } from './sniff';
 
 /** Longest side a thumbnail is resized to, in pixels. */
@@ -72,21 +73,14 @@ export async function decodeImageBytes(bytes: Buffer, inputSize: number, resizeM
   const unsupported = unsupportedReason(format);
   if (unsupported) throw new Error(unsupported);
   const name = format.toUpperCase();
-  let meta: Metadata;
-  try {
-    // The header only: nothing is decoded yet, whatever size the file claims.
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw new Error(`Could not decode this ${name} file: ${libvipsReason(err)}`);
-  }
-  const claimed = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
+  const { width, height, stored } = await headerSize(bytes, format === 'jpeg', name);
+  const claimed = stored.width * stored.height;
   if (claimed > MAX_INPUT_PIXELS) {
     throw new Error(
-      `Too large to decode: ${meta.width}×${meta.pageHeight ?? meta.height} pixels (${Math.round(claimed / 1e6)} megapixels) ` +
+      `Too large to decode: ${stored.width}×${stored.height} pixels (${Math.round(claimed / 1e6)} megapixels) ` +
         `is over the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit`,
     );
   }
-  const { width, height } = meta.autoOrient;
   try {
     // One decode per file. It stops at the smallest size both outputs can be made from (shrink-on-load: libjpeg's
     // DCT scaling, libwebp's scaled decode) and keeps any alpha; the thumbnail and the model input are then
@@ -119,6 +113,27 @@ export async function decodeImageBytes(bytes: Buffer, inputSize: number, resizeM
 interface Size {
   width: number;
   height: number;
+}
+
+/**
+ * The upright size and the stored size (one frame's) from the header only: nothing is decoded yet, whatever
+ * size the file claims. A JPEG's header is read in JavaScript (jpeg-header.ts) when it holds no surprise;
+ * everything else asks libvips.
+ */
+async function headerSize(bytes: Buffer, jpeg: boolean, name: string): Promise<Size & { stored: Size }> {
+  const header = jpeg ? readJpegHeader(bytes) : null;
+  if (header) {
+    const { width, height, orientation } = header;
+    // Orientations 5–8 turn the picture a quarter.
+    return orientation >= 5 ? { width: height, height: width, stored: { width, height } } : { width, height, stored: { width, height } };
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new Error(`Could not decode this ${name} file: ${libvipsReason(err)}`);
+  }
+  return { ...meta.autoOrient, stored: { width: meta.width ?? 0, height: meta.pageHeight ?? meta.height ?? 0 } };
 }
 
 /** How one upright image becomes its thumbnail and its model input, from a single decode. */
