@@ -178,6 +178,12 @@ export async function benchPipeline(minimum = Number(process.env.SIGHTLINE_BENCH
     console.log(
       `decode    ${decode.imagesPerSecond.toFixed(2)} img/s alone (read + hash + decode + thumbnail + model input, ${2 * BATCH_SIZE} in flight, all ${files.length} images)`,
     );
+    const steadyRate = steady.done / steady.at;
+    console.log(
+      `target    pipeline >= 100 img/s: ${pipeline.imagesPerSecond.toFixed(1)} over all ${done} images (the first batches also ` +
+        `wait for the read-ahead to fill), ${steadyRate.toFixed(1)} from image 100 on; ${((availableParallelism() * 1000) / pipeline.cpuMsPerImage).toFixed(0)} img/s ` +
+        `is what ${pipeline.cpuMsPerImage.toFixed(1)} ms of CPU per image allows on ${availableParallelism()} fully busy cores`,
+    );
     console.log(`ratio     pipeline / engine = ${ratio.toFixed(2)} (target >= 0.90)`);
     // CPU time per image: what each stage costs, whatever else the machine is doing. The ratio splits into a cost
     // factor (engine CPU / pipeline CPU per image) and a busy factor (how fully each run kept the cores busy).
