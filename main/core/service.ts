@@ -13,7 +13,7 @@ import { agreementOfRuns, clustersOfRun, faithfulnessOfRun, sanityOfRun } from '
 import { renderHtmlReport } from './analysis/html-report';
 import { csvFileName, csvString, writeCsv } from './export/csv';
 import { reportManifest } from './export/manifest';
-import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport } from './jobs/import-job';
+import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport, WARM_UP_BATCHES } from './jobs/import-job';
 import { JobManager } from './jobs/job-manager';
 import { appPaths } from './paths';
 import { decodeImage, imageAsJpeg } from './scan/decode';
@@ -52,7 +52,10 @@ export const createCoreService: CreateCoreService = async (options) => {
   let loaded: LoadedModel | null = null;
   // Converted models (TF.js → ONNX) are cached in the library's own data folder.
   const engineOptions = { backend: options.backend, runtime: options.runtime, onnxCacheDir: path.join(options.dataDir, 'onnx-cache') };
-  const loading: Promise<LoadedModel> = createEngine({ modelDir, ...engineOptions }).then((engine) => {
+  // The import's engine explains a few batches of its default run before it reports ready: the first
+  // import then runs at full speed from its first batch.
+  const warmUp = { batches: WARM_UP_BATCHES, method: METHOD, ...EXPLAIN_OPTIONS };
+  const loading: Promise<LoadedModel> = createEngine({ modelDir, ...engineOptions, warmUp }).then((engine) => {
     engines.set(engine.model.layer, Promise.resolve(engine));
     const modelId = store.ensureModel({
       hash: engine.model.hash,

@@ -129,6 +129,24 @@ describe('createEngine', () => {
     await expect(createEngine({ modelDir: path.join(samplesDir, 'no-such-model') })).rejects.toThrow(/does not exist/);
   });
 
+  it('warms each worker up with the coming run before it reports ready, and then explains as a cold engine does', async () => {
+    const photos = samplePhotos().slice(0, 3);
+    const pixels = await decodeBatch(photos.map((photo) => photo.file), 224);
+    const request = { method: 'GradCAM', topK: 3, camTopK: 3 } as const;
+    const warm = await engineOn({ modelDir: defaultModelDir(), workers: 1, warmUp: { batches: 2, ...request } });
+    const cold = await engineOn({ modelDir: defaultModelDir(), workers: 1 });
+    try {
+      expect(await warm.explain({ pixels: pixels.slice(), count: 3, ...request })).toEqual(await cold.explain({ pixels: pixels.slice(), count: 3, ...request }));
+    } finally {
+      await Promise.all([warm.dispose(), cold.dispose()]);
+    }
+    // The warm-up runs in the worker before it is ready: one that cannot run fails the start, with its reason.
+    const method = 'GuidedBackprop' as 'GradCAM';
+    await expect(engineOn({ modelDir: defaultModelDir(), workers: 1, warmUp: { batches: 1, method } })).rejects.toThrow(
+      'Unknown CAM method GuidedBackprop',
+    );
+  });
+
   it('rejects an unknown runtime', async () => {
     await expect(engineOn({ modelDir: defaultModelDir(), workers: 1, runtime: 'jax' as 'onnx' })).rejects.toThrow(
       'Unknown runtime jax; one of auto, onnx, tfjs',

@@ -7,12 +7,11 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WorkerEngine } from './client';
 import { EnginePool } from './pool';
-import type { Engine, EngineOptions } from './types';
+import { DEFAULT_BATCH_SIZE, type Engine, type EngineOptions } from './types';
 
 export * from './types';
 export { defaultModelDir } from './paths';
 
-export const DEFAULT_BATCH_SIZE = 8;
 
 /** Starts `options.workers` engine workers (default: one per CPU core), each loading the model. */
 export function createEngine(options: EngineOptions): Promise<Engine> {

@@ -54,6 +54,14 @@ export class LocalEngine {
     return explanations.map(({ top, maps }) => ({ top, heatmaps: maps.map(toHeatmap) }));
   }
 
+  /** Explains `batches` batches of `count` synthetic images (see EngineOptions.warmUp). */
+  async warmUp({ batches, ...request }: NonNullable<EngineOptions['warmUp']>, count: number): Promise<void> {
+    const { inputSize } = this.runtime.model;
+    // Varied bytes, so that every activation and mask is exercised as with photos.
+    const pixels = new Uint8Array(count * inputSize * inputSize * 3).map((_, i) => (i * 2654435761) >>> 24);
+    for (let batch = 0; batch < batches; batch++) await this.explain({ ...request, pixels, count });
+  }
+
   /** The pipeline on an already preprocessed batch, at any spatial layer (tests, benchmarks). */
   explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
     return this.runtime.explainTensor(x, request);

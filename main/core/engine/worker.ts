@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LocalEngine } from './local-engine';
 import type { ExplainMessage, WorkerReply } from './protocol';
-import type { EngineOptions } from './types';
+import { DEFAULT_BATCH_SIZE, type EngineOptions } from './types';
 
 const port = parentPort;
 if (!port) throw new Error('engine worker must run in a worker thread');
@@ -23,7 +23,9 @@ async function answer(engine: LocalEngine, { id, request }: ExplainMessage): Pro
 }
 
 try {
-  const engine = await LocalEngine.create(workerData as EngineOptions);
+  const options = workerData as EngineOptions;
+  const engine = await LocalEngine.create(options);
+  if (options.warmUp) await engine.warmUp(options.warmUp, options.batchSize ?? DEFAULT_BATCH_SIZE);
   let queue = Promise.resolve();
   port.on('message', (message: ExplainMessage) => {
     queue = queue.then(() => answer(engine, message));

@@ -16,6 +16,8 @@ import type { ProgressTracker } from './progress';
 export const METHOD: CamMethodName = 'GradCAM';
 export const EXPLAIN_OPTIONS = { topK: 3, camTopK: 3 } as const;
 export const BATCH_SIZE = 8;
+/** Batches of the default run each engine worker explains at start (EngineOptions.warmUp). */
+export const WARM_UP_BATCHES = 3;
 /**
  * Mini-batches handed to the engine and not yet written: one computing on each of the engine's (usually 2)
  * workers and one queued behind each, so a worker never waits for the next batch. With 2 the workers
