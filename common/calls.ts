@@ -25,6 +25,12 @@ export const CALL_NAMES = [
   'measureFaithfulness',
   'compareRuns',
   'clusterRun',
+  'listModels',
+  'addModel',
+  'setModelSetup',
+  'setActiveModel',
+  'previewModel',
+  'browse',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 

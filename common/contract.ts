@@ -1,19 +1,32 @@
 // The one contract between the UI and the product. Every call has a runtime input schema;
 // each transport (Electron IPC, the web host, direct calls) validates with these schemas.
 import { z } from 'zod';
-import { CAM_METHOD_NAMES, VERDICTS } from './types';
+import { CAM_METHOD_NAMES, LABEL_SOURCES, PREPROCESSING_PRESETS, RESIZE_MODES, VERDICTS } from './types';
 import { CALL_NAMES, EVENT_NAMES } from './calls';
 import { imageFilterSchema, queryInputSchemas } from './query';
 import type { Box, Explanation, QueryResult, VerdictChange } from './query';
 import type { CallName, EventName } from './calls';
-import type { AppInfo, DatasetSummary, ImageMetrics, ImageRow, JobProgress, RunInfo, SanityCheck } from './types';
+import type { AppInfo, BrowseResult, ClassScore, DatasetSummary, Heatmap, ImageMetrics, ImageRow, JobProgress, ModelSummary, RunInfo, SanityCheck } from './types';
 
 const id = z.number().int().positive();
 const jobId = z.string().min(1).max(100);
+const filePath = z.string().min(1).max(4096);
+/** A setup change: only the fields given change. `labelsFile` is read when labelSource is 'file'. */
+const setupChange = z
+  .object({
+    preprocessing: z.enum(PREPROCESSING_PRESETS).optional(),
+    resize: z.enum(RESIZE_MODES).optional(),
+    labelSource: z.enum(LABEL_SOURCES).optional(),
+    labelsFile: filePath.nullable().optional(),
+    layer: z.string().min(1).max(500).optional(),
+  })
+  .strict();
 /** What makes a run besides its dataset and model; each defaults to the import's (Grad-CAM, default layer, top-3 maps). */
 const runChoice = {
+  /** The registry's model; default: the active one. */
+  modelId: id.optional(),
   method: z.enum(CAM_METHOD_NAMES).optional(),
-  layer: z.string().min(1).max(200).optional(),
+  layer: z.string().min(1).max(500).optional(),
   camTopK: z.number().int().min(0).max(3).optional(),
 };
 
@@ -52,6 +65,20 @@ export const inputSchemas = {
   compareRuns: z.object({ runId: id, otherRunId: id }).strict(),
   /** Groups each predicted class's maps by where they look; the group is stored per image. */
   clusterRun: z.object({ runId: id }).strict(),
+  /** The library's models, the active one marked. */
+  listModels: z.object({}).strict(),
+  /** Adds a model folder or file (model.onnx, .h5, .keras) to the registry with a proposed setup; adding the same bytes again returns the entry. */
+  addModel: z.object({ path: filePath, activate: z.boolean().optional() }).strict(),
+  /** Changes a model's setup; runs made before keep theirs. */
+  setModelSetup: z.object({ modelId: id, setup: setupChange }).strict(),
+  /** The model imports and runs use when they name none. */
+  setActiveModel: z.object({ modelId: id }).strict(),
+  /** One photo through a model under a setup not yet saved: top classes and the map at the layer, nothing stored. */
+  previewModel: z
+    .object({ modelId: id, imageId: id.optional(), setup: setupChange.optional(), method: z.enum(CAM_METHOD_NAMES).optional() })
+    .strict(),
+  /** A folder on the machine that runs the library (browser mode's picker): `~` is the home folder; default home. */
+  browse: z.object({ path: filePath.optional(), show: z.enum(['folders', 'models']).optional() }).strict(),
 } as const satisfies Record<CallName, z.ZodType>;
 
 export { CALL_NAMES, EVENT_NAMES };
@@ -85,6 +112,13 @@ export interface CallOutputs extends Record<CallName, unknown> {
   measureFaithfulness: { measured: number };
   compareRuns: { compared: number; meanAgreement: number | null };
   clusterRun: { groups: number };
+  listModels: ModelSummary[];
+  addModel: ModelSummary;
+  setModelSetup: ModelSummary;
+  setActiveModel: ModelSummary;
+  /** `imageId`: the photo used (the first sample photo when none was named). */
+  previewModel: { imageId: number | null; top: ClassScore[]; heatmap: Heatmap; layer: string };
+  browse: BrowseResult;
 }
 
 export interface EventPayloads extends Record<EventName, unknown> {

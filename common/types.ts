@@ -16,6 +16,98 @@ export const CAM_METHOD_NAMES = [
 ] as const;
 export type CamMethod = (typeof CAM_METHOD_NAMES)[number];
 
+/** How a model wants its input scaled: see README "Use your own model". */
+export const PREPROCESSING_PRESETS = ['mobilenet', 'caffe', 'torch', 'raw'] as const;
+export type PreprocessingPreset = (typeof PREPROCESSING_PRESETS)[number];
+
+/**
+ * How the scan stage brings a photo to the model's square input: `stretch` the whole photo (ignores the aspect
+ * ratio), `centre-crop` the short side to the input and cut the middle, `letterbox` the long side, padded black.
+ */
+export const RESIZE_MODES = ['stretch', 'centre-crop', 'letterbox'] as const;
+export type ResizeMode = (typeof RESIZE_MODES)[number];
+
+/** What a model was added from. */
+export const MODEL_FORMATS = ['onnx', 'tfjs-layers', 'tfjs-graph', 'keras-h5', 'keras-v3'] as const;
+export type ModelFormat = (typeof MODEL_FORMATS)[number];
+
+/**
+ * How a target tensor maps to the (h, w, c) grid the CAM methods see: `nchw` and `nhwc` 4-D tensors, `tokens`
+ * a 3-D `[n, 1 + s², c]` or `[n, s², c]` token tensor (ViT, DeiT) reshaped to s × s without the class token.
+ */
+export const LAYER_LAYOUTS = ['nchw', 'nhwc', 'tokens'] as const;
+export type LayerLayout = (typeof LAYER_LAYOUTS)[number];
+
+/** A layer (tensor) maps can come from, with its grid as [h, w, channels]. */
+export interface CandidateLayer {
+  name: string;
+  shape: [number, number, number];
+  layout?: LayerLayout;
+}
+
+/** Where a model's class names come from: a file in or beside the model, ImageNet's 1000, or "class N". */
+export const LABEL_SOURCES = ['file', 'imagenet', 'numbered'] as const;
+export type LabelSource = (typeof LABEL_SOURCES)[number];
+
+/** What a person can change about a model without writing JSON; stored in the library with the model. */
+export interface ModelSetup {
+  preprocessing: PreprocessingPreset;
+  resize: ResizeMode;
+  labelSource: LabelSource;
+  /** The labels file (absolute path) when labelSource is 'file'. */
+  labelsFile: string | null;
+  /** The default target layer of this model's runs. */
+  layer: string;
+}
+
+/** A model in the library's registry. */
+export interface ModelSummary {
+  id: number;
+  name: string;
+  /** The folder or file it was added from. */
+  path: string;
+  format: ModelFormat;
+  /** sha256 of the model's bytes: runs belong to a hash. */
+  hash: string;
+  inputSize: number;
+  classCount: number;
+  /** The first few class names under the current setup. */
+  labelsPreview: string[];
+  setup: ModelSetup;
+  /** What Sightline proposed when the model was added (sightline.json wins where it says something). */
+  proposed: ModelSetup;
+  candidateLayers: CandidateLayer[];
+  runCount: number;
+  addedAt: string;
+  /** The model that imports and runs use when they name none. */
+  active: boolean;
+  /** Why the model cannot be opened now (file gone, changed bytes), else null. */
+  error: string | null;
+}
+
+/** One entry of the server-side file browser. */
+export interface BrowseEntry {
+  name: string;
+  /** Absolute path. */
+  path: string;
+  kind: 'folder' | 'file';
+  /** Folders: photos directly or below, counted up to a limit (photoCountCapped then says there are more). */
+  photoCount?: number;
+  photoCountCapped?: boolean;
+  /** When the entry is a model Sightline can open (a model folder, model.onnx, .h5, .keras). */
+  model?: ModelFormat;
+}
+
+export interface BrowseResult {
+  /** The folder listed (absolute, `~` expanded). */
+  path: string;
+  parent: string | null;
+  home: string;
+  entries: BrowseEntry[];
+  /** Folders imported or models added lately, newest first. */
+  recent: string[];
+}
+
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Which engine backend runs, and why each one before it in the chain was skipped. */
@@ -100,9 +192,11 @@ export interface DatasetSummary {
 export interface RunInfo {
   id: number;
   datasetId: number;
+  /** The registry's model (a run belongs to one model hash). */
+  modelId: number;
   modelName: string;
   modelHash: string;
-  method: string;
+  method: CamMethod;
   layer: string;
   backend: string;
   state: JobState;

@@ -369,6 +369,26 @@ export const createCoreService: CreateCoreService = async (options) => {
       return { top: top(result.top), heatmap, method, layer, cached: false };
     },
 
+    // The model registry and the file browser: filled in by the model-registry work (issue 13).
+    async listModels() {
+      throw new Error('listModels is not built yet');
+    },
+    async addModel() {
+      throw new Error('addModel is not built yet');
+    },
+    async setModelSetup() {
+      throw new Error('setModelSetup is not built yet');
+    },
+    async setActiveModel() {
+      throw new Error('setActiveModel is not built yet');
+    },
+    async previewModel() {
+      throw new Error('previewModel is not built yet');
+    },
+    async browse() {
+      throw new Error('browse is not built yet');
+    },
+
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
       if (event !== 'jobProgress') throw new Error(`Unknown event ${event}`);
       const typed = listener as (progress: JobProgress) => void;

@@ -1,6 +1,6 @@
 // The typed face of the library database: every query the service and the jobs need.
 import path from 'node:path';
-import type { DatasetSummary, Heatmap, ImageRow, ImageStatus, JobState, RunInfo, Verdict } from '../../../common/types';
+import type { CamMethod, DatasetSummary, Heatmap, ImageRow, ImageStatus, JobState, RunInfo, Verdict } from '../../../common/types';
 import type { EngineHeatmap } from '../engine/types';
 import { openDatabase, prepared, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
@@ -108,9 +108,10 @@ interface HeatmapDbRow {
 interface RunDbRow {
   id: number;
   dataset_id: number;
+  model_id: number;
   model_name: string;
   model_hash: string;
-  method: string;
+  method: CamMethod;
   layer: string;
   backend: string;
   state: JobState;
@@ -123,7 +124,7 @@ const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true
   (SELECT MIN(j.id) FROM images j WHERE j.dataset_id = i.dataset_id AND j.content_hash = i.content_hash
      AND j.id < i.id AND j.removed_at IS NULL) AS duplicate_of`;
 
-const RUN_SELECT = `SELECT r.id, r.dataset_id, m.name AS model_name, m.hash AS model_hash, r.method, r.layer, r.backend,
+const RUN_SELECT = `SELECT r.id, r.dataset_id, r.model_id, m.name AS model_name, m.hash AS model_hash, r.method, r.layer, r.backend,
   r.state, r.created_at, r.options FROM runs r JOIN models m ON m.id = r.model_id`;
 
 export class Store {
@@ -515,6 +516,7 @@ function toRunInfo(row: RunDbRow): RunInfo {
   return {
     id: row.id,
     datasetId: row.dataset_id,
+    modelId: row.model_id,
     modelName: row.model_name,
     modelHash: row.model_hash,
     method: row.method,
