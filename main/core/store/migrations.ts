@@ -149,4 +149,27 @@ export const migrations: readonly string[] = [
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
   );
   `,
+  // 5: issue 13, the model registry. A model is added from a folder or a file (`path`) and keeps the setup the
+  // person chose (JSON ModelSetup) next to the one Sightline proposed, its candidate layers (JSON) and class count;
+  // `labels` holds the current setup's class names. The model with the highest `activation` is the active one.
+  // Rows made before the registry (setup NULL) are registered again when their model is added.
+  `
+  ALTER TABLE models ADD COLUMN format TEXT;
+  ALTER TABLE models ADD COLUMN path TEXT;
+  ALTER TABLE models ADD COLUMN setup TEXT;
+  ALTER TABLE models ADD COLUMN proposed_setup TEXT;
+  ALTER TABLE models ADD COLUMN candidate_layers TEXT;
+  ALTER TABLE models ADD COLUMN class_count INTEGER;
+  ALTER TABLE models ADD COLUMN added_at TEXT;
+  ALTER TABLE models ADD COLUMN activation INTEGER;
+  CREATE INDEX runs_by_model ON runs(model_id);
+  `,
+  // Issue 15: where a dataset's ground truth comes from ('auto', 'none' or JSON {"level": N}; see
+  // DatasetLabelSource) and, per image, the folder level its label came from. Labels made before came from the
+  // first-level folder.
+  `
+  ALTER TABLE datasets ADD COLUMN label_source TEXT NOT NULL DEFAULT 'auto';
+  ALTER TABLE images ADD COLUMN true_level INTEGER;
+  UPDATE images SET true_level = 1 WHERE true_label IS NOT NULL AND instr(rel_path, '/') > 0;
+  `,
 ];
