@@ -31,6 +31,7 @@ export const CALL_NAMES = [
   'setActiveModel',
   'previewModel',
   'browse',
+  'setDatasetLabels',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 

@@ -79,6 +79,10 @@ export const inputSchemas = {
     .strict(),
   /** A folder on the machine that runs the library (browser mode's picker): `~` is the home folder; default home. */
   browse: z.object({ path: filePath.optional(), show: z.enum(['folders', 'models']).optional() }).strict(),
+  /** Where the dataset's ground truth comes from (see DatasetLabelSource); relabels its images without running the model again. */
+  setDatasetLabels: z
+    .object({ datasetId: id, source: z.union([z.enum(['auto', 'none']), z.object({ level: z.number().int().min(1).max(100) }).strict()]) })
+    .strict(),
 } as const satisfies Record<CallName, z.ZodType>;
 
 export { CALL_NAMES, EVENT_NAMES };
@@ -119,6 +123,7 @@ export interface CallOutputs extends Record<CallName, unknown> {
   /** `imageId`: the photo used (the first sample photo when none was named). */
   previewModel: { imageId: number | null; top: ClassScore[]; heatmap: Heatmap; layer: string };
   browse: BrowseResult;
+  setDatasetLabels: DatasetSummary;
 }
 
 export interface EventPayloads extends Record<EventName, unknown> {

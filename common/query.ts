@@ -6,7 +6,11 @@ import type { ClassScore, Heatmap, Verdict } from './types';
 
 const id = z.number().int().positive();
 
-export const CORRECTNESS = ['correct', 'incorrect', 'unknown'] as const;
+/**
+ * Top-1 against the ground truth: `unknown` the image has a prediction but no ground truth, `unanalysed` it has
+ * no prediction in the run (not reached yet, cancelled before it, or failed), whatever its ground truth.
+ */
+export const CORRECTNESS = ['correct', 'incorrect', 'unknown', 'unanalysed'] as const;
 export type Correctness = (typeof CORRECTNESS)[number];
 
 /** A verdict filter value: one of the verdicts, or 'none' for images nobody has judged yet. */

@@ -187,6 +187,26 @@ export interface DatasetSummary {
   errorCount: number;
   /** The latest run of this dataset, if any. */
   runId: number | null;
+  /** Where the dataset's ground truth comes from (setDatasetLabels changes it). */
+  labelSource: DatasetLabelSource;
+  /** Where the labels came from: each folder level that gave images a label, how many, and one folder's name there. */
+  labelLevels: LabelLevel[];
+}
+
+/**
+ * Where a dataset's ground truth comes from: `auto` the nearest folder above each photo that names one of the
+ * model's classes (an index prefix, a WordNet id or a name), `none` nowhere, `{ level }` the folder at that
+ * level below the dataset's root (1 = the root's own subfolders), whatever it is called. Split folders
+ * (`train`, `val`, `test` …) never give a label.
+ */
+export type DatasetLabelSource = 'auto' | 'none' | { level: number };
+
+export interface LabelLevel {
+  level: number;
+  /** Images labelled from a folder at this level. */
+  count: number;
+  /** The name of one such folder, e.g. `339_sorrel`. */
+  example: string;
 }
 
 export interface RunInfo {

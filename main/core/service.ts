@@ -5,7 +5,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CallInput, CallOutputs, EventName, EventPayloads } from '../../common/contract';
 import { describeEngine } from '../../common/engine';
-import type { JobProgress } from '../../common/types';
+import type { DatasetSummary, JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
 import { CAM_METHODS, type Engine } from './engine/types';
 import type { Writable } from 'node:stream';
@@ -20,6 +20,7 @@ import { decodeImage, imageAsJpeg } from './scan/decode';
 import { classEntries, displayName, LabelMatcher, type ImagenetClass } from './scan/labels';
 import type { CoreService, CreateCoreService } from './service-types';
 import { openDatabase } from './store/database';
+import { DatasetLabels } from './store/dataset-labels';
 import { LibraryQuery } from './store/query';
 import { Store, type DatasetRecord } from './store/store';
 
@@ -41,7 +42,9 @@ export const createCoreService: CreateCoreService = async (options) => {
   const samplesDir = options.samplesDir ?? paths.samplesDir;
   const store = new Store(path.join(options.dataDir, 'library.db'));
   // The gallery's queries use a connection of their own to the same file.
-  const library = new LibraryQuery(openDatabase(path.join(options.dataDir, 'library.db')));
+  const libraryDb = openDatabase(path.join(options.dataDir, 'library.db'));
+  const library = new LibraryQuery(libraryDb);
+  const datasetLabels = new DatasetLabels(libraryDb);
   store.markInterruptedRuns();
   const listeners = new Set<(progress: JobProgress) => void>();
   const jobs = new JobManager((progress) => listeners.forEach((listener) => listener(progress)));
@@ -119,7 +122,7 @@ export const createCoreService: CreateCoreService = async (options) => {
     const jobId =
       jobs.runningFor(runId) ??
       jobs.start({ datasetId: target.id, runId }, (control, progress) =>
-        runImport({ store, engine, labels, dataset: target, runId, settings, batchSize, control, progress }),
+        runImport({ store, engine, labels: labels.withSource(datasetLabels.source(target.id)), dataset: target, runId, settings, batchSize, control, progress }),
       );
     return { jobId, datasetId: target.id, runId };
   };
@@ -136,6 +139,12 @@ export const createCoreService: CreateCoreService = async (options) => {
     if (run.modelHash !== base.model.hash) throw new Error(`Run ${runId} was made by another model (${run.modelName}); load it to analyse this run`);
     return { run, engine: await engineAt(base, run.layer) };
   };
+
+  const withLabels = (summary: DatasetSummary): DatasetSummary => ({
+    ...summary,
+    labelSource: datasetLabels.source(summary.id),
+    labelLevels: datasetLabels.levels(summary.id),
+  });
 
   let closing: Promise<void> | null = null;
 
@@ -161,7 +170,15 @@ export const createCoreService: CreateCoreService = async (options) => {
     },
 
     async listDatasets() {
-      return store.listDatasets();
+      return store.listDatasets().map(withLabels);
+    },
+
+    async setDatasetLabels(input: CallInput<'setDatasetLabels'>) {
+      const target = dataset(input.datasetId);
+      const { labels } = await model();
+      const matcher = labels.withSource(input.source);
+      datasetLabels.apply(target.id, input.source, (relPath) => matcher.forFile(relPath));
+      return withLabels(store.listDatasets().find((d) => d.id === target.id)!);
     },
 
     async importFolder(input: CallInput<'importFolder'>) {

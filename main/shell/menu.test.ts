@@ -13,6 +13,8 @@ const dataset = (id: number, name: string): DatasetSummary => ({
   doneCount: 3,
   errorCount: 0,
   runId: 1,
+  labelSource: 'auto',
+  labelLevels: [],
 });
 
 type Item = { label?: string; role?: string; click?: () => void; submenu?: Item[]; enabled?: boolean };

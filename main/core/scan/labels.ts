@@ -1,4 +1,5 @@
 // Ground truth from folder names: `235_german_shepherd`, `n02106662` and `German Shepherd` all mean class 235.
+import type { DatasetLabelSource } from '../../../common/types';
 
 export interface ClassEntry {
   index: number;
@@ -18,6 +19,20 @@ export interface ImagenetClass {
 export interface GroundTruth {
   trueLabel: string | null;
   trueIndex: number | null;
+  /** The folder level the label came from (1 = a folder directly in the dataset's root), null without a label. */
+  trueLevel: number | null;
+}
+
+const NO_TRUTH: GroundTruth = { trueLabel: null, trueIndex: null, trueLevel: null };
+
+/**
+ * Folders that split a dataset rather than name a class (`dataset/val/<class>/…`): never ground truth, even
+ * where a model happens to have a class of that name.
+ */
+const SPLIT_FOLDERS = new Set(['train', 'training', 'trainval', 'val', 'valid', 'validation', 'test', 'testing', 'dev', 'eval', 'evaluation', 'holdout']);
+
+export function isSplitFolder(name: string): boolean {
+  return SPLIT_FOLDERS.has(name.trim().toLowerCase());
 }
 
 /** "German shepherd, German shepherd dog, alsatian" → "German shepherd". */
@@ -47,7 +62,11 @@ export class LabelMatcher {
   private readonly byName = new Map<string, ClassEntry>();
   private readonly byWnid = new Map<string, ClassEntry>();
 
-  constructor(private readonly classes: readonly ClassEntry[]) {
+  /** `source`: what `forFile` reads; `withSource` gives the same classes under another dataset's setting. */
+  constructor(
+    private readonly classes: readonly ClassEntry[],
+    readonly source: DatasetLabelSource = 'auto',
+  ) {
     for (const c of classes) if (c.wnid) this.byWnid.set(c.wnid, c);
     // Display names win over synonyms, then the lower index ("crane" is both 134, the bird, and 517).
     const longest = Math.max(0, ...classes.map((c) => c.names.length));
@@ -59,28 +78,55 @@ export class LabelMatcher {
     }
   }
 
-  /** The ground truth of a file, from its first-level folder; none for files at the root. */
-  forFile(relPath: string): GroundTruth {
-    const parts = relPath.split('/');
-    return parts.length > 1 ? this.match(parts[0]) : { trueLabel: null, trueIndex: null };
+  withSource(source: DatasetLabelSource): LabelMatcher {
+    return new LabelMatcher(this.classes, source);
   }
 
-  match(folderName: string): GroundTruth {
+  /**
+   * The ground truth of a file (path relative to the dataset's root) under this matcher's source. `auto`: the
+   * nearest folder above the file that names a class, else none, so that `data/hard/339_sorrel/x.jpg` is a
+   * sorrel and `data/bad/x.jpg` has no ground truth. An index prefix or a WordNet id anywhere above wins over a
+   * nearer plain name: ImageNet's synonyms include everyday words (`281_tabby/sub/` is not a submarine).
+   * `{ level }`: the folder at that level, whatever it names (free text keeps its name without a class).
+   * Split folders (`train`, `val`, `test` …) never count; `none` gives no ground truth at all.
+   */
+  forFile(relPath: string): GroundTruth {
+    const folders = relPath.split('/').slice(0, -1);
+    if (this.source === 'none') return NO_TRUTH;
+    if (this.source === 'auto') {
+      const nearest = (find: (folder: string) => ClassEntry | undefined): GroundTruth | null => {
+        for (let level = folders.length; level >= 1; level--) {
+          const folder = folders[level - 1];
+          const entry = isSplitFolder(folder) ? undefined : find(folder.trim());
+          if (entry) return { trueLabel: entry.names[0], trueIndex: entry.index, trueLevel: level };
+        }
+        return null;
+      };
+      return nearest((f) => this.findById(f)) ?? nearest((f) => this.byName.get(normalise(f))) ?? NO_TRUTH;
+    }
+    const folder = folders[this.source.level - 1];
+    if (folder === undefined || isSplitFolder(folder)) return NO_TRUTH;
+    return { ...this.match(folder), trueLevel: this.source.level };
+  }
+
+  /** One folder name: its class, or the name as free text without an index. */
+  match(folderName: string): Omit<GroundTruth, 'trueLevel'> {
     const entry = this.find(folderName.trim());
     return entry ? { trueLabel: entry.names[0], trueIndex: entry.index } : { trueLabel: folderName, trueIndex: null };
   }
 
   private find(folder: string): ClassEntry | undefined {
+    return this.findById(folder) ?? this.byName.get(normalise(folder));
+  }
+
+  /** By an index prefix (`235_german_shepherd`, `0`) or a WordNet id (`n02106662`, `n02123045_tabby`). */
+  private findById(folder: string): ClassEntry | undefined {
     const indexPrefix = /^(\d+)(?:[\s_.-]|$)/.exec(folder);
     if (indexPrefix) {
       const entry = this.classes[Number(indexPrefix[1])];
       if (entry) return entry;
     }
     const wnid = /^(n\d{8})(?:[\s_.-]|$)/i.exec(folder);
-    if (wnid) {
-      const entry = this.byWnid.get(wnid[1].toLowerCase());
-      if (entry) return entry;
-    }
-    return this.byName.get(normalise(folder));
+    return wnid ? this.byWnid.get(wnid[1].toLowerCase()) : undefined;
   }
 }

@@ -164,7 +164,7 @@ export const migrations: readonly string[] = [
   ALTER TABLE models ADD COLUMN activation INTEGER;
   CREATE INDEX runs_by_model ON runs(model_id);
   `,
-  // Issue 15: where a dataset's ground truth comes from ('auto', 'none' or JSON {"level": N}; see
+  // 6: issue 15, where a dataset's ground truth comes from ('auto', 'none' or JSON {"level": N}; see
   // DatasetLabelSource) and, per image, the folder level its label came from. Labels made before came from the
   // first-level folder.
   `

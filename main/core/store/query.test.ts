@@ -75,7 +75,9 @@ describe('LibraryQuery.images', () => {
     expect(names(run({ predicted: [1] }).ids)).toEqual(['b', 'C']);
     expect(names(run({ truth: ['cat'] }).ids)).toEqual(['a', 'b']);
     expect(names(run({ correctness: ['incorrect'] }).ids)).toEqual(['b']);
-    expect(names(run({ correctness: ['unknown'] }).ids)).toEqual(['pending', 'x']);
+    // Without a prediction an image is not analysed yet, whatever its ground truth; x has a prediction and no truth.
+    expect(names(run({ correctness: ['unknown'] }).ids)).toEqual(['x']);
+    expect(names(run({ correctness: ['unanalysed'] }).ids)).toEqual(['pending']);
     expect(names(run({ verdicts: ['none'] }).ids)).toEqual(['a', 'C', 'pending']);
     expect(names(run({ verdicts: ['misattended', 'ok'] }).ids)).toEqual(['b', 'x']);
     expect(names(run({ minConfidence: 0.5, maxConfidence: 0.85 }).ids)).toEqual(['b', 'x']);
@@ -103,6 +105,13 @@ describe('LibraryQuery.images', () => {
       ['correct', 1],
       ['incorrect', 0],
       ['unknown', 0],
+      ['unanalysed', 0],
+    ]);
+    expect(run({}).facets.correctness.map((c) => [c.label, c.count])).toEqual([
+      ['Correct', 2],
+      ['Misclassified', 1],
+      ['No ground truth', 1],
+      ['Not analysed', 1],
     ]);
   });
 

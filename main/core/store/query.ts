@@ -32,7 +32,7 @@ const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows_v2 (
   truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL, suspicion REAL, grp INTEGER, suggested INTEGER NOT NULL DEFAULT 0)`;
 const FILL = `INSERT INTO gallery_rows_v2 (image_id, rel_path, pred, prob, truth, correctness, verdict, suspicion, grp, suggested)
   SELECT i.id, i.rel_path, p.class_index, p.prob, i.true_label,
-    CASE WHEN i.true_index IS NULL OR p.class_index IS NULL THEN 'unknown'
+    CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN i.true_index IS NULL THEN 'unknown'
       WHEN p.class_index = i.true_index THEN 'correct' ELSE 'incorrect' END,
     COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, COALESCE(m.suspicion >= ?, 0)
   FROM images i INDEXED BY images_by_file_name
@@ -42,7 +42,12 @@ const FILL = `INSERT INTO gallery_rows_v2 (image_id, rel_path, pred, prob, truth
   WHERE i.dataset_id = ? AND i.removed_at IS NULL
   ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
 
-const CORRECTNESS_LABELS: Record<Correctness, string> = { correct: 'Correct', incorrect: 'Misclassified', unknown: 'No ground truth' };
+const CORRECTNESS_LABELS: Record<Correctness, string> = {
+  correct: 'Correct',
+  incorrect: 'Misclassified',
+  unknown: 'No ground truth',
+  unanalysed: 'Not analysed',
+};
 const VERDICT_LABELS: Record<VerdictFilter, string> = {
   none: 'Not reviewed',
   ok: 'OK',

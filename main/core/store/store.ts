@@ -39,6 +39,8 @@ export interface ScannedFile {
   mtimeMs: number;
   trueLabel: string | null;
   trueIndex: number | null;
+  /** The folder level the label came from (scan/labels.ts); absent or null without a label. */
+  trueLevel?: number | null;
 }
 
 /** What the library knows of a file from earlier scans. */
@@ -248,10 +250,10 @@ export class Store {
    */
   applyScan(datasetId: number, entries: readonly ScanEntry[], removedIds: readonly number[]): void {
     const insert = this.db.prepare(
-      'INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index, true_level) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const keep = this.db.prepare(
-      'UPDATE images SET size = ?, mtime_ms = ?, true_label = ?, true_index = ?, removed_at = NULL WHERE id = ?',
+      'UPDATE images SET size = ?, mtime_ms = ?, true_label = ?, true_index = ?, true_level = ?, removed_at = NULL WHERE id = ?',
     );
     const reset = this.db.prepare(
       `UPDATE images SET content_hash = NULL, width = NULL, height = NULL, status = 'pending', error = NULL WHERE id = ?`,
@@ -266,10 +268,10 @@ export class Store {
     this.db.transaction(() => {
       for (const e of entries) {
         if (e.kind === 'added') {
-          insert.run(datasetId, e.relPath, e.size, e.mtimeMs, e.trueLabel, e.trueIndex);
+          insert.run(datasetId, e.relPath, e.size, e.mtimeMs, e.trueLabel, e.trueIndex, e.trueLevel ?? null);
           continue;
         }
-        keep.run(e.size, e.mtimeMs, e.trueLabel, e.trueIndex, e.id);
+        keep.run(e.size, e.mtimeMs, e.trueLabel, e.trueIndex, e.trueLevel ?? null, e.id);
         if (e.kind === 'changed') {
           reset.run(e.id);
           dropPredictions.run(e.id);

@@ -1,0 +1,92 @@
+// Ground truth through the service (issue 15): nested layouts, split folders, the dataset's label setting and
+// the "not analysed" count, with the real model, real photos and a real library file.
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPTY_FILTER } from '../../common/query';
+import type { ImageRow, JobProgress } from '../../common/types';
+import { createCoreService } from './service';
+import type { CoreService } from './service-types';
+
+const samplesDir = fileURLToPath(new URL('../../resources/samples/', import.meta.url));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-labels-'));
+const root = path.join(tmp, 'data');
+let service: CoreService;
+
+/** data/hard/281_tabby/cat.webp, data/val/n02510455/panda.webp (a WordNet id under a split), data/bad/cow.webp. */
+function place(sample: string, relPath: string): void {
+  mkdirSync(path.dirname(path.join(root, relPath)), { recursive: true });
+  cpSync(path.join(samplesDir, sample), path.join(root, relPath));
+}
+
+async function importAndWait(folder: string): Promise<{ datasetId: number; runId: number }> {
+  const started = await service.importFolder({ path: folder });
+  for (;;) {
+    const job = (await service.listJobs({})).find((j) => j.jobId === started.jobId) as JobProgress;
+    if (job.state !== 'running' && job.state !== 'queued') {
+      expect(job.state).toBe('done');
+      return started;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const truthOf = (images: ImageRow[]) => Object.fromEntries(images.map((i) => [i.relPath, [i.trueLabel, i.trueIndex]]));
+
+beforeAll(async () => {
+  place('281_tabby/gcompris_cat.webp', 'hard/281_tabby/cat.webp');
+  place('388_giant_panda/gcompris_panda.webp', 'val/n02510455/panda.webp');
+  place('345_ox/gcompris_cow.webp', 'bad/cow.webp');
+  service = await createCoreService({ dataDir: path.join(tmp, 'library'), mode: 'web', batchSize: 2 });
+});
+afterAll(async () => {
+  await service?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('ground truth of a dataset', () => {
+  let datasetId: number;
+  let runId: number;
+
+  it('comes from the nearest folder that names a class, never from split or free-text folders', async () => {
+    ({ datasetId, runId } = await importAndWait(root));
+    const images = await service.listImages({ datasetId });
+    expect(truthOf(images)).toEqual({
+      'bad/cow.webp': [null, null],
+      'hard/281_tabby/cat.webp': ['tabby', 281],
+      'val/n02510455/panda.webp': ['giant panda', 388],
+    });
+    const [summary] = await service.listDatasets({});
+    expect(summary).toMatchObject({ labelSource: 'auto', labelLevels: [{ level: 2, count: 2, example: '281_tabby' }] });
+
+    const { facets } = await service.queryImages({ datasetId, filter: EMPTY_FILTER, sort: { key: 'fileName', descending: false } });
+    expect(facets.truth.map((t) => t.value).sort()).toEqual(['giant panda', 'tabby']);
+    expect(facets.correctness.find((c) => c.value === 'unknown')?.count).toBe(1);
+    expect(facets.correctness.find((c) => c.value === 'unanalysed')?.count).toBe(0);
+    const { html } = await service.exportHtml({ datasetId });
+    expect(html).not.toMatch(/True: (hard|bad|val)\b/);
+  });
+
+  it('follows the dataset setting (a folder level, or none) without running the model again, also on the next import', async () => {
+    const before = await service.listImages({ datasetId, runId });
+    const level1 = await service.setDatasetLabels({ datasetId, source: { level: 1 } });
+    expect(level1).toMatchObject({ id: datasetId, labelSource: { level: 1 }, labelLevels: [{ level: 1, count: 2, example: 'bad' }] });
+    const relabelled = await service.listImages({ datasetId, runId });
+    expect(truthOf(relabelled)).toEqual({
+      'bad/cow.webp': ['bad', null],
+      'hard/281_tabby/cat.webp': ['hard', null],
+      'val/n02510455/panda.webp': [null, null],
+    });
+    // The predictions are the run's, untouched.
+    expect(relabelled.map((i) => i.top)).toEqual(before.map((i) => i.top));
+
+    expect(await service.setDatasetLabels({ datasetId, source: 'none' })).toMatchObject({ labelSource: 'none', labelLevels: [] });
+    await importAndWait(root);
+    expect((await service.listImages({ datasetId })).every((i) => i.trueLabel === null)).toBe(true);
+
+    await service.setDatasetLabels({ datasetId, source: 'auto' });
+    expect(truthOf(await service.listImages({ datasetId }))['hard/281_tabby/cat.webp']).toEqual(['tabby', 281]);
+  });
+});
