@@ -145,6 +145,8 @@ export type Api = Service & {
   mediaUrl(kind: MediaKind, imageId: number): string;
   /** Desktop only: the native folder dialog. Absent in the browser mode (the UI shows a path field). */
   pickFolder?: () => Promise<string | null>;
+  /** Desktop only: the native dialog for a model (a folder, or a .onnx, .h5, .keras file). Absent in the browser mode (the UI browses with `browse`). */
+  pickModel?: () => Promise<string | null>;
   /** Desktop only: the native path of a file or folder dropped on the window (a DOM File), or null. */
   pathForDroppedFile?: (file: unknown) => string | null;
   /** Desktop only: commands from the native menu; returns the unsubscribe function. */

@@ -6,6 +6,7 @@ import { ipcChannel, MENU_CHANNEL } from '../common/calls';
 import type { MenuCommand } from '../common/contract';
 import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
+import { modelDialogOptions, modelPathOf } from './shell/dialogs';
 import { bindIpc, forwardEvents } from './shell/ipc';
 import { gpuProblem, menuTemplate, taskbarProgress } from './shell/menu';
 import { handleAppRequest, handleMediaRequest } from './shell/protocols';
@@ -38,6 +39,14 @@ async function pickFolder(owner?: Electron.WebContents): Promise<string | null> 
   const options: Electron.OpenDialogOptions = { title: 'Import a folder of photos', properties: ['openDirectory'] };
   const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
+async function pickModel(owner?: Electron.WebContents): Promise<string | null> {
+  const win = (owner && BrowserWindow.fromWebContents(owner)) || mainWindow || undefined;
+  const options = modelDialogOptions(process.platform);
+  const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  const picked = result.canceled ? undefined : result.filePaths[0];
+  return picked ? modelPathOf(picked) : null;
 }
 
 function sendMenuCommand(command: MenuCommand): void {
@@ -130,7 +139,7 @@ async function start(): Promise<void> {
   const service = await createCoreService({ dataDir, mode: 'electron' });
   protocol.handle(APP_SCHEME, (request) => handleAppRequest(request.url, rendererDir));
   protocol.handle(MEDIA_SCHEME, (request) => handleMediaRequest(request.url, service));
-  bindIpc(ipcMain, service, pickFolder);
+  bindIpc(ipcMain, service, { pickFolder, pickModel });
   ipcMain.handle(ipcChannel('revealImage'), (event, imageId: unknown) => {
     if (!isTrustedSender(event.senderFrame)) throw new Error("Refused revealImage: the sender is not the app's main frame");
     const file = typeof imageId === 'number' && Number.isSafeInteger(imageId) ? service.imagePath(imageId) : null;

@@ -21,6 +21,7 @@ const api = {
   },
   mediaUrl: (kind: MediaKind, imageId: number): string => `sightline-media://${kind}/${Math.trunc(imageId)}`,
   pickFolder: (): Promise<string | null> => ipcRenderer.invoke(ipcChannel('pickFolder')),
+  pickModel: (): Promise<string | null> => ipcRenderer.invoke(ipcChannel('pickModel')),
   pathForDroppedFile: (file: unknown): string | null => {
     try {
       return webUtils.getPathForFile(file as File) || null;

@@ -17,16 +17,20 @@ export function guardedHandler(call: CallName, service: CoreService): Handler {
   };
 }
 
-export function bindIpc(
-  ipcMain: Pick<IpcMain, 'handle'>,
-  service: CoreService,
-  pickFolder: (sender: WebContents) => Promise<string | null>,
-): void {
+/** The native dialogs the renderer may open: each returns the chosen path, or null when cancelled. */
+export interface NativePickers {
+  pickFolder: (sender: WebContents) => Promise<string | null>;
+  pickModel: (sender: WebContents) => Promise<string | null>;
+}
+
+export function bindIpc(ipcMain: Pick<IpcMain, 'handle'>, service: CoreService, pickers: NativePickers): void {
   for (const call of CALL_NAMES) ipcMain.handle(ipcChannel(call), guardedHandler(call, service));
-  ipcMain.handle(ipcChannel('pickFolder'), async (event: IpcMainInvokeEvent) => {
-    if (!isTrustedSender(event.senderFrame)) throw new Error("Refused pickFolder: the sender is not the app's main frame");
-    return pickFolder(event.sender);
-  });
+  for (const name of ['pickFolder', 'pickModel'] as const) {
+    ipcMain.handle(ipcChannel(name), async (event: IpcMainInvokeEvent) => {
+      if (!isTrustedSender(event.senderFrame)) throw new Error(`Refused ${name}: the sender is not the app's main frame`);
+      return pickers[name](event.sender);
+    });
+  }
 }
 
 /** Forwards service events to a window; returns the unsubscribe function. */
