@@ -177,6 +177,13 @@ export class Gallery {
     if (folder) await this.importFolder(folder);
   }
 
+  /** A new run of a model on the open dataset (the Models view's "Run on this dataset"); it shows once it starts. */
+  async startRun(modelId: number): Promise<void> {
+    const datasetId = this.datasetId;
+    if (datasetId === null) return;
+    await this.#attempt(async () => this.#follow(await this.#api.startRun({ datasetId, modelId })));
+  }
+
   async cancelJob(): Promise<void> {
     const job = this.job;
     if (job) await this.#attempt(() => this.#api.cancelJob({ jobId: job.jobId }));
