@@ -1,10 +1,9 @@
 // Loads a model folder into a layer graph that ends in logits, and works out what the engine needs to
 // know about it: input size, preprocessing, labels and the layers a CAM can target.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { buildLayerGraph, stripFinalSoftmax, type LayerGraph } from './layer-graph';
-import { labelName, readModelFolder } from './model-folder';
+import { inputSizeProblem, labelName, readAnyModelFolder, type ModelFolder } from './model-folder';
 import { imagenetLabelsFile } from './paths';
 import type { PreprocessingPreset } from './preprocess';
 import type { ResizeMode } from './types';
@@ -31,14 +30,25 @@ export interface LoadedModel {
 
 const IMAGENET_CLASSES = 1000;
 
-export async function loadModel(dir: string): Promise<LoadedModel> {
-  const folder = readModelFolder(dir);
-  if (folder.format !== 'layers') {
-    throw new Error(
-      `model.json in ${dir} is a TF.js graph model; loadModel reads TF.js layers models (the engine runs graph models ` +
-        `through graph/graph-runtime.ts)`,
-    );
+/** The TF.js layers model at `modelPath` (its folder; a model file is refused with what it is). */
+export async function loadModel(modelPath: string): Promise<LoadedModel> {
+  const folder = readAnyModelFolder(modelPath);
+  switch (folder.format) {
+    case 'layers':
+      return loadLayersFolder(folder);
+    case 'graph':
+      throw new Error(
+        `model.json in ${folder.dir} is a TF.js graph model; loadModel reads TF.js layers models (the engine runs graph models ` +
+          `through graph/graph-runtime.ts)`,
+      );
+    case 'onnx':
+      throw new Error(`${folder.file} is an ONNX model; loadModel reads TF.js layers models (the engine runs it on ONNX Runtime)`);
   }
+}
+
+/** A layers model folder already read (readAnyModelFolder). */
+export async function loadLayersFolder(folder: ModelFolder): Promise<LoadedModel> {
+  const { dir } = folder;
   let model: tfl.LayersModel;
   try {
     model = await tfl.loadLayersModel({ load: async () => folder.artifacts });
@@ -51,7 +61,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     const classCount = checkOutput(graph, dir);
     stripFinalSoftmax(graph);
     return {
-      name: folder.settings.name ?? path.basename(path.resolve(dir)),
+      name: folder.name,
       hash: folder.hash,
       inputSize,
       preprocessing: folder.settings.preprocessing ?? 'mobilenet',
@@ -81,6 +91,8 @@ function checkInput(graph: LayerGraph, configuredSize: number | undefined, dir: 
       `The model in ${dir} takes ${describe(shape)} images; set "inputSize" in its sightline.json to choose a square size`,
     );
   }
+  const problem = inputSizeProblem(height);
+  if (problem) throw new Error(`The model in ${dir} takes ${describe(shape)} images; ${problem}`);
   return height;
 }
 

@@ -1,7 +1,6 @@
 // The ONNX Runtime runtime: ONNX Runtime computes the forward pass (logits and the target layer's
 // activations) and TF.js differentiates only the head. Two ways in: a TF.js layers model converted to
 // ONNX (cached; the head is the layers model's own), or a folder with model.onnx.
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';
 import { resolveLabels, type LoadedModel } from './model';
@@ -50,13 +49,13 @@ export class OnnxRuntime implements ExplainRuntime {
     }
   }
 
-  /** model.onnx with the folder's settings: preprocessing `torch` unless sightline.json says otherwise. */
+  /** An .onnx file with its folder's settings: preprocessing `torch` unless sightline.json says otherwise. */
   static async fromFolder(folder: OnnxModelFolder, layer: string | undefined, options: OnnxPathOptions): Promise<OnnxRuntime> {
     const { settings, dir } = folder;
     const { explainer, info } = await loadOnnxModelBytes(folder.bytes, folder.file, { ...options, inputSize: settings.inputSize });
     try {
       const model: RuntimeModel = {
-        name: settings.name ?? path.basename(path.resolve(dir)),
+        name: folder.name,
         hash: folder.hash,
         inputSize: info.inputSize,
         preprocessing: settings.preprocessing ?? info.preprocessing,
