@@ -7,7 +7,7 @@ import { selectBackend } from './backends';
 import { CAM_METHODS } from './cam/names';
 import type { CamMap, CamRequest, ImageExplanation } from './cam/pipeline';
 import { loadGraphRuntime } from './graph/graph-runtime';
-import { loadModel } from './model';
+import { loadLayersFolder } from './model';
 import { readAnyModelFolder } from './model-folder';
 import { defaultOnnxCacheDir } from './onnx/cache';
 import { OnnxRuntime } from './onnx-runtime';
@@ -73,8 +73,8 @@ export class LocalEngine {
 }
 
 /**
- * The runtime for the model folder: model.onnx → ONNX Runtime; a TF.js graph model → graph/; a TF.js layers
- * model → ONNX Runtime or TF.js as `options.runtime` says.
+ * The runtime for the model (a folder or a model file): ONNX → ONNX Runtime; a TF.js graph model → graph/; a
+ * TF.js layers model → ONNX Runtime or TF.js as `options.runtime` says.
  */
 async function openRuntime(options: EngineOptions): Promise<ExplainRuntime> {
   const { modelDir, layer, runtime: choice = 'auto' } = options;
@@ -90,7 +90,7 @@ async function openRuntime(options: EngineOptions): Promise<ExplainRuntime> {
     case 'layers':
       break;
   }
-  const loaded = await loadModel(modelDir);
+  const loaded = await loadLayersFolder(folder);
   try {
     if (choice === 'tfjs') return new TfjsLayersRuntime(loaded, layer);
     const onnx = await OnnxRuntime.fromLayersModel(loaded, layer, onnxOptions);

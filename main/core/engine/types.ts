@@ -5,7 +5,7 @@ import type { CamMethodName } from './cam/names';
 export { CAM_METHODS, type CamMethodName } from './cam/names';
 
 export interface EngineOptions {
-  /** Folder holding model.json (+ shards), optionally sightline.json and labels. */
+  /** Folder holding model.json (+ shards) or model.onnx, optionally sightline.json and labels; or an .onnx file in such a folder. */
   modelDir: string;
   /** Force one backend (tests, benchmarks); default: the first that works in the chain. */
   backend?: BackendName;
