@@ -1,0 +1,112 @@
+// Opens HDF5 bytes with jsfive, a pure JavaScript reader: a damaged file can only make it throw, never take the
+// process down, and it reads from the bytes it is given (whose size the caller caps). What jsfive does not check
+// is checked first: the signature, and that the file is as long as its superblock says (a truncated download).
+import * as jsfive from 'jsfive';
+
+export type Hdf5Group = jsfive.Group;
+export type Hdf5Dataset = jsfive.Dataset;
+type AttributeValue = Hdf5Group['attrs'][string];
+
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Value types weights may be stored as; read as float32, as TF.js holds them. */
+const FLOAT_DTYPES = new Set(['<f4', '>f4', '<f8', '>f8']);
+
+export function isHdf5(bytes: Uint8Array): boolean {
+  return bytes.length >= SIGNATURE.length && SIGNATURE.every((byte, i) => bytes[i] === byte);
+}
+
+/** `what` names the file in every message. */
+export function openHdf5(bytes: Uint8Array, what: string): jsfive.File {
+  if (!isHdf5(bytes)) throw new Error(`${what} is not an HDF5 file: it does not start with the HDF5 signature`);
+  const declared = declaredLength(bytes);
+  if (declared !== null && declared > bytes.length) {
+    throw new Error(`${what} is truncated: its HDF5 header says the file is ${declared} bytes long, but it has ${bytes.length} bytes`);
+  }
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  return hdf5Call(what, () => new jsfive.File(buffer, what));
+}
+
+/** Runs a jsfive call; what it throws (often a bare string) becomes an Error that names the file. */
+export function hdf5Call<T>(what: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${what} could not be read as HDF5 (the file may be damaged): ${message}`);
+  }
+}
+
+/** The group at `path`, or null when there is none (or it is a dataset). */
+export function childGroup(group: Hdf5Group, path: string, what: string): Hdf5Group | null {
+  if (!group.keys.includes(path.split('/')[0])) return null;
+  const child = hdf5Call(what, () => group.get(path));
+  return child instanceof jsfive.Group ? child : null;
+}
+
+export function childDataset(group: Hdf5Group, path: string, what: string): Hdf5Dataset | null {
+  const child = hdf5Call(what, () => (group.keys.includes(path.split('/')[0]) ? group.get(path) : null));
+  return child instanceof jsfive.Dataset ? child : null;
+}
+
+export function attributes(node: Hdf5Group | Hdf5Dataset, what: string): Record<string, AttributeValue> {
+  return hdf5Call(what, () => node.attrs);
+}
+
+/** A text attribute (stored as a fixed-length byte string or a variable-length string), else undefined. */
+export function textAttribute(value: AttributeValue | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+/**
+ * A list-of-texts attribute. Keras 2 splits one that would pass HDF5's 64 KB header limit into `name0`, `name1`, …
+ * (hdf5_format.save_attributes_to_hdf5_group): those are joined. Undefined when there is none.
+ */
+export function textListAttribute(attrs: Record<string, AttributeValue>, name: string): string[] | undefined {
+  const parts = name in attrs ? [attrs[name]] : [];
+  for (let chunk = 0; `${name}${chunk}` in attrs; chunk++) parts.push(attrs[`${name}${chunk}`]);
+  if (parts.length === 0) return undefined;
+  return parts.flatMap((part) => {
+    const list = Array.isArray(part) ? part : [part];
+    if (!list.every((item) => typeof item === 'string')) throw new Error(`attribute ${name} is not a list of names`);
+    return list as string[];
+  });
+}
+
+/**
+ * A floating-point dataset as float32 values. `maxValues` bounds what a damaged header can make the reader
+ * allocate: a dataset cannot hold more values than its file has bytes, unless it is compressed.
+ */
+export function readFloat32(dataset: Hdf5Dataset, what: string, maxValues: number): { shape: number[]; values: Float32Array } {
+  const { shape, dtype } = hdf5Call(what, () => ({ shape: dataset.shape, dtype: dataset.dtype }));
+  if (typeof dtype !== 'string' || !FLOAT_DTYPES.has(dtype)) {
+    throw new Error(`${what}: weight ${dataset.name} is stored as ${JSON.stringify(dtype)}; Sightline reads float32 and float64 weights`);
+  }
+  const count = shape.reduce((product, side) => product * side, 1);
+  if (!Number.isSafeInteger(count) || count > maxValues) {
+    throw new Error(`${what}: weight ${dataset.name} claims shape [${shape.join(', ')}], more values than the file can hold`);
+  }
+  const raw = hdf5Call(what, () => dataset.value);
+  if (raw.length !== count) throw new Error(`${what}: weight ${dataset.name} holds ${raw.length} values, its shape [${shape.join(', ')}] says ${count}`);
+  return { shape, values: Float32Array.from(raw) };
+}
+
+/** base address + end-of-file address from the superblock (versions 0–3), or null when it cannot be read. */
+function declaredLength(bytes: Uint8Array): number | null {
+  const version = bytes[8];
+  const offsetSize = version <= 1 ? bytes[13] : bytes[9];
+  const baseAt = version === 0 ? 24 : version === 1 ? 28 : 12;
+  if (version > 3 || ![2, 4, 8].includes(offsetSize) || bytes.length < baseAt + 3 * offsetSize) return null;
+  const base = readAddress(bytes, baseAt, offsetSize);
+  const end = readAddress(bytes, baseAt + 2 * offsetSize, offsetSize);
+  return base === null || end === null ? null : base + end;
+}
+
+/** A little-endian address; null when undefined (all bits set) or beyond what a JavaScript number holds. */
+function readAddress(bytes: Uint8Array, at: number, size: number): number | null {
+  let value = 0n;
+  for (let i = size - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[at + i]);
+  if (value === (1n << BigInt(8 * size)) - 1n || value > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return Number(value);
+}

@@ -1,0 +1,153 @@
+// The Keras 2 .h5 reader on the real fixture files, and on weights-only, truncated, damaged, non-HDF5 and
+// custom-layer files made here from them.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readModelFolder } from '../model-folder';
+import { defaultModelDir } from '../paths';
+import { readKerasModel } from './keras-file';
+import { writeHdf5, writeKeras2Weights, type NamedWeights } from './test-support/hdf5-writer';
+
+export const kerasFixtures = fileURLToPath(new URL('../__fixtures__/keras/', import.meta.url));
+const mobilenetH5 = readFileSync(path.join(kerasFixtures, 'mobilenet_v1_0.75_224.h5'));
+const vggH5 = readFileSync(path.join(kerasFixtures, 'vgg16_mini.h5'));
+
+/** Weight name → values, from TF.js artifacts. */
+function weightsByName(artifacts: { weightSpecs?: { name: string; shape: number[] }[]; weightData?: unknown }) {
+  const data = new Float32Array(artifacts.weightData as ArrayBuffer);
+  const weights = new Map<string, { shape: number[]; values: Float32Array }>();
+  let offset = 0;
+  for (const { name, shape } of artifacts.weightSpecs!) {
+    const count = shape.reduce((product, side) => product * side, 1);
+    weights.set(name, { shape, values: data.subarray(offset, offset + count) });
+    offset += count;
+  }
+  return weights;
+}
+
+/** vgg16_mini's layers and weights, as Keras 2 names them. */
+function vggWeights(): NamedWeights[] {
+  const byName = weightsByName(readKerasModel(vggH5, 'vgg16_mini.h5').artifacts);
+  const layers = new Map<string, NamedWeights>();
+  for (const [name, weight] of byName) {
+    const layer = name.split('/')[0];
+    if (!layers.has(layer)) layers.set(layer, { layer, weights: [] });
+    layers.get(layer)!.weights.push({ name, ...weight });
+  }
+  return [...layers.values()];
+}
+
+describe('Keras 2 .h5 model files', () => {
+  it('reads the bundled MobileNet written as .h5: the same Keras config and bit-identical weights as the TF.js folder', () => {
+    const keras = readKerasModel(mobilenetH5, 'mobilenet_v1_0.75_224.h5');
+    const folder = readModelFolder(defaultModelDir());
+    expect(keras).toMatchObject({ format: 'keras-h5', name: 'mobilenet_v1_0.75_224', preprocessing: { preset: 'mobilenet' } });
+    const topology = (folder.artifacts.modelTopology as { model_config: unknown }).model_config;
+    expect((keras.artifacts.modelTopology as { model_config: unknown }).model_config).toEqual(topology);
+    const ours = weightsByName(keras.artifacts);
+    const theirs = weightsByName(folder.artifacts);
+    expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
+    for (const [name, { shape, values }] of theirs) {
+      const mine = ours.get(name)!;
+      expect(mine.shape, name).toEqual(shape);
+      expect(bytesOf(mine.values).equals(bytesOf(values)), name).toBe(true);
+    }
+  });
+
+  it('reads vgg16_mini.h5 in layer order and proposes caffe preprocessing', () => {
+    const keras = readKerasModel(vggH5, 'vgg16_mini.h5');
+    expect(keras.preprocessing?.preset).toBe('caffe');
+    expect(keras.artifacts.weightSpecs!.map((spec) => spec.name).slice(0, 3)).toEqual(['block1_conv1/kernel', 'block1_conv1/bias', 'block1_conv2/kernel']);
+    expect(keras.artifacts.weightSpecs!.find((spec) => spec.name === 'fc1/kernel')!.shape).toEqual([7 * 7 * 32, 64]);
+    expect(keras.artifacts.weightSpecs).toHaveLength(16 * 2);
+  });
+
+  it('proposes caffe for VGG layer names under any model name', async () => {
+    const config = JSON.parse(configOf(vggH5)) as { config: { name: string } };
+    config.config.name = 'my_finetuned_net';
+    const bytes = await writeHdf5((file) => {
+      file.create_attribute('model_config', JSON.stringify(config));
+      writeKeras2Weights(file.create_group('model_weights'), vggWeights());
+    });
+    expect(readKerasModel(bytes, 'finetuned.h5').preprocessing).toEqual({ preset: 'caffe', reason: 'VGG layer names (block1_conv1 …)' });
+  });
+
+  it('reads a file the HDF5 library wrote (variable-length string attributes) with the same weights', async () => {
+    const bytes = await writeHdf5((file) => {
+      file.create_attribute('model_config', configOf(vggH5));
+      file.create_attribute('keras_version', '2.11.0');
+      writeKeras2Weights(file.create_group('model_weights'), vggWeights());
+    });
+    const rewritten = weightsByName(readKerasModel(bytes, 'rewritten.h5').artifacts);
+    for (const [name, { values }] of weightsByName(readKerasModel(vggH5, 'vgg16_mini.h5').artifacts)) {
+      expect(rewritten.get(name)!.values, name).toEqual(values);
+    }
+  });
+
+  it('refuses a weights-only file (save_weights): no model config, and how to save the whole model', async () => {
+    const bytes = await writeHdf5((file) => writeKeras2Weights(file, vggWeights()));
+    expect(() => readKerasModel(bytes, 'vgg16.weights.h5')).toThrow(
+      /^vgg16\.weights\.h5 holds only weights \(written by save_weights\), without the model config .*model\.save\('model\.h5'\).*model\.save\('model\.keras'\)/,
+    );
+  });
+
+  it('refuses an HDF5 file that is not a Keras model', async () => {
+    const bytes = await writeHdf5((file) => file.create_dataset({ name: 'images', data: new Float32Array(6), shape: [2, 3] }));
+    expect(() => readKerasModel(bytes, 'data.h5')).toThrow('data.h5 is an HDF5 file but not a Keras model: it has no model_config attribute');
+  });
+
+  it('refuses a truncated file, saying so', () => {
+    for (const length of [100, 4096, vggH5.length / 2, vggH5.length - 1]) {
+      expect(() => readKerasModel(vggH5.subarray(0, length), 'vgg16_mini.h5')).toThrow(
+        `vgg16_mini.h5 is truncated: its HDF5 header says the file is ${vggH5.length} bytes long, but it has ${length} bytes`,
+      );
+    }
+  });
+
+  it('refuses a file that is not HDF5, whatever its name says', () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.from('JFIF not a model')]);
+    expect(() => readKerasModel(jpeg, 'model.h5')).toThrow('model.h5 is not an HDF5 file: it does not start with the HDF5 signature');
+    expect(() => readKerasModel(new Uint8Array(0), 'model.h5')).toThrow('model.h5 is empty');
+  });
+
+  it('turns damage in the file structure into an error that names the file, never a crash', () => {
+    // The first 8 KB hold the superblock, the root group, its attributes (model_config) and the B-tree.
+    const errors: string[] = [];
+    for (let at = 8; at < 8192; at += 61) {
+      const damaged = Buffer.from(vggH5);
+      damaged.fill(0xa5, at, at + 16);
+      try {
+        readKerasModel(damaged, 'vgg16_mini.h5');
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+        errors.push((error as Error).message);
+      }
+    }
+    expect(errors.length).toBeGreaterThan(20);
+    for (const message of errors) expect(message).toMatch(/vgg16_mini\.h5/);
+  });
+
+  it('names custom layers and nested models in the refusal', async () => {
+    const config = JSON.parse(configOf(vggH5)) as { config: { layers: { class_name: string; config: { name: string } }[] } };
+    config.config.layers[5].class_name = 'MyAttention';
+    config.config.layers[20].class_name = 'L2Normalize';
+    const custom = await writeHdf5((file) => {
+      file.create_attribute('model_config', JSON.stringify(config));
+      writeKeras2Weights(file.create_group('model_weights'), vggWeights());
+    });
+    expect(() => readKerasModel(custom, 'custom.h5')).toThrow(
+      'custom.h5: layer block2_conv2 (MyAttention), layer fc1 (L2Normalize): TF.js layers has no such layer class',
+    );
+    config.config.layers[5].class_name = 'Functional';
+    config.config.layers[20].class_name = 'Dense';
+    const nested = await writeHdf5((file) => file.create_attribute('model_config', JSON.stringify(config)));
+    expect(() => readKerasModel(nested, 'nested.h5')).toThrow(/^nested\.h5: layer block2_conv2 \(Functional\) is a whole model nested inside this one/);
+  });
+});
+
+const bytesOf = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+
+function configOf(bytes: Uint8Array): string {
+  return JSON.stringify((readKerasModel(bytes, 'x.h5').artifacts.modelTopology as { model_config: unknown }).model_config);
+}

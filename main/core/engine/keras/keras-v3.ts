@@ -1,0 +1,201 @@
+// Reads a Keras 3 `.keras` file (keras/src/saving/saving_lib.py): a zip holding config.json (the model serialised
+// by serialize_keras_object), metadata.json and model.weights.h5 (H5IOStore), where each layer's variables sit at
+// `layers/<name>/vars/0…n`, <name> being the snake_case class name numbered in layer order (conv2d, conv2d_1, …).
+// The config is rewritten in the Keras 2 form that TF.js reads. Built from Keras's saving code and tested on files
+// written to that layout here, not on a file Keras itself wrote: what is not known to work is refused by name.
+import { childDataset, childGroup, openHdf5, readFloat32, type Hdf5Group } from './hdf5';
+import { parseModelConfig } from './h5-model';
+import { MAX_KERAS_FILE_BYTES, configLayers, layerName, type KerasConfig, type KerasLayerConfig, type KerasModel, type KerasWeight } from './keras-model';
+import { checkLayersSupported } from './layer-support';
+import { zipEntries, zipFile } from './zip';
+
+const CONFIG_FILE = 'config.json';
+const METADATA_FILE = 'metadata.json';
+const WEIGHTS_FILE = 'model.weights.h5';
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+/** TF.js's variable names, in the order Keras 3 stores them (trainable, then non-trainable, as each layer builds them). */
+function variableNames(layer: KerasLayerConfig): string[] | null {
+  const { config } = layer;
+  const bias = config.use_bias === false ? [] : ['bias'];
+  switch (layer.class_name) {
+    case 'Conv1D':
+    case 'Conv2D':
+    case 'Conv3D':
+    case 'Conv2DTranspose':
+    case 'Conv3DTranspose':
+    case 'Dense':
+      return ['kernel', ...bias];
+    case 'DepthwiseConv2D':
+      return ['depthwise_kernel', ...bias];
+    case 'SeparableConv1D':
+    case 'SeparableConv2D':
+      return ['depthwise_kernel', 'pointwise_kernel', ...bias];
+    case 'BatchNormalization':
+      return [...(config.scale === false ? [] : ['gamma']), ...(config.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'];
+    case 'LayerNormalization':
+      return [...(config.scale === false ? [] : ['gamma']), ...(config.center === false ? [] : ['beta'])];
+    case 'PReLU':
+      return ['alpha'];
+    case 'Embedding':
+      return ['embeddings'];
+    default:
+      return null;
+  }
+}
+
+export function readKerasV3(bytes: Uint8Array, what: string): KerasModel {
+  const entries = zipEntries(bytes, what);
+  const member = (name: string, maxBytes: number) => {
+    const entry = entries.get(name);
+    return entry ? zipFile(bytes, entry, maxBytes, what) : null;
+  };
+  const configBytes = member(CONFIG_FILE, MAX_JSON_BYTES);
+  if (!configBytes) throw new Error(`${what} has no ${CONFIG_FILE}: it is a zip file, but not a Keras 3 model`);
+  const weightsBytes = member(WEIGHTS_FILE, MAX_KERAS_FILE_BYTES);
+  if (!weightsBytes) {
+    const npz = entries.has('model.weights.npz') ? ' (its weights are in model.weights.npz: save with the default weights_format "h5")' : '';
+    throw new Error(`${what} has no ${WEIGHTS_FILE}${npz}`);
+  }
+  const metadataBytes = member(METADATA_FILE, MAX_JSON_BYTES);
+  const metadata = metadataBytes ? (parseJson(metadataBytes, `${METADATA_FILE} in ${what}`) as { keras_version?: unknown }) : {};
+  const saved = parseModelConfig(new TextDecoder().decode(configBytes), `${CONFIG_FILE} in ${what}`);
+  checkLayersSupported(saved, what);
+  const modelConfig = toKeras2Config(saved, what);
+  const weightsWhat = `${WEIGHTS_FILE} in ${what}`;
+  const weightsFile = openHdf5(weightsBytes, weightsWhat);
+  return {
+    modelConfig,
+    weights: readVariables(weightsFile, configLayers(modelConfig), weightsWhat, weightsBytes.length),
+    kerasVersion: typeof metadata.keras_version === 'string' ? metadata.keras_version : null,
+    backend: null,
+  };
+}
+
+/** Each layer's `vars` group, matched to the layer by Keras's own naming (saving_lib._save_container_state). */
+function readVariables(file: Hdf5Group, layers: KerasLayerConfig[], what: string, maxValues: number): KerasWeight[] {
+  const layersGroup = childGroup(file, 'layers', what);
+  const usedNames = new Map<string, number>();
+  return layers.flatMap((layer) => {
+    const base = toSnakeCase(layer.class_name);
+    const seen = usedNames.get(base);
+    usedNames.set(base, seen === undefined ? 0 : seen + 1);
+    const key = seen === undefined ? base : `${base}_${seen + 1}`;
+    const vars = layersGroup && childGroup(layersGroup, `${key}/vars`, what);
+    const stored = vars ? storedVariables(vars, what) : [];
+    const names = variableNames(layer);
+    const name = layerName(layer);
+    if (names === null) {
+      if (stored.length === 0) return [];
+      throw new Error(`${what}: layer ${name} (${layer.class_name}) has ${stored.length} stored variables that Sightline cannot map to TF.js`);
+    }
+    if (stored.length !== names.length) {
+      throw new Error(
+        `${what}: layer ${name} (${layer.class_name}) should have ${names.length} variables (${names.join(', ')}) at layers/${key}/vars, found ${stored.length}`,
+      );
+    }
+    return stored.map((dataset, i) => ({ name: `${name}/${names[i]}`, ...readFloat32(dataset, what, maxValues) }));
+  });
+}
+
+function storedVariables(vars: Hdf5Group, what: string) {
+  const count = vars.keys.length;
+  return Array.from({ length: count }, (_, i) => {
+    const dataset = childDataset(vars, String(i), what);
+    if (!dataset) throw new Error(`${what}: ${vars.name} has ${count} entries but no variable ${i}`);
+    return dataset;
+  });
+}
+
+/** keras.src.utils.naming.to_snake_case. */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/**
+ * Keras 3's config in the Keras 2 form: inbound nodes as [layer, node, tensor, kwargs] lists, InputLayer's
+ * batch_shape as batch_input_shape, dtype policies as dtype names, and no initializers, regularizers or
+ * constraints (the weights are loaded; only the forward pass is used).
+ */
+export function toKeras2Config(saved: KerasConfig, what: string): KerasConfig {
+  const layers = configLayers(saved).map((layer) => toKeras2Layer(layer, what));
+  const { config } = saved;
+  return {
+    class_name: saved.class_name,
+    config: {
+      name: config.name,
+      layers,
+      ...('input_layers' in config && { input_layers: tensorList(config.input_layers) }),
+      ...('output_layers' in config && { output_layers: tensorList(config.output_layers) }),
+    },
+  };
+}
+
+function toKeras2Layer(layer: KerasLayerConfig, what: string): KerasLayerConfig {
+  const name = layerName(layer);
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(layer.config ?? {})) {
+    if (/_(initializer|regularizer|constraint)$/.test(key)) continue;
+    config[key] = key === 'dtype' ? dtypeName(value) : value;
+  }
+  if (layer.class_name === 'InputLayer' && 'batch_shape' in config) {
+    config.batch_input_shape = config.batch_shape;
+    delete config.batch_shape;
+  }
+  if (typeof config.groups === 'number' && config.groups !== 1) {
+    throw new Error(`${what}: layer ${name} (${layer.class_name}) is a grouped convolution (groups=${config.groups}), which TF.js does not have`);
+  }
+  if (typeof config.activation === 'object' && config.activation !== null) {
+    throw new Error(`${what}: layer ${name} (${layer.class_name}) uses a custom activation, which cannot be loaded`);
+  }
+  return {
+    class_name: layer.class_name,
+    name,
+    config,
+    ...(layer.inbound_nodes && { inbound_nodes: layer.inbound_nodes.map((node) => inboundNode(node, name, what)) }),
+  };
+}
+
+/** `{args: [keras tensors…], kwargs}` → `[[layer, node, tensor, {}], …]`; a Keras 2 node passes unchanged. */
+function inboundNode(node: unknown, layer: string, what: string): unknown {
+  if (Array.isArray(node)) return node;
+  const args = (node as { args?: unknown } | null)?.args;
+  const tensors: unknown[] = [];
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(collect);
+    else if (isKerasTensor(value)) tensors.push([...value.config.keras_history, {}]);
+  };
+  collect(args);
+  if (tensors.length === 0) throw new Error(`${what}: layer ${layer} has an inbound node without input tensors`);
+  return tensors;
+}
+
+function isKerasTensor(value: unknown): value is { config: { keras_history: [string, number, number] } } {
+  const tensor = value as { class_name?: unknown; config?: { keras_history?: unknown } } | null;
+  return tensor?.class_name === '__keras_tensor__' && Array.isArray(tensor.config?.keras_history);
+}
+
+/** `[name, 0, 0]` (one tensor) or `[[name, 0, 0], …]` → the list form. */
+function tensorList(value: unknown): unknown {
+  return Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
+}
+
+/** A DTypePolicy object → its variable dtype; mixed policies keep float32 variables. */
+function dtypeName(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const policy = (value as { config?: { name?: unknown } }).config?.name;
+  if (typeof policy !== 'string') return 'float32';
+  return policy.startsWith('mixed_') ? 'float32' : policy;
+}
+
+function parseJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new Error(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
