@@ -6,9 +6,11 @@ import { parseArgs } from 'node:util';
 import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress, type RuntimeReport } from '../common/types';
 import { RUNTIME_TITLES } from '../common/engine';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
+import { mergeShards } from './core/merge/merge';
 import { appPaths, defaultDataDir } from './core/paths';
 import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
+import { describeShard, type Shard } from './core/store/shard-owner';
 import { startWebHost } from './web/host';
 
 const HELP = `Sightline: batch explainability review of image classifiers.
@@ -21,12 +23,20 @@ Usage:
                                      classify every photo, compute class-activation maps and their metrics, write a
                                      CSV report (and an HTML one); analysing the folder again rescans it and does
                                      only new or changed files
+  sightline analyze <folder> --shard I/N --library <shard-I.db> [--method NAME] [--layer NAME] [--maps N] [--data-dir DIR]
+                                     compute shard I of N of the folder (the files whose content hash falls in it), for
+                                     sightline merge; each shard reads every file once to hash it
+  sightline merge <shard.db>... --into <library.db> [--allow-partial]
+                                     combine the shard libraries into one library, as if one machine had analysed
+                                     the folder; merging again skips shards already merged; a missing or unfinished
+                                     shard stops the merge, unless --allow-partial (which says what is missing)
   sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME]
                                      open the gallery in a browser
   sightline --help
 
 Options:
   --data-dir DIR   the library folder (default: SIGHTLINE_DATA_DIR, else ${defaultDataDir()})
+  --library FILE   the library database (default: library.db in the library folder, which keeps the caches)
   --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
   --runtime NAME   what runs a TF.js layers model: onnx (ONNX Runtime), tfjs, or auto (default: ONNX Runtime
                    when the model converts, else TF.js, saying why)
@@ -66,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
         faithfulness: { type: 'string' },
         compare: { type: 'string' },
         sanity: { type: 'boolean' },
+        shard: { type: 'string' },
+        library: { type: 'string' },
+        into: { type: 'string' },
+        'allow-partial': { type: 'boolean' },
       },
     });
     const [command, ...rest] = positionals;
@@ -77,11 +91,14 @@ export async function main(argv: string[]): Promise<number> {
       dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
       backend: backendOption(values.backend),
       runtime: runtimeOption(values.runtime),
+      libraryFile: values.library === undefined ? undefined : path.resolve(values.library),
     };
     switch (command) {
       case 'analyze': {
         if (rest.length !== 1) throw new UsageError('analyze takes one folder');
-        if (!values.out) throw new UsageError('analyze needs --out <report.csv>');
+        const shard = shardOption(values.shard);
+        if (shard) refuseWithShard(values);
+        else if (!values.out) throw new UsageError('analyze needs --out <report.csv>');
         const run = { method: methodOption(values.method), layer: values.layer, camTopK: mapsOption(values.maps) };
         const steps: AnalysisSteps = {
           html: values.html,
@@ -90,8 +107,12 @@ export async function main(argv: string[]): Promise<number> {
           compare: methodOption(values.compare),
           sanity: values.sanity ?? false,
         };
-        return await analyze(rest[0], values.out, run, steps, common);
+        return await analyze(rest[0], values.out, run, steps, { ...common, shard });
       }
+      case 'merge':
+        if (rest.length === 0) throw new UsageError('merge takes the shard libraries to merge');
+        if (!values.into) throw new UsageError('merge needs --into <library.db>');
+        return merge(rest, values.into, values['allow-partial'] ?? false);
       case 'serve':
         if (rest.length > 0) throw new UsageError(`serve takes no arguments, got ${rest.join(' ')}`);
         return await serve({ ...common, host: values.host ?? '127.0.0.1', port: portOption(values.port) });
@@ -109,6 +130,7 @@ interface CommonOptions {
   dataDir: string;
   backend: BackendName | undefined;
   runtime: EngineRuntimeChoice | undefined;
+  libraryFile: string | undefined;
 }
 
 interface RunOptions {
@@ -126,7 +148,14 @@ interface AnalysisSteps {
   sanity: boolean;
 }
 
-async function analyze(folder: string, out: string, run: RunOptions, steps: AnalysisSteps, options: CommonOptions): Promise<number> {
+/** Without `out`, a shard (`options.shard`): its library is merged and exported later, not here. */
+async function analyze(
+  folder: string,
+  out: string | undefined,
+  run: RunOptions,
+  steps: AnalysisSteps,
+  options: CommonOptions & { shard: Shard | undefined },
+): Promise<number> {
   const service = await createCoreService({ ...options, mode: 'web' });
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
   process.once('SIGINT', cancelOnSignal);
@@ -144,6 +173,11 @@ async function analyze(folder: string, out: string, run: RunOptions, steps: Anal
       process.stderr.write(`Scan: ${added} added, ${changed} changed, ${removed} removed, ${unchanged} unchanged\n`);
     }
     let healthy = last.state === 'done';
+    if (out === undefined) {
+      const shard = options.shard ? `shard ${describeShard(options.shard)}, ` : '';
+      process.stderr.write(`${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${shard}${last.done - last.failed} analysed, ${last.failed} failed\n`);
+      return healthy ? 0 : 1;
+    }
     if (healthy) healthy = await analysisSteps(service, datasetId, runId, folder, run, steps);
     const target = path.resolve(out);
     mkdirSync(path.dirname(target), { recursive: true });
@@ -192,10 +226,17 @@ async function analysisSteps(service: CoreService, datasetId: number, runId: num
   return sanity.warning === null;
 }
 
+/** Merges shard libraries (core/merge) and prints what it did; 1 when something is missing or refused. */
+function merge(shardFiles: string[], into: string, allowPartial: boolean): number {
+  const report = mergeShards({ shardFiles, into, allowPartial });
+  process.stderr.write(report.lines.map((line) => `${line}\n`).join(''));
+  return report.ok ? 0 : 1;
+}
+
 async function serve(options: CommonOptions & { host: string; port: number }): Promise<number> {
-  const service = await createCoreService({ dataDir: options.dataDir, backend: options.backend, runtime: options.runtime, mode: 'web' });
+  const service = await createCoreService({ ...options, mode: 'web' });
   const host = await startWebHost({ service, host: options.host, port: options.port, rendererDir: appPaths().rendererDir });
-  process.stdout.write(`Sightline is serving the gallery at ${host.url}\nLibrary: ${options.dataDir}\nPress Ctrl+C to stop.\n`);
+  process.stdout.write(`Sightline is serving the gallery at ${host.url}\nLibrary: ${options.libraryFile ?? options.dataDir}\nPress Ctrl+C to stop.\n`);
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -285,6 +326,27 @@ function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   const pad = (n: number) => String(n).padStart(2, '0');
   return s >= 3600 ? `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}` : `${Math.floor(s / 60)}:${pad(s % 60)}`;
+}
+
+/** "I/N", shard I of N (0 ≤ I < N). */
+function shardOption(value: string | undefined): Shard | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const shard = match ? { index: Number(match[1]), count: Number(match[2]) } : null;
+  if (!shard || shard.count < 1 || shard.index >= shard.count) {
+    throw new UsageError(`--shard takes I/N with 0 ≤ I < N (shard I of N, e.g. 0/3), got "${value}"`);
+  }
+  return shard;
+}
+
+/** A shard computes part of a library: reports and analysis steps run on the merged one. */
+function refuseWithShard(values: Record<string, unknown>): void {
+  const steps = ['out', 'html', 'faithfulness', 'compare', 'sanity'].filter((name) => values[name] !== undefined);
+  if (steps.length === 0) return;
+  throw new UsageError(
+    `${steps.map((name) => `--${name}`).join(', ')} cannot go with --shard: a shard holds part of the results. ` +
+      'Merge the shards (sightline merge), then run sightline analyze <folder> --library <merged.db> with them',
+  );
 }
 
 function runtimeOption(value: string | undefined): EngineRuntimeChoice | undefined {

@@ -15,6 +15,10 @@ export interface CoreService extends Service {
 export interface CoreServiceOptions {
   /** The user data folder: library.db and caches live here. */
   dataDir: string;
+  /** The library database file, when it lives elsewhere (default: library.db in dataDir). */
+  libraryFile?: string;
+  /** Imports compute only this shard of each folder's files (`analyze --shard i/n`). */
+  shard?: import('./store/shard-owner').Shard;
   mode: 'electron' | 'web';
   /** Default: resources/models/mobilenet_v1_0.75_224. */
   modelDir?: string;

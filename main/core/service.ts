@@ -40,9 +40,10 @@ export const createCoreService: CreateCoreService = async (options) => {
   const paths = appPaths();
   const modelDir = options.modelDir ?? paths.defaultModelDir;
   const samplesDir = options.samplesDir ?? paths.samplesDir;
-  const store = new Store(path.join(options.dataDir, 'library.db'));
+  const libraryFile = options.libraryFile ?? path.join(options.dataDir, 'library.db');
+  const store = new Store(libraryFile);
   // The gallery's queries use a connection of their own to the same file.
-  const libraryDb = openDatabase(path.join(options.dataDir, 'library.db'));
+  const libraryDb = openDatabase(libraryFile);
   const library = new LibraryQuery(libraryDb);
   const datasetLabels = new DatasetLabels(libraryDb);
   store.markInterruptedRuns();
@@ -122,7 +123,7 @@ export const createCoreService: CreateCoreService = async (options) => {
     const jobId =
       jobs.runningFor(runId) ??
       jobs.start({ datasetId: target.id, runId }, (control, progress) =>
-        runImport({ store, engine, labels: labels.withSource(datasetLabels.source(target.id)), dataset: target, runId, settings, batchSize, control, progress }),
+        runImport({ store, engine, labels: labels.withSource(datasetLabels.source(target.id)), dataset: target, runId, settings, batchSize, control, progress, shard: options.shard }),
       );
     return { jobId, datasetId: target.id, runId };
   };
@@ -241,7 +242,7 @@ export const createCoreService: CreateCoreService = async (options) => {
       const target = dataset(input.datasetId);
       const runId = runOf(target.id, input.runId);
       // A connection of its own: the rows are read while other calls keep using the store's.
-      const reader = new Store(path.join(options.dataDir, 'library.db'));
+      const reader = new Store(libraryFile);
       try {
         const rows = reader.exportRows(target.id, runId, exportSelection(target.id, runId, input.filter));
         return { rows: await writeCsv(target.rootPath, rows, out, { bom: input.bom }) };

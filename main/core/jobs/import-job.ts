@@ -7,9 +7,11 @@ import { clustersOfRun } from '../analysis/run-analysis';
 import { decodeImageBytes, readImageFile, type DecodedPixels } from '../scan/decode';
 import type { LabelMatcher } from '../scan/labels';
 import { rescan } from '../scan/rescan';
+import type { Shard } from '../store/shard-owner';
 import type { DatasetRecord, ImageResult, PendingImage, Store } from '../store/store';
 import type { JobControl } from './control';
 import { mapAhead } from './map-ahead';
+import { pendingInShard } from './shard-select';
 import type { ProgressTracker } from './progress';
 
 /** The default run: Grad-CAM maps for each image's top-3 classes, at the model's default layer. */
@@ -42,6 +44,8 @@ export interface ImportJob {
   batchSize: number;
   control: JobControl;
   progress: ProgressTracker;
+  /** Compute only this shard's files (`analyze --shard i/n`); the scan still records every file. */
+  shard?: Shard;
 }
 
 type Prepared =
@@ -55,8 +59,9 @@ export async function runImport(job: ImportJob): Promise<void> {
   try {
     progress.note(`Scanning ${dataset.rootPath}`);
     progress.scanned(await rescan(store, dataset, (relPath) => job.labels.forFile(relPath), control.signal));
-    const pending = store.pendingImages(dataset.id, runId);
-    const total = store.countImages(dataset.id);
+    if (job.shard) store.shards.begin(runId, job.shard);
+    const pending = job.shard ? await pendingInShard(store, dataset, runId, job.shard, control.signal) : store.pendingImages(dataset.id, runId);
+    const total = job.shard ? store.shards.countOwned(dataset.id, job.shard) : store.countImages(dataset.id);
     progress.begin(total, total - pending.length);
     await processAll(job, pending);
     if (control.signal.aborted) {
@@ -67,6 +72,7 @@ export async function runImport(job: ImportJob): Promise<void> {
     // Cheap enough to redo after every import: the gallery shows each map's group among its class's maps.
     clustersOfRun(store, dataset.id, runId);
     store.setRunState(runId, 'done');
+    if (job.shard) store.shards.complete(runId);
     const failed = progress.snapshot().failed;
     progress.finish('done', failed > 0 ? `${failed} of ${total} images could not be used` : null);
   } catch (err) {

@@ -172,4 +172,24 @@ export const migrations: readonly string[] = [
   ALTER TABLE images ADD COLUMN true_level INTEGER;
   UPDATE images SET true_level = 1 WHERE true_label IS NOT NULL AND instr(rel_path, '/') > 0;
   `,
+  // 7: issue 16, analysis spread over a cluster. A shard library (\`analyze --shard i/n\`) records which shard of
+  // each run it computes and when that finished; a merged library records the shards merged into each run, so
+  // that merging again skips them (a shard merged while incomplete is merged again).
+  `
+  CREATE TABLE shard_runs (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    shard_index INTEGER NOT NULL,
+    shard_count INTEGER NOT NULL CHECK (shard_index >= 0 AND shard_index < shard_count),
+    completed_at TEXT
+  );
+  CREATE TABLE merged_shards (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    shard_index INTEGER NOT NULL,
+    shard_count INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    merged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, shard_index)
+  );
+  `,
 ];

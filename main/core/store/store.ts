@@ -5,6 +5,7 @@ import type { EngineHeatmap } from '../engine/types';
 import { openDatabase, prepared, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { MetricsTable } from './metrics-table';
+import { ShardTable } from './shard-table';
 import { iterateExportRows, type ExportRow } from './export-rows';
 
 export interface DatasetRecord {
@@ -133,10 +134,13 @@ export class Store {
   private readonly db: Db;
   /** Attention metrics and suspicion per run and image (issue 5). */
   readonly metrics: MetricsTable;
+  /** The shard of a run this library computes, when it is one (issue 16). */
+  readonly shards: ShardTable;
 
   constructor(file: string) {
     this.db = openDatabase(file);
     this.metrics = new MetricsTable(this.db);
+    this.shards = new ShardTable(this.db);
   }
 
   close(): void {
