@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { CAM_METHOD_NAMES, LABEL_SOURCES, PREPROCESSING_PRESETS, RESIZE_MODES, VERDICTS } from './types';
 import { CALL_NAMES, EVENT_NAMES } from './calls';
+import { UserError } from './errors';
 import { imageFilterSchema, queryInputSchemas } from './query';
 import type { Box, Explanation, QueryResult, VerdictChange } from './query';
 import type { CallName, EventName } from './calls';
@@ -163,15 +164,23 @@ export type MenuCommand =
   | { kind: 'toggleOverlay' }
   | { kind: 'showShortcuts' };
 
-/** Validates a call's input; throws a readable error naming the call. */
+/** How many of the schema's complaints an error lists, and how long each may be: a large request must not get a larger answer. */
+const MAX_ISSUES = 5;
+const MAX_ISSUE_CHARS = 200;
+
+/** Validates a call's input; throws a readable UserError naming the call and the first few problems. */
 export function parseInput<K extends CallName>(call: K, input: unknown): CallInput<K> {
   const result = inputSchemas[call].safeParse(input ?? {});
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-    throw new Error(`Invalid input for ${call}: ${detail}`);
+    const { issues } = result.error;
+    const listed = issues.slice(0, MAX_ISSUES).map((i) => clip(`${i.path.join('.') || '(input)'}: ${i.message}`, MAX_ISSUE_CHARS));
+    const more = issues.length > MAX_ISSUES ? ` (and ${issues.length - MAX_ISSUES} more)` : '';
+    throw new UserError(`Invalid input for ${call}: ${listed.join('; ')}${more}`);
   }
   return result.data as CallInput<K>;
 }
+
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export function isCallName(name: string): name is CallName {
   return Object.prototype.hasOwnProperty.call(inputSchemas, name);

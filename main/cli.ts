@@ -236,6 +236,7 @@ function merge(shardFiles: string[], into: string, allowPartial: boolean): numbe
 async function serve(options: CommonOptions & { host: string; port: number }): Promise<number> {
   const service = await createCoreService({ ...options, mode: 'web' });
   const host = await startWebHost({ service, host: options.host, port: options.port, rendererDir: appPaths().rendererDir });
+  if (host.warning) process.stderr.write(`Warning: ${host.warning}\n`);
   process.stdout.write(`Sightline is serving the gallery at ${host.url}\nLibrary: ${options.libraryFile ?? options.dataDir}\nPress Ctrl+C to stop.\n`);
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

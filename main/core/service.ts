@@ -1,10 +1,11 @@
 // The library service: every call of the contract, on top of the store, the jobs and the engine.
 // Transports (Electron IPC, the web host, the CLI) validate inputs and forward here.
 import { readFileSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { CallInput, CallOutputs, EventName, EventPayloads } from '../../common/contract';
 import { describeEngine } from '../../common/engine';
+import { UserError } from '../../common/errors';
 import type { DatasetSummary, JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
 import { CAM_METHODS, type Engine } from './engine/types';
@@ -16,6 +17,8 @@ import { reportManifest } from './export/manifest';
 import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport, WARM_UP_BATCHES } from './jobs/import-job';
 import { JobManager } from './jobs/job-manager';
 import { appPaths } from './paths';
+import { browse } from './browse';
+import { userFolder } from './user-path';
 import { decodeImage, imageAsJpeg } from './scan/decode';
 import { classEntries, displayName, LabelMatcher, type ImagenetClass } from './scan/labels';
 import type { CoreService, CreateCoreService } from './service-types';
@@ -26,6 +29,8 @@ import { Store, type DatasetRecord } from './store/store';
 
 /** How many classes the detail view lists, each with a map on demand. */
 const TOP_CLASSES = 5;
+/** Folders and models the file browser offers as recent. */
+const RECENT_PATHS = 12;
 
 type RunChoice = Pick<CallInput<'startRun'>, 'method' | 'layer' | 'camTopK'>;
 
@@ -81,13 +86,13 @@ export const createCoreService: CreateCoreService = async (options) => {
 
   const dataset = (datasetId: number): DatasetRecord => {
     const found = store.getDataset(datasetId);
-    if (!found) throw new Error(`No dataset with id ${datasetId}`);
+    if (!found) throw new UserError(`No dataset with id ${datasetId}`, 404);
     return found;
   };
   /** The requested run after checking it belongs to the dataset, else the dataset's latest run. */
   const runOf = (datasetId: number, runId: number | undefined): number | null => {
     if (runId === undefined) return store.latestRunId(datasetId);
-    if (store.getRun(runId)?.datasetId !== datasetId) throw new Error(`Dataset ${datasetId} has no run ${runId}`);
+    if (store.getRun(runId)?.datasetId !== datasetId) throw new UserError(`Dataset ${datasetId} has no run ${runId}`, 404);
     return runId;
   };
 
@@ -135,7 +140,7 @@ export const createCoreService: CreateCoreService = async (options) => {
   /** A run with its dataset, and the engine at its layer when it was made by the loaded model. */
   const analysisTarget = async (runId: number) => {
     const run = store.getRun(runId);
-    if (!run) throw new Error(`No run with id ${runId}`);
+    if (!run) throw new UserError(`No run with id ${runId}`, 404);
     const { engine: base } = await model();
     if (run.modelHash !== base.model.hash) throw new Error(`Run ${runId} was made by another model (${run.modelName}); load it to analyse this run`);
     return { run, engine: await engineAt(base, run.layer) };
@@ -183,9 +188,7 @@ export const createCoreService: CreateCoreService = async (options) => {
     },
 
     async importFolder(input: CallInput<'importFolder'>) {
-      const requested = path.resolve(input.path);
-      const info = await stat(requested).catch(() => null);
-      if (!info?.isDirectory()) throw new Error(`${requested} is not a folder`);
+      const requested = await userFolder(input.path);
       await model();
       return startRun(store.ensureDataset(await realpath(requested)), input);
     },
@@ -221,13 +224,13 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async getImage(input: CallInput<'getImage'>) {
       const image = store.getImage(input.imageId, input.runId);
-      if (!image) throw new Error(`No image with id ${input.imageId}`);
+      if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
       if (input.runId !== undefined) runOf(image.datasetId, input.runId);
       return image;
     },
 
     async setReview(input: CallInput<'setReview'>) {
-      if (!store.setReview(input.imageId, input.verdict, input.note)) throw new Error(`No image with id ${input.imageId}`);
+      if (!store.setReview(input.imageId, input.verdict, input.note)) throw new UserError(`No image with id ${input.imageId}`, 404);
       return store.getImage(input.imageId)!;
     },
 
@@ -278,7 +281,7 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async getMetrics(input: CallInput<'getMetrics'>) {
       const image = store.getImage(input.imageId);
-      if (!image) throw new Error(`No image with id ${input.imageId}`);
+      if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
       const runId = runOf(image.datasetId, input.runId);
       return { metrics: runId === null ? null : store.metrics.get(runId, image.id) };
     },
@@ -305,14 +308,14 @@ export const createCoreService: CreateCoreService = async (options) => {
     async compareRuns(input: CallInput<'compareRuns'>) {
       const run = store.getRun(input.runId);
       const other = store.getRun(input.otherRunId);
-      if (!run || !other || run.datasetId !== other.datasetId) throw new Error(`Runs ${input.runId} and ${input.otherRunId} are not runs of one dataset`);
+      if (!run || !other || run.datasetId !== other.datasetId) throw new UserError(`Runs ${input.runId} and ${input.otherRunId} are not runs of one dataset`);
       const { compared, mean } = agreementOfRuns(store, run.datasetId, run.id, other.id);
       return { compared, meanAgreement: mean };
     },
 
     async clusterRun(input: CallInput<'clusterRun'>) {
       const run = store.getRun(input.runId);
-      if (!run) throw new Error(`No run with id ${input.runId}`);
+      if (!run) throw new UserError(`No run with id ${input.runId}`, 404);
       return { groups: clustersOfRun(store, run.datasetId, run.id) };
     },
 
@@ -338,7 +341,7 @@ export const createCoreService: CreateCoreService = async (options) => {
     },
 
     async setExpectedBox(input: CallInput<'setExpectedBox'>) {
-      if (!library.setExpectedBox(input.imageId, input.box)) throw new Error(`No image with id ${input.imageId}`);
+      if (!library.setExpectedBox(input.imageId, input.box)) throw new UserError(`No image with id ${input.imageId}`, 404);
       store.metrics.refreshBox(input.imageId);
       return { box: library.expectedBox(input.imageId) };
     },
@@ -347,9 +350,9 @@ export const createCoreService: CreateCoreService = async (options) => {
     // library only when they belong to the run asked for (same model, method and layer).
     async explainImage(input: CallInput<'explainImage'>) {
       const image = store.getImage(input.imageId, input.runId);
-      if (!image) throw new Error(`No image with id ${input.imageId}`);
+      if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
       const method = CAM_METHODS.find((m) => m === input.method);
-      if (!method) throw new Error(`Unknown method ${input.method}: use one of ${CAM_METHODS.join(', ')}`);
+      if (!method) throw new UserError(`Unknown method ${input.method}: use one of ${CAM_METHODS.join(', ')}`);
       const runId = runOf(image.datasetId, input.runId);
       const run = runId === null ? null : store.getRun(runId);
       const { engine } = await model();
@@ -403,8 +406,10 @@ export const createCoreService: CreateCoreService = async (options) => {
     async previewModel() {
       throw new Error('previewModel is not built yet');
     },
-    async browse() {
-      throw new Error('browse is not built yet');
+    async browse(input: CallInput<'browse'>) {
+      const used = store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt }));
+      const recent = used.sort((a, b) => b.at.localeCompare(a.at)).map((u) => u.path).slice(0, RECENT_PATHS);
+      return browse(input, { recent });
     },
 
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {

@@ -1,6 +1,7 @@
 // POST /api/<call>: JSON in, the contract's schema checks it, the core service answers, JSON out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCallName, parseInput } from '../../common/contract';
+import { UserError } from '../../common/errors';
 import type { CoreService } from '../core/service-types';
 import { sendError, sendJson } from './guards';
 
@@ -40,13 +41,14 @@ export async function handleApiCall(req: IncomingMessage, res: ServerResponse, c
   try {
     input = parseInput(call, await readJsonBody(req));
   } catch (error) {
-    return sendError(res, error instanceof HttpError ? error.status : 400, messageOf(error));
+    return sendError(res, error instanceof HttpError || error instanceof UserError ? error.status : 400, messageOf(error));
   }
   try {
     const result = await (service[call] as (i: unknown) => Promise<unknown>)(input);
     sendJson(res, 200, result ?? null);
   } catch (error) {
-    sendError(res, 500, messageOf(error));
+    // A person's mistake (an unknown id, a path that is not a folder) is theirs to fix; anything else is ours.
+    sendError(res, error instanceof UserError ? error.status : 500, messageOf(error));
   }
 }
 

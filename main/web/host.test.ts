@@ -58,7 +58,20 @@ describe('web host', () => {
   it('listens on 127.0.0.1 with a fresh random token in the printed URL', () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{40,}$/);
     expect(host.url.endsWith(host.token)).toBe(true);
+    expect(host.warning).toBeNull();
   });
+
+  it('warns when bound to every interface, and prints an address other machines can open', async () => {
+    const open = await startWebHost({ service, rendererDir, host: '0.0.0.0' });
+    try {
+      expect(open.warning).toMatch(/every network interface \(0\.0\.0\.0\).*--host 127\.0\.0\.1/);
+      const external = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+      expect(new URL(open.url).hostname).toBe(external?.address ?? '127.0.0.1');
+    } finally {
+      await open.close();
+    }
+  });
+
 
   it('serves the renderer with security headers and no CORS headers', async () => {
     const index = await raw('GET', '/');
@@ -69,7 +82,7 @@ describe('web host', () => {
     expect(index.headers['x-content-type-options']).toBe('nosniff');
     expect((await raw('GET', '/assets/app.js')).headers['content-type']).toMatch(/^text\/javascript/);
     const preflight = await raw('OPTIONS', '/api/getInfo', { origin: 'http://evil.example', 'access-control-request-method': 'POST' });
-    expect(preflight.status).toBe(405);
+    expect(preflight.status).toBe(403);
     for (const response of [index, preflight]) {
       expect(Object.keys(response.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
     }
@@ -99,10 +112,66 @@ describe('web host', () => {
     expect(form.status).toBe(415);
   });
 
-  it('answers service errors with 500 and the message', async () => {
+  it('answers a person’s mistakes with 400 or 404 and a message that says what is wrong', async () => {
     const missing = await api('getImage', { imageId: 999_999 });
-    expect(missing.status).toBe(500);
+    expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body)).toEqual({ error: 'No image with id 999999' });
+    expect((await api('listImages', { datasetId: 999_999 })).status).toBe(404);
+    const nowhere = await api('importFolder', { path: path.join(tmp, 'no-such-folder') });
+    expect(nowhere.status).toBe(404);
+    expect(JSON.parse(nowhere.body).error).toBe(`There is no folder ${path.join(tmp, 'no-such-folder')}`);
+    const aFile = await api('importFolder', { path: path.join(tmp, 'secret.txt') });
+    expect(aFile.status).toBe(400);
+    expect(JSON.parse(aFile.body).error).toMatch(/secret\.txt is a file, not a folder/);
+    const relative = await api('browse', { path: 'photos' });
+    expect(relative.status).toBe(400);
+    expect(JSON.parse(relative.body).error).toMatch(/^photos is a relative path/);
+  });
+
+  it('answers a large invalid request with a short message', async () => {
+    const changes = Array.from({ length: 15_000 }, () => ({ imageId: 'not a number', verdict: 'nope' }));
+    const body = JSON.stringify({ changes });
+    expect(body.length).toBeGreaterThan(300_000);
+    const response = await raw('POST', '/api/setVerdicts', { 'content-type': 'application/json', 'x-sightline-token': host.token }, body);
+    expect(response.status).toBe(400);
+    expect(response.body.length).toBeLessThan(2_000);
+    expect(JSON.parse(response.body).error).toMatch(/^Invalid input for setVerdicts: .*\(and 29995 more\)$/);
+  });
+
+  it('refuses requests that another site’s page sends (Origin), and takes its own page’s', async () => {
+    for (const origin of ['http://evil.example', 'null', `http://localhost:${port}`, `https://127.0.0.1:${port}`]) {
+      const response = await api('getInfo', {}, { origin });
+      expect(response.status, origin).toBe(403);
+      expect(JSON.parse(response.body).error).toMatch(/other sites are refused/);
+    }
+    expect((await raw('GET', '/', { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await api('getInfo', {}, { origin: `http://127.0.0.1:${port}` })).status).toBe(200);
+  });
+
+  it('browses the server’s folders with ~ as the home folder, and imports from a ~ path', async () => {
+    const home = process.env.HOME;
+    process.env.HOME = path.join(tmp, 'home');
+    try {
+      mkdirSync(path.join(tmp, 'home', 'pictures', '281_tabby'), { recursive: true });
+      cpSync(path.join(samplesDir, '281_tabby'), path.join(tmp, 'home', 'pictures', '281_tabby'), { recursive: true });
+      const listed = await api('browse', { path: '~' });
+      expect(listed.status).toBe(200);
+      expect(JSON.parse(listed.body)).toMatchObject({
+        path: path.join(tmp, 'home'),
+        home: path.join(tmp, 'home'),
+        entries: [{ name: 'pictures', kind: 'folder', photoCount: 1, path: path.join(tmp, 'home', 'pictures') }],
+      });
+      const started = await api('importFolder', { path: '~/pictures' });
+      expect(started.status).toBe(200);
+      const datasets = JSON.parse((await api('listDatasets', {})).body) as { id: number; rootPath: string }[];
+      expect(datasets.find((d) => d.id === JSON.parse(started.body).datasetId)?.rootPath).toBe(path.join(tmp, 'home', 'pictures'));
+      // Finish it here: the event stream test below waits for the first job that ends.
+      const { jobId } = JSON.parse(started.body) as { jobId: string };
+      const running = async () => (JSON.parse((await api('listJobs', {})).body) as JobProgress[]).some((j) => j.jobId === jobId && (j.state === 'running' || j.state === 'queued'));
+      while (await running()) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.env.HOME = home;
+    }
   });
 
   it('rejects a Host header that is not the bound address (DNS rebinding)', async () => {

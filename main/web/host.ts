@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CoreService } from '../core/service-types';
+import { shownAddress } from './address';
 import { handleApiCall } from './api';
 import { streamEvents } from './events';
 import { hostGuard, hostPort, newToken, requestToken, sendError, tokenMatches } from './guards';
@@ -27,6 +28,8 @@ export interface WebHost {
   /** Open this: `http://127.0.0.1:PORT/#token=…`; the renderer moves the token into sessionStorage. */
   url: string;
   token: string;
+  /** Set when other machines can reach the host (a bind other than loopback): print it. */
+  warning: string | null;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!isAllowedHost(req.headers.host)) return sendError(res, 403, 'Unexpected Host header');
+    // Browsers name the page that sent a request; only Sightline's own pages may use it (no other site's form or fetch).
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin.toLowerCase() !== `http://${req.headers.host?.toLowerCase()}`) {
+      return sendError(res, 403, 'Requests from other sites are refused: open the URL that `sightline serve` printed');
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://sightline.invalid');
@@ -88,11 +96,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   });
   const { port } = server.address() as AddressInfo;
   isAllowedHost = hostGuard(host, port);
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const shown = shownAddress(host);
 
   return {
-    url: `http://${hostPort(shownHost, port)}/#token=${token}`,
+    url: `http://${hostPort(shown.host, port)}/#token=${token}`,
     token,
+    warning: shown.warning,
     close: async () => {
       openStreams.forEach((end) => end());
       await new Promise<void>((resolve, reject) => {

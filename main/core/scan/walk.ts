@@ -5,6 +5,10 @@ import { fdir } from 'fdir';
 import { SNIFF_BYTES, sniffFormat } from './sniff';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.avif', '.heic', '.heif']);
+/** Whether a file name has one of the extensions the walk takes as an image without sniffing it. */
+export function hasImageExtension(name: string): boolean {
+  return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
 /** lstat and sniff calls in flight at once. */
 const STAT_CONCURRENCY = 32;
 
@@ -48,7 +52,7 @@ async function candidate(root: string, relPath: string): Promise<FoundFile | nul
   const stat = await lstat(full).catch(() => null);
   if (!stat?.isFile()) return null;
   const file = { relPath, size: stat.size, mtimeMs: stat.mtimeMs };
-  if (IMAGE_EXTENSIONS.has(path.extname(relPath).toLowerCase())) return file;
+  if (hasImageExtension(relPath)) return file;
   return (await looksLikeImage(full)) ? file : null;
 }
 
