@@ -71,6 +71,7 @@ export function clustersOfRun(store: Store, datasetId: number, runId: number): n
 }
 
 export interface SanityOptions {
+  /** The run's model: a folder or a model file, in any format the engine reads. */
   modelDir: string;
   method: CamMethodName;
   layer: string;
