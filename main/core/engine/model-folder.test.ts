@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
+import { loadGraphRuntime } from './graph/graph-runtime';
+import { writeGraphModelFolder } from './graph/test-support/graph-model-writer';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
 import {
@@ -228,9 +230,16 @@ describe('input sizes are bounded', () => {
     }
   });
 
-  it('refuses a TF.js layers model whose fixed input is too small', async () => {
+  it('refuses a TF.js layers or graph model whose fixed input is too small', async () => {
     const dir = await layersFolder(6);
     await expect(loadModel(dir)).rejects.toThrow(`The model in ${dir} takes [any, 6, 6, 3] images; Sightline feeds square images from 8 to 2048 pixels on a side, not 6`);
+    const model = await tfl.loadLayersModel({ load: async () => readModelFolder(dir).artifacts });
+    const graphDir = path.join(root, 'graph-6');
+    writeGraphModelFolder(model, graphDir);
+    model.dispose();
+    await expect(loadGraphRuntime(readModelFolder(graphDir))).rejects.toThrow(
+      `The graph model in ${graphDir} takes 6 × 6 images; Sightline feeds square images from 8 to 2048 pixels on a side, not 6`,
+    );
   });
 });
 
@@ -276,10 +285,8 @@ describe('a model named by its file', () => {
 
   it('refuses a file of a kind it does not read, and loadModel refuses an ONNX file', async () => {
     const dir = fresh('other');
-    writeFileSync(path.join(dir, 'weights.h5'), 'not read');
-    expect(() => readAnyModelFolder(path.join(dir, 'weights.h5'))).toThrow(
-      `${path.join(dir, 'weights.h5')} is not a model file Sightline reads: choose an .onnx file, or a folder that holds model.onnx or a TF.js model.json`,
-    );
+    writeFileSync(path.join(dir, 'weights.pt'), 'not read');
+    expect(() => readAnyModelFolder(path.join(dir, 'weights.pt'))).toThrow(`${path.join(dir, 'weights.pt')} is not a model file Sightline reads: choose an .onnx`);
     await expect(loadModel(path.join(zooResnet, 'model.onnx'))).rejects.toThrow(
       `${path.join(zooResnet, 'model.onnx')} is an ONNX model; loadModel reads TF.js layers models`,
     );

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import type { CamRequest, ImageExplanation } from '../cam/pipeline';
-import type { ModelFolder } from '../model-folder';
+import { inputSizeProblem, type ModelFolder } from '../model-folder';
 import { resolveLabels } from '../model';
 import type { PixelBatch } from '../preprocess';
 import { explainOnnxBatch, type CamNetwork, type OnnxTarget } from '../onnx/pipeline';
@@ -181,6 +181,8 @@ function checkInput(input: tf.ModelTensorInfo, configuredSize: number | undefine
       `The graph model in ${dir} takes [${shape.map((side) => (side < 0 ? 'any' : side)).join(', ')}] images; set "inputSize" in its sightline.json to choose a square size`,
     );
   }
+  const problem = inputSizeProblem(height);
+  if (problem) throw new Error(`The graph model in ${dir} takes ${height} × ${width} images; ${problem}`);
   return height;
 }
 
