@@ -37,15 +37,6 @@ export class FileBrowserState {
     }
   }
 
-  /** Opens where the picker starts; a folder that cannot be listed (gone, no access) falls back to home, saying why. */
-  async start(path?: string): Promise<void> {
-    await this.open(path);
-    const failure = this.error;
-    if (failure === null || !path) return;
-    await this.open();
-    this.error = `Could not list ${path} (${failure}); this is your home folder.`;
-  }
-
   up(): Promise<void> {
     const parent = this.listing?.parent;
     return parent ? this.open(parent) : Promise.resolve();
