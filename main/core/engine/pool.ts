@@ -62,7 +62,8 @@ export class EnginePool implements Engine {
       parts.push({
         ...request,
         count: last - first,
-        pixels: pixels.slice(first * imageBytes, last * imageBytes),
+        // A view: the engine copies what it hands to its worker.
+        pixels: pixels.subarray(first * imageBytes, last * imageBytes),
         ...(classes && { classes: classes.slice(first, last) }),
       });
     }
