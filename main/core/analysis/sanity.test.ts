@@ -171,6 +171,17 @@ describe('model-randomisation sanity check on an ONNX model', () => {
     expect(fingerprint(zooResnet)).toEqual(before);
   });
 
+  it('counts a MatMul and the Add of its bias as one layer (the zoo ViT)', async () => {
+    const vit = fileURLToPath(new URL('../engine/__fixtures__/zoo/vit', import.meta.url));
+    const out = join(tmp, 'vit-top2');
+    const layers = await writeRandomizedModel(vit, out, 2);
+    expect(layers).toEqual(['/encoder/layers/encoder_layer_1/mlp/mlp.3/MatMul', '/heads/head/Gemm']);
+    const nodes = onnx.ModelProto.decode(readFileSync(join(vit, 'model.onnx'))).graph!.node!;
+    const read = new Set(nodes.filter((node) => [...layers, '/encoder/layers/encoder_layer_1/mlp/mlp.3/Add'].includes(node.name!)).flatMap((node) => node.input!));
+    // MatMul's weight and its bias, Gemm's weight and bias.
+    expect(expectPermutedExactly(initializers(readFileSync(join(vit, 'model.onnx'))), initializers(readFileSync(join(out, 'model.onnx'))), (name) => read.has(name))).toBe(4);
+  });
+
   it('runs through the service on a run of the ONNX model', async () => {
     const before = fingerprint(zooResnet);
     const photos = join(tmp, 'photos');
