@@ -218,7 +218,7 @@ describe('a folder with model.onnx', () => {
     const engine = await onnxEngine(dir);
     try {
       expect(engine.model).toMatchObject({ name: 'Tiny ONNX', inputSize: 16, preprocessing: 'mobilenet', labels: ['cat', 'dog', 'bird'] });
-      expect(engine.model.candidateLayers).toEqual([
+      expect(engine.model.candidateLayers.map(({ name, shape }) => ({ name, shape }))).toEqual([
         { name: '/conv/Conv', shape: [14, 14, 4] },
         { name: '/relu/Relu', shape: [14, 14, 4] },
       ]);
@@ -242,7 +242,7 @@ describe('a folder with model.onnx', () => {
 
   it('is refused when no tensor has a spatial output to explain', async () => {
     // A 3×3 convolution with stride 16 leaves a 1 × 1 map: nothing to draw a heatmap from.
-    await expect(onnxEngine(onnxFolder(onnxClassifier({ stride: 16 })))).rejects.toThrow(/model.onnx has no tensor with a spatial 4-D output to explain/);
+    await expect(onnxEngine(onnxFolder(onnxClassifier({ stride: 16 })))).rejects.toThrow(/model.onnx has no tensor with a spatial /);
   });
 
   it('is refused when sightline.json sets another input size or the labels do not fit', async () => {
