@@ -1,6 +1,6 @@
-// Ground truth through the service (issue 15): nested layouts, split folders, the dataset's label setting and
-// the "not analysed" count, with the real model, real photos and a real library file.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// Folders through the service (issue 15): ground truth from nested layouts and split folders, the dataset's label
+// setting, the "not analysed" count, and a file over the size limit, with the real model, photos and library file.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +21,13 @@ function place(sample: string, relPath: string): void {
   cpSync(path.join(samplesDir, sample), path.join(root, relPath));
 }
 
-async function importAndWait(folder: string): Promise<{ datasetId: number; runId: number }> {
+async function importAndWait(folder: string): Promise<{ datasetId: number; runId: number; job: JobProgress }> {
   const started = await service.importFolder({ path: folder });
   for (;;) {
     const job = (await service.listJobs({})).find((j) => j.jobId === started.jobId) as JobProgress;
     if (job.state !== 'running' && job.state !== 'queued') {
       expect(job.state).toBe('done');
-      return started;
+      return { ...started, job };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -88,5 +88,21 @@ describe('ground truth of a dataset', () => {
 
     await service.setDatasetLabels({ datasetId, source: 'auto' });
     expect(truthOf(await service.listImages({ datasetId }))['hard/281_tabby/cat.webp']).toEqual(['tabby', 281]);
+  });
+});
+
+describe('a photo over the size limit', () => {
+  it('is an error row that says so, found from its size without reading it', async () => {
+    const folder = path.join(tmp, 'oversize');
+    mkdirSync(folder);
+    cpSync(path.join(samplesDir, '281_tabby/gcompris_cat.webp'), path.join(folder, 'cat.webp'));
+    // Sparse: 1 GiB on paper, nothing on disk.
+    writeFileSync(path.join(folder, 'huge.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
+    truncateSync(path.join(folder, 'huge.jpg'), 1024 * 1024 * 1024);
+    const { datasetId, job } = await importAndWait(folder);
+    expect(job).toMatchObject({ done: 2, failed: 1 });
+    const byName = Object.fromEntries((await service.listImages({ datasetId })).map((i) => [i.relPath, i]));
+    expect(byName['cat.webp'].status).toBe('done');
+    expect(byName['huge.jpg']).toMatchObject({ status: 'error', error: 'Too large to read: 1024 MB is over the 128 MB limit for one photo; save a smaller copy' });
   });
 });

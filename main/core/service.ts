@@ -18,8 +18,9 @@ import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport, WARM_UP_BATCHES } from 
 import { JobManager } from './jobs/job-manager';
 import { appPaths } from './paths';
 import { browse } from './browse';
+import { DisplayImages } from './display-images';
 import { userFolder } from './user-path';
-import { decodeImage, imageAsJpeg } from './scan/decode';
+import { decodeImage } from './scan/decode';
 import { classEntries, displayName, LabelMatcher, type ImagenetClass } from './scan/labels';
 import type { CoreService, CreateCoreService } from './service-types';
 import { openDatabase } from './store/database';
@@ -51,6 +52,7 @@ export const createCoreService: CreateCoreService = async (options) => {
   const libraryDb = openDatabase(libraryFile);
   const library = new LibraryQuery(libraryDb);
   const datasetLabels = new DatasetLabels(libraryDb);
+  const displayImages = new DisplayImages();
   store.markInterruptedRuns();
   const listeners = new Set<(progress: JobProgress) => void>();
   const jobs = new JobManager((progress) => listeners.forEach((listener) => listener(progress)));
@@ -427,7 +429,7 @@ export const createCoreService: CreateCoreService = async (options) => {
       const file = store.imageFile(imageId);
       if (!file) return null;
       // The file may have gone or changed since the import: that is a missing image, not a server error.
-      const jpeg = await imageAsJpeg(file).catch(() => null);
+      const jpeg = await displayImages.get(file);
       return jpeg ? { body: jpeg, mime: 'image/jpeg' } : null;
     },
 

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp, { type ResizeOptions, type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ResizeMode } from '../engine/types';
-import { decodeImage, decodeImageBytes, planDecode, THUMBNAIL_LIMIT, THUMBNAIL_SIZE } from './decode';
+import { decodeImage, decodeImageBytes, MAX_FILE_BYTES, planDecode, readImageFile, THUMBNAIL_LIMIT, THUMBNAIL_SIZE } from './decode';
 import { sniffFormat } from './sniff';
 
 const samples = new URL('../../../resources/samples/', import.meta.url);
@@ -19,6 +19,20 @@ function write(name: string, bytes: Buffer): string {
 }
 
 describe('decodeImage', () => {
+  it('refuses a file over the size limit from its size, without reading it', async () => {
+    // Sparse: 1 GiB on paper, no blocks on disk; reading it whole would take 1 GiB of memory.
+    const file = path.join(dir, 'huge.jpg');
+    writeFileSync(file, Buffer.from([0xff, 0xd8, 0xff]));
+    truncateSync(file, 1024 * 1024 * 1024);
+    const before = process.memoryUsage().rss;
+    await expect(readImageFile(file)).rejects.toThrow('Too large to read: 1024 MB is over the 128 MB limit for one photo; save a smaller copy');
+    await expect(decodeImage(file, 224)).rejects.toThrow(/^Too large to read/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+    truncateSync(file, MAX_FILE_BYTES);
+    await expect(readImageFile(file)).resolves.toMatchObject({ contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    truncateSync(file, 0);
+  });
+
   it('decodes a real photo into a thumbnail, the model input and its hash', async () => {
     const file = sample('652_military_uniform/matplotlib_grace_hopper.jpg');
     const decoded = await decodeImage(file, 224);

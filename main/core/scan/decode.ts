@@ -21,6 +21,13 @@ sharp.cache(false);
 
 /** Larger images are refused before decoding: a small file can claim billions of pixels (a decompression bomb). */
 export const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * Larger files are refused from their size, before a byte is read: the import reads up to 32 files ahead, whole,
+ * and four sparse 1 GiB files took the process from 1.7 to 4.9 GB. A 100-megapixel JPEG is about 30–60 MB.
+ */
+export const MAX_FILE_BYTES = 128 * 1024 * 1024;
+/** Longest side of the full image the gallery shows (zoom included); larger photos are scaled down for it. */
+export const DISPLAY_SIZE = 2560;
 
 export interface ImageFile {
   bytes: Buffer;
@@ -46,7 +53,11 @@ export async function readImageFile(file: string): Promise<ImageFile> {
     throw new Error(readFailure(err));
   });
   try {
-    if (!(await handle.stat()).isFile()) throw new Error('Not a plain file (a device, pipe or socket), so it was not read');
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error('Not a plain file (a device, pipe or socket), so it was not read');
+    if (info.size > MAX_FILE_BYTES) {
+      throw new Error(`Too large to read: ${megabytes(info.size)} is over the ${megabytes(MAX_FILE_BYTES)} limit for one photo; save a smaller copy`);
+    }
     const bytes = await handle.readFile().catch((err: NodeJS.ErrnoException) => {
       throw new Error(readFailure(err));
     });
@@ -64,23 +75,7 @@ const THUMBNAIL_JPEG = { quality: 80, optimiseCoding: false } as const;
 
 /** Throws an Error whose message says, for a person, why the bytes cannot be used. */
 export async function decodeImageBytes(bytes: Buffer, inputSize: number, resizeMode: ResizeMode = 'stretch'): Promise<DecodedPixels> {
-  const format = sniffFormat(bytes.subarray(0, SNIFF_BYTES));
-  if (!format) {
-    throw new Error(
-      bytes.length === 0 ? 'Empty file' : 'Not an image: the content is not JPEG, PNG, WebP, GIF, TIFF, BMP, AVIF or HEIF',
-    );
-  }
-  const unsupported = unsupportedReason(format);
-  if (unsupported) throw new Error(unsupported);
-  const name = format.toUpperCase();
-  const { width, height, stored } = await headerSize(bytes, format === 'jpeg', name);
-  const claimed = stored.width * stored.height;
-  if (claimed > MAX_INPUT_PIXELS) {
-    throw new Error(
-      `Too large to decode: ${stored.width}×${stored.height} pixels (${Math.round(claimed / 1e6)} megapixels) ` +
-        `is over the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit`,
-    );
-  }
+  const { name, width, height } = await checkedImage(bytes);
   try {
     // One decode per file. It stops at the smallest size both outputs can be made from (shrink-on-load: libjpeg's
     // DCT scaling, libwebp's scaled decode) and keeps any alpha; the thumbnail and the model input are then
@@ -113,6 +108,31 @@ export async function decodeImageBytes(bytes: Buffer, inputSize: number, resizeM
 interface Size {
   width: number;
   height: number;
+}
+
+/**
+ * What every decode checks first, from the bytes and the header only: a format sharp can read, and a pixel count
+ * under the limit. Returns the format's name and the upright size; throws an Error that says what is wrong.
+ */
+async function checkedImage(bytes: Buffer): Promise<Size & { name: string }> {
+  const format = sniffFormat(bytes.subarray(0, SNIFF_BYTES));
+  if (!format) {
+    throw new Error(
+      bytes.length === 0 ? 'Empty file' : 'Not an image: the content is not JPEG, PNG, WebP, GIF, TIFF, BMP, AVIF or HEIF',
+    );
+  }
+  const unsupported = unsupportedReason(format);
+  if (unsupported) throw new Error(unsupported);
+  const name = format.toUpperCase();
+  const { width, height, stored } = await headerSize(bytes, format === 'jpeg', name);
+  const claimed = stored.width * stored.height;
+  if (claimed > MAX_INPUT_PIXELS) {
+    throw new Error(
+      `Too large to decode: ${stored.width}×${stored.height} pixels (${Math.round(claimed / 1e6)} megapixels) ` +
+        `is over the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit`,
+    );
+  }
+  return { name, width, height };
 }
 
 /**
@@ -189,11 +209,25 @@ export async function decodeImage(file: string, inputSize: number, resizeMode: R
   return { contentHash, ...(await decodeImageBytes(bytes, inputSize, resizeMode)) };
 }
 
-/** The original image, oriented upright, as a JPEG for display. */
-export async function imageAsJpeg(file: string): Promise<Buffer> {
+/**
+ * The photo for the gallery's full view: upright, no larger than DISPLAY_SIZE on its longest side, as a JPEG,
+ * after the same size, format and pixel checks as the import (a large JPEG is shrunk while it is decoded).
+ */
+export async function imageForDisplay(file: string): Promise<Buffer> {
   const { bytes } = await readImageFile(file);
-  return sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).rotate().jpeg({ quality: 90 }).toBuffer();
+  const { name } = await checkedImage(bytes);
+  try {
+    return await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS })
+      .rotate()
+      .resize(DISPLAY_SIZE, DISPLAY_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+  } catch (err) {
+    throw new Error(`Could not decode this ${name} file: ${libvipsReason(err)}`);
+  }
 }
+
+const megabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
 
 /** libvips can report a line per retry ("bad seek to …"): the last line says what went wrong. */
 function libvipsReason(err: unknown): string {

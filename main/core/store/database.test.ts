@@ -1,5 +1,5 @@
 // Statements kept per connection: compiled once, per database, and working on a real file.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,5 +24,30 @@ describe('prepared statements', () => {
     expect(prepared(second, 'SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 0 });
     first.close();
     second.close();
+  });
+});
+
+describe('library file permissions', () => {
+  it('creates the library, its WAL and shared-memory files readable by their owner only, whatever the umask', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-db-mode-'));
+    const previous = process.umask(0o022);
+    try {
+      const file = path.join(dir, 'nested', 'library.db');
+      const db = openDatabase(file, ['CREATE TABLE t (x INTEGER)']);
+      db.prepare('INSERT INTO t (x) VALUES (1)').run();
+      const mode = (f: string) => statSync(f).mode & 0o777;
+      expect([mode(file), mode(`${file}-wal`), mode(`${file}-shm`), mode(path.dirname(file))]).toEqual([0o600, 0o600, 0o600, 0o700]);
+      db.close();
+
+      // A library made before, with the default mode, is narrowed when it is opened.
+      const older = path.join(dir, 'older.db');
+      writeFileSync(older, '');
+      chmodSync(older, 0o644);
+      openDatabase(older, []).close();
+      expect(mode(older)).toBe(0o600);
+    } finally {
+      process.umask(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Opens a library database file and brings its schema up to date.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { migrations as allMigrations } from './migrations';
 
@@ -27,8 +27,12 @@ export function prepared(db: Db, sql: string): Database.Statement {
   return statement;
 }
 
+/** The library holds the paths of every photo and the reviews: readable by its owner only. */
+const LIBRARY_FILE_MODE = 0o600;
+
 export function openDatabase(file: string, migrations: readonly string[] = allMigrations): Db {
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  ownerOnly(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
@@ -42,6 +46,16 @@ export function openDatabase(file: string, migrations: readonly string[] = allMi
     throw err;
   }
   return db;
+}
+
+/**
+ * Creates the file readable by its owner only, or makes an existing one so, whatever the umask says. SQLite gives
+ * the -wal and -shm files it creates the database file's mode; those left by an older version are narrowed too.
+ */
+function ownerOnly(file: string): void {
+  if (file === ':memory:') return;
+  if (!existsSync(file)) closeSync(openSync(file, 'a', LIBRARY_FILE_MODE));
+  for (const part of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(part)) chmodSync(part, LIBRARY_FILE_MODE);
 }
 
 /** Applies the migrations after the one recorded in `user_version`, each in its own transaction. */
