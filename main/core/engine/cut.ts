@@ -16,7 +16,7 @@ export interface GraphCut {
 
 export function cutAt(model: LoadedModel, layerName: string | undefined): GraphCut {
   const { graph, spatialLayers } = model;
-  const layer = layerName ? spatialLayers.findLast((choice) => choice.name === layerName) : spatialLayers.at(-1);
+  const layer = layerName ? spatialLayers.findLast((choice) => choice.name === layerName) : defaultLayer(model);
   if (!layer) {
     if (!layerName) throw new Error('The model has no layer with a spatial 4-D output to explain');
     const isLayer = graph.ops.some((op) => op.name === layerName);
@@ -35,6 +35,20 @@ export function cutAt(model: LoadedModel, layerName: string | undefined): GraphC
     ...new Set(head.flatMap((op) => op.inputs).filter((id) => id !== layer.tensor && !computedInHead.has(id))),
   ];
   return { layer, head, constants };
+}
+
+/** Spatial pooling layers: a map at their input is finer and shows the same features. */
+const POOLING_LAYERS = new Set(['MaxPooling2D', 'AveragePooling2D']);
+
+/**
+ * The last spatial layer before the pooling that ends the spatial part of the network: VGG's block5_conv3 (14 × 14),
+ * the lesson's layer, rather than the 7 × 7 block5_pool after it; MobileNet's conv_pw_13_relu.
+ */
+function defaultLayer({ graph, spatialLayers }: LoadedModel): LayerChoice | undefined {
+  const classNames = new Map(graph.ops.map((op) => [op.name, op.layer?.getClassName()]));
+  let index = spatialLayers.length - 1;
+  while (index > 0 && POOLING_LAYERS.has(classNames.get(spatialLayers[index].name) ?? '')) index--;
+  return spatialLayers[index];
 }
 
 /** Logits [N, classes] from the head, given A and the constants. Keeps every tensor (for tf.grad's tape). */

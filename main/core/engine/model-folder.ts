@@ -8,6 +8,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import type onnxProto from 'onnx-proto';
 import { ConfinedFolder, describeBytes, readChecked, type ConfinedFile } from './confined-folder';
+import { MAX_KERAS_FILE_BYTES, readKerasModel } from './keras/keras-file';
 import { onnx, type TensorProto } from './onnx/graph-builder';
 import { PREPROCESSING_PRESETS, type PreprocessingPreset } from './preprocess';
 import { RESIZE_MODES, type ResizeMode } from './types';
@@ -36,6 +37,8 @@ export interface ModelFolder {
   settings: ModelSettings;
   /** Class names from labels.json / labels.txt in the folder, when there is one. */
   labels: string[] | null;
+  /** The model file when the model is one file (a Keras .h5 or .keras file), whose folder is `dir`. */
+  file?: string;
 }
 
 type GraphDescription = onnxProto.onnx.IGraphProto;
@@ -94,9 +97,13 @@ export function readAnyModelFolder(modelPath: string): ModelFolder | OnnxModelFo
   switch (path.extname(modelPath).toLowerCase()) {
     case '.onnx':
       return readOnnxModelFile(modelPath);
+    case '.h5':
+    case '.hdf5':
+    case '.keras':
+      return readKerasModelFile(modelPath);
     default:
       throw new Error(
-        `${modelPath} is not a model file Sightline reads: choose an .onnx file, or a folder that holds model.onnx or a TF.js model.json`,
+        `${modelPath} is not a model file Sightline reads: choose an .onnx, Keras .h5 or .keras file, or a folder that holds model.onnx or a TF.js model.json`,
       );
   }
 }
@@ -114,6 +121,30 @@ function readOnnxModelFile(file: string): OnnxModelFolder {
   const located = folder.locate(fileName, MAX_MODEL_BYTES, `${fileName} in ${folder.dir}`);
   if (!located) throw new Error(`Model file ${file} does not exist`);
   return readOnnxModel(folder, fileName, located);
+}
+
+/**
+ * A Keras model file (keras/) as a layers model; its folder holds the settings and labels, if any. Preprocessing:
+ * sightline.json's, else what the Keras config suggests.
+ */
+function readKerasModelFile(file: string): ModelFolder {
+  const real = realpathSync(file);
+  const folder = ConfinedFolder.open(path.dirname(real));
+  const fileName = path.basename(real);
+  const located = folder.locate(fileName, MAX_KERAS_FILE_BYTES, `${fileName} in ${folder.dir}`);
+  if (!located) throw new Error(`Model file ${file} does not exist`);
+  const keras = readKerasModel(readChecked(located.real, MAX_KERAS_FILE_BYTES, `${fileName} in ${folder.dir}`), fileName);
+  const settings = readSettings(folder);
+  return {
+    dir: folder.dir,
+    format: 'layers',
+    artifacts: keras.artifacts,
+    hash: keras.hash,
+    name: settings.name ?? keras.name,
+    settings: { ...settings, preprocessing: settings.preprocessing ?? keras.preprocessing?.preset },
+    labels: readFolderLabels(folder, settings.labels),
+    file: path.join(folder.dir, fileName),
+  };
 }
 
 /**

@@ -53,7 +53,8 @@ export async function loadLayersFolder(folder: ModelFolder): Promise<LoadedModel
   try {
     model = await tfl.loadLayersModel({ load: async () => folder.artifacts });
   } catch (error) {
-    throw new Error(`Could not build the model in ${dir} from its model.json: ${(error as Error).message}`);
+    const source = folder.file ? `Could not build the model ${folder.file}` : `Could not build the model in ${dir} from its model.json`;
+    throw new Error(`${source}: ${(error as Error).message}`);
   }
   try {
     const graph = buildLayerGraph(model);

@@ -2,14 +2,13 @@
 // custom-layer files made here from them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readModelFolder } from '../model-folder';
 import { defaultModelDir } from '../paths';
 import { readKerasModel } from './keras-file';
+import { kerasFixtures } from './test-support/fixtures';
 import { writeHdf5, writeKeras2Weights, type NamedWeights } from './test-support/hdf5-writer';
 
-export const kerasFixtures = fileURLToPath(new URL('../__fixtures__/keras/', import.meta.url));
 const mobilenetH5 = readFileSync(path.join(kerasFixtures, 'mobilenet_v1_0.75_224.h5'));
 const vggH5 = readFileSync(path.join(kerasFixtures, 'vgg16_mini.h5'));
 
