@@ -10,9 +10,11 @@ export function serialiseLabelSource(source: DatasetLabelSource): string {
 
 export function parseLabelSource(stored: string): DatasetLabelSource {
   if (stored === 'none') return 'none';
-  if (stored.startsWith('{')) {
-    const level = (JSON.parse(stored) as { level?: unknown }).level;
+  try {
+    const level = stored.startsWith('{') ? (JSON.parse(stored) as { level?: unknown }).level : null;
     if (typeof level === 'number' && Number.isInteger(level) && level >= 1) return { level };
+  } catch {
+    // Not written by serialiseLabelSource: the default.
   }
   return 'auto';
 }
