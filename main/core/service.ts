@@ -1,6 +1,5 @@
 // The library service: every call of the contract, on top of the store, the jobs and the engine.
 // Transports (Electron IPC, the web host, the CLI) validate inputs and forward here.
-import { readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { CallInput, CallOutputs, EventName, EventPayloads } from '../../common/contract';
@@ -8,7 +7,7 @@ import { describeEngine } from '../../common/engine';
 import { UserError } from '../../common/errors';
 import type { DatasetSummary, JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
-import { CAM_METHODS, type Engine } from './engine/types';
+import { CAM_METHODS } from './engine/types';
 import type { Writable } from 'node:stream';
 import { agreementOfRuns, clustersOfRun, faithfulnessOfRun, sanityOfRun } from './analysis/run-analysis';
 import { renderHtmlReport } from './analysis/html-report';
@@ -16,16 +15,19 @@ import { csvFileName, csvString, writeCsv } from './export/csv';
 import { reportManifest } from './export/manifest';
 import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport, WARM_UP_BATCHES } from './jobs/import-job';
 import { JobManager } from './jobs/job-manager';
+import { previewOn, previewPhoto } from './models/preview';
+import { ModelRegistry, pixelsOfRun, runOptionsOf } from './models/registry';
 import { appPaths } from './paths';
 import { browse } from './browse';
 import { DisplayImages } from './display-images';
 import { userFolder } from './user-path';
 import { decodeImage } from './scan/decode';
-import { classEntries, displayName, LabelMatcher, type ImagenetClass } from './scan/labels';
+import { displayName } from './scan/labels';
 import type { CoreService, CreateCoreService } from './service-types';
 import { openDatabase } from './store/database';
 import { DatasetLabels } from './store/dataset-labels';
 import { LibraryQuery } from './store/query';
+import type { ModelEntry } from './store/models-table';
 import { Store, type DatasetRecord } from './store/store';
 
 /** How many classes the detail view lists, each with a map on demand. */
@@ -33,18 +35,10 @@ const TOP_CLASSES = 5;
 /** Folders and models the file browser offers as recent. */
 const RECENT_PATHS = 12;
 
-type RunChoice = Pick<CallInput<'startRun'>, 'method' | 'layer' | 'camTopK'>;
-
-/** The loaded engine and what the library needs to know about its model. */
-interface LoadedModel {
-  engine: Engine;
-  modelId: number;
-  labels: LabelMatcher;
-}
+type RunChoice = Pick<CallInput<'startRun'>, 'modelId' | 'method' | 'layer' | 'camTopK'>;
 
 export const createCoreService: CreateCoreService = async (options) => {
   const paths = appPaths();
-  const modelDir = options.modelDir ?? paths.defaultModelDir;
   const samplesDir = options.samplesDir ?? paths.samplesDir;
   const libraryFile = options.libraryFile ?? path.join(options.dataDir, 'library.db');
   const store = new Store(libraryFile);
@@ -57,34 +51,42 @@ export const createCoreService: CreateCoreService = async (options) => {
   const listeners = new Set<(progress: JobProgress) => void>();
   const jobs = new JobManager((progress) => listeners.forEach((listener) => listener(progress)));
 
-  // The model loads in the background from the start, so that getInfo never waits for it. A run at another
-  // layer gets its own engine (worker), started on first use and kept until close.
-  const engines = new Map<string, Promise<Engine>>();
-  let loaded: LoadedModel | null = null;
   // Converted models (TF.js → ONNX) are cached in the library's own data folder.
   const engineOptions = { backend: options.backend, runtime: options.runtime, onnxCacheDir: path.join(options.dataDir, 'onnx-cache') };
-  // The import's engine explains a few batches of its default run before it reports ready: the first
-  // import then runs at full speed from its first batch.
+  const registry = new ModelRegistry({ store, engineOptions, imagenetFile: paths.labelsFile });
+  // The bundled MobileNet joins the library on its first start, and a model given in the options is added and made
+  // active; both in the background, so that getInfo never waits. The active model's engine then starts and explains
+  // a few batches of the default run before it reports ready: the first import runs at full speed from its first batch.
   const warmUp = { batches: WARM_UP_BATCHES, method: METHOD, ...EXPLAIN_OPTIONS };
-  const loading: Promise<LoadedModel> = createEngine({ modelDir, ...engineOptions, warmUp }).then((engine) => {
-    engines.set(engine.model.layer, Promise.resolve(engine));
-    const modelId = store.ensureModel({
-      hash: engine.model.hash,
-      name: engine.model.name,
-      dir: modelDir,
-      inputSize: engine.model.inputSize,
-      labels: engine.model.labels.map(displayName),
-    });
-    const imagenet = JSON.parse(readFileSync(paths.labelsFile, 'utf8')) as ImagenetClass[];
-    loaded = { engine, modelId, labels: new LabelMatcher(classEntries(engine.model.labels, imagenet)) };
-    return loaded;
-  });
-  // A load failure is reported by the first call that needs the model, not as an unhandled rejection.
-  loading.catch(() => undefined);
-  const model = () =>
-    loading.catch((err: unknown) => {
-      throw new Error(`The model in ${modelDir} could not be loaded: ${(err as Error).message}`);
-    });
+  const ready = (async () => {
+    if (registry.list().length === 0) await registry.add(paths.defaultModelDir);
+    if (options.modelDir) await registry.add(options.modelDir, true);
+  })();
+  // A failure is reported by the first call that needs a model, not as an unhandled rejection.
+  /** The engine an import of the active model will use, started (and warmed up) before it is asked for. */
+  const startInBackground = (model: ModelEntry) => void registry.engine(model, undefined, warmUp).catch(() => undefined);
+  ready.then(() => startInBackground(registry.active())).catch(() => undefined);
+  /** The model a call names, else the active one. */
+  const modelOf = async (modelId?: number): Promise<ModelEntry> => {
+    await ready;
+    return modelId === undefined ? registry.active() : registry.get(modelId);
+  };
+  /** The model that made a run: runs belong to the bytes they were made with. */
+  const modelOfRun = async (run: { id: number; modelId: number; modelName: string }): Promise<ModelEntry> => {
+    await ready;
+    const model = store.models.get(run.modelId);
+    if (!model) throw new UserError(`Run ${run.id} was made by ${run.modelName}, which is not in the library's models: add that model again`, 409);
+    return model;
+  };
+  /** The layer asked for, else the model's default, after checking the model has it. */
+  const layerOf = (model: ModelEntry, layer: string | undefined): string => {
+    const chosen = layer ?? model.setup.layer;
+    if (!model.candidateLayers.some((candidate) => candidate.name === chosen)) {
+      const names = model.candidateLayers.map((candidate) => candidate.name).join(', ');
+      throw new UserError(`The model has no layer "${chosen}" with a spatial output; one of: ${names}`);
+    }
+    return chosen;
+  };
 
   const dataset = (datasetId: number): DatasetRecord => {
     const found = store.getDataset(datasetId);
@@ -98,32 +100,19 @@ export const createCoreService: CreateCoreService = async (options) => {
     return runId;
   };
 
-  const engineAt = (base: Engine, layer: string): Promise<Engine> => {
-    const known = base.model.candidateLayers.some((l) => l.name === layer);
-    if (!known) {
-      const names = base.model.candidateLayers.map((l) => l.name).join(', ');
-      throw new Error(`The model has no layer "${layer}" with a spatial output; one of: ${names}`);
-    }
-    let engine = engines.get(layer);
-    if (!engine) {
-      engine = createEngine({ modelDir, ...engineOptions, layer });
-      engines.set(layer, engine);
-      engine.catch(() => engines.delete(layer));
-    }
-    return engine;
-  };
-
-  /** Starts (or joins) the run of `target` for this method, layer and number of maps. */
+  /** Starts (or joins) the run of `target` for this model, method, layer and number of maps. */
   const startRun = async (target: DatasetRecord, choice: RunChoice) => {
-    const { engine: base, modelId, labels } = await model();
-    const engine = await engineAt(base, choice.layer ?? base.model.layer);
-    const settings = { method: choice.method ?? METHOD, topK: EXPLAIN_OPTIONS.topK, camTopK: choice.camTopK ?? EXPLAIN_OPTIONS.camTopK };
+    const model = await modelOf(choice.modelId);
+    const layer = layerOf(model, choice.layer);
+    const engine = await registry.engine(model);
+    const labels = registry.matcher(model);
+    const settings = { method: choice.method ?? METHOD, topK: EXPLAIN_OPTIONS.topK, camTopK: choice.camTopK ?? EXPLAIN_OPTIONS.camTopK, layer };
     const runId = store.ensureRun({
       datasetId: target.id,
-      modelId,
+      modelId: model.id,
       method: settings.method,
-      layer: engine.model.layer,
-      options: { topK: settings.topK, camTopK: settings.camTopK },
+      layer,
+      options: { topK: settings.topK, camTopK: settings.camTopK, ...runOptionsOf(model) },
       backend: describeEngine(engine.backend),
     });
     const batchSize = options.batchSize ?? BATCH_SIZE;
@@ -139,13 +128,11 @@ export const createCoreService: CreateCoreService = async (options) => {
   const exportSelection = (datasetId: number, runId: number | null, filter: CallInput<'exportCsv'>['filter']) =>
     filter ? library.images(datasetId, runId, filter, { key: 'fileName', descending: false }).ids : null;
 
-  /** A run with its dataset, and the engine at its layer when it was made by the loaded model. */
+  /** A run with the model that made it. */
   const analysisTarget = async (runId: number) => {
     const run = store.getRun(runId);
     if (!run) throw new UserError(`No run with id ${runId}`, 404);
-    const { engine: base } = await model();
-    if (run.modelHash !== base.model.hash) throw new Error(`Run ${runId} was made by another model (${run.modelName}); load it to analyse this run`);
-    return { run, engine: await engineAt(base, run.layer) };
+    return { run, model: await modelOfRun(run) };
   };
 
   const withLabels = (summary: DatasetSummary): DatasetSummary => ({
@@ -158,22 +145,22 @@ export const createCoreService: CreateCoreService = async (options) => {
 
   const service: CoreService = {
     async getInfo(): Promise<CallOutputs['getInfo']> {
-      const engine = loaded?.engine;
+      const active = store.models.active();
       return {
         version: paths.version,
         mode: options.mode,
         dataDir: options.dataDir,
         samplesDir,
-        model: engine
+        model: active
           ? {
-              name: engine.model.name,
-              hash: engine.model.hash,
-              inputSize: engine.model.inputSize,
-              layer: engine.model.layer,
-              candidateLayers: engine.model.candidateLayers.map((l) => l.name),
+              name: active.name,
+              hash: active.hash,
+              inputSize: active.inputSize,
+              layer: active.setup.layer,
+              candidateLayers: active.candidateLayers.map((l) => l.name),
             }
           : null,
-        backend: engine?.backend ?? null,
+        backend: (active && registry.startedEngine(active)?.backend) ?? null,
       };
     },
 
@@ -183,15 +170,14 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async setDatasetLabels(input: CallInput<'setDatasetLabels'>) {
       const target = dataset(input.datasetId);
-      const { labels } = await model();
-      const matcher = labels.withSource(input.source);
+      const matcher = registry.matcher(await modelOf()).withSource(input.source);
       datasetLabels.apply(target.id, input.source, (relPath) => matcher.forFile(relPath));
       return withLabels(store.listDatasets().find((d) => d.id === target.id)!);
     },
 
     async importFolder(input: CallInput<'importFolder'>) {
       const requested = await userFolder(input.path);
-      await model();
+      await modelOf(input.modelId);
       return startRun(store.ensureDataset(await realpath(requested)), input);
     },
 
@@ -260,8 +246,8 @@ export const createCoreService: CreateCoreService = async (options) => {
       const target = dataset(input.datasetId);
       const runId = runOf(target.id, input.runId);
       const run = runId === null ? null : store.getRun(runId);
-      const engine = loaded?.engine;
-      const model = engine && run?.modelHash === engine.model.hash ? engine.model : null;
+      const runModel = run && store.models.get(run.modelId);
+      const model = run && runModel ? { name: runModel.name, inputSize: runModel.inputSize, preprocessing: pixelsOfRun(runModel, run.options).preprocessing } : null;
       const metrics = runId === null ? new Map() : store.metrics.forRun(runId);
       const html = await renderHtmlReport({
         title: target.name,
@@ -289,21 +275,24 @@ export const createCoreService: CreateCoreService = async (options) => {
     },
 
     async sanityCheck(input: CallInput<'sanityCheck'>) {
-      const { run } = await analysisTarget(input.runId);
+      const { run, model } = await analysisTarget(input.runId);
       const method = CAM_METHODS.find((m) => m === run.method) ?? METHOD;
+      // The randomised copy runs under the run's setup.
+      const setup = { ...pixelsOfRun(model, run.options), labels: registry.labels(model.classCount, model.setup) };
       return sanityOfRun(store, run.datasetId, run.id, {
-        modelDir,
+        modelDir: model.path,
         method,
         layer: run.layer,
         // The randomised copy is converted once, into its own temporary folder, not the library's cache.
-        startEngine: (dir) => createEngine({ modelDir: dir, ...engineOptions, onnxCacheDir: path.join(dir, 'onnx-cache'), layer: run.layer }),
+        startEngine: (dir) => createEngine({ modelDir: dir, ...engineOptions, onnxCacheDir: path.join(dir, 'onnx-cache'), layer: run.layer, setup }),
         sample: input.sample,
         topLayers: input.topLayers,
       });
     },
 
     async measureFaithfulness(input: CallInput<'measureFaithfulness'>) {
-      const { run, engine } = await analysisTarget(input.runId);
+      const { run, model } = await analysisTarget(input.runId);
+      const engine = await registry.engine(model, pixelsOfRun(model, run.options));
       return { measured: await faithfulnessOfRun(store, engine, run.datasetId, run.id, { limit: input.limit }) };
     },
 
@@ -311,6 +300,11 @@ export const createCoreService: CreateCoreService = async (options) => {
       const run = store.getRun(input.runId);
       const other = store.getRun(input.otherRunId);
       if (!run || !other || run.datasetId !== other.datasetId) throw new UserError(`Runs ${input.runId} and ${input.otherRunId} are not runs of one dataset`);
+      // Runs of two models compare when the models share their classes (before and after fine-tuning).
+      const classes = [run.modelId, other.modelId].map((id) => store.models.get(id)?.classCount);
+      if (classes[0] !== undefined && classes[1] !== undefined && classes[0] !== classes[1]) {
+        throw new UserError(`Runs ${run.id} and ${other.id} were made by models with different classes (${classes[0]} and ${classes[1]}): their maps do not compare`);
+      }
       const { compared, mean } = agreementOfRuns(store, run.datasetId, run.id, other.id);
       return { compared, meanAgreement: mean };
     },
@@ -348,8 +342,8 @@ export const createCoreService: CreateCoreService = async (options) => {
       return { box: library.expectedBox(input.imageId) };
     },
 
-    // Maps on demand are for the engine's layer or the requested one (a candidate layer); they are kept in the
-    // library only when they belong to the run asked for (same model, method and layer).
+    // Maps on demand come from the run's model (the active one before any run), at the model's default layer or the
+    // requested one; they are kept in the library only when they belong to the run asked for (same method and layer).
     async explainImage(input: CallInput<'explainImage'>) {
       const image = store.getImage(input.imageId, input.runId);
       if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
@@ -357,14 +351,11 @@ export const createCoreService: CreateCoreService = async (options) => {
       if (!method) throw new UserError(`Unknown method ${input.method}: use one of ${CAM_METHODS.join(', ')}`);
       const runId = runOf(image.datasetId, input.runId);
       const run = runId === null ? null : store.getRun(runId);
-      const { engine } = await model();
+      const model = run ? await modelOfRun(run) : await modelOf();
+      const layer = layerOf(model, input.layer);
+      const engine = await registry.engine(model, run ? pixelsOfRun(model, run.options) : model.setup);
       const { labels } = engine.model;
-      if (input.layer !== undefined && !engine.model.candidateLayers.some((l) => l.name === input.layer)) {
-        const names = engine.model.candidateLayers.map((l) => l.name).join(', ');
-        throw new Error(`The model has no layer "${input.layer}" with a spatial output; one of: ${names}`);
-      }
-      const layer = input.layer ?? engine.model.layer;
-      const keep = runId !== null && run?.method === method && run.layer === layer && run.modelHash === engine.model.hash ? runId : null;
+      const keep = run !== null && run.method === method && run.layer === layer ? run.id : null;
       const top = (scores: { index: number; prob: number }[]) =>
         scores.map((s) => ({ index: s.index, prob: s.prob, label: displayName(labels[s.index] ?? `class ${s.index}`) }));
       const stored = keep === null ? null : library.heatmap(keep, image.id, input.classIndex);
@@ -392,21 +383,38 @@ export const createCoreService: CreateCoreService = async (options) => {
       return { top: top(result.top), heatmap, method, layer, cached: false };
     },
 
-    // The model registry and the file browser: filled in by the model-registry work (issue 13).
+    // The model registry (issue 13).
     async listModels() {
-      throw new Error('listModels is not built yet');
+      await ready;
+      return registry.list().map((model) => registry.summary(model));
     },
-    async addModel() {
-      throw new Error('addModel is not built yet');
+    async addModel(input: CallInput<'addModel'>) {
+      // A library whose bundled model failed to load can still take another.
+      await ready.catch(() => undefined);
+      const model = await registry.add(input.path, input.activate ?? false);
+      if (input.activate) startInBackground(model);
+      return registry.summary(model);
     },
-    async setModelSetup() {
-      throw new Error('setModelSetup is not built yet');
+    async setModelSetup(input: CallInput<'setModelSetup'>) {
+      await ready;
+      return registry.summary(registry.setSetup(input.modelId, input.setup));
     },
-    async setActiveModel() {
-      throw new Error('setActiveModel is not built yet');
+    async setActiveModel(input: CallInput<'setActiveModel'>) {
+      await ready;
+      const model = registry.activate(input.modelId);
+      startInBackground(model);
+      return registry.summary(model);
     },
-    async previewModel() {
-      throw new Error('previewModel is not built yet');
+    async previewModel(input: CallInput<'previewModel'>) {
+      const model = await modelOf(input.modelId);
+      const setup = registry.checkedSetup(model, input.setup ?? {});
+      const photo = await previewPhoto(store, input.imageId, samplesDir);
+      const engine = await registry.temporaryEngine(model, setup);
+      try {
+        return { imageId: photo.imageId, ...(await previewOn(engine, photo.file, setup, input.method ?? METHOD)) };
+      } finally {
+        await engine.dispose();
+      }
     },
     async browse(input: CallInput<'browse'>) {
       const used = store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt }));
@@ -440,9 +448,8 @@ export const createCoreService: CreateCoreService = async (options) => {
     close() {
       closing ??= (async () => {
         await jobs.cancelAll();
-        await loading.catch(() => null);
-        const all = await Promise.all([...engines.values()].map((e) => e.catch(() => null)));
-        await Promise.all(all.map((engine) => engine?.dispose()));
+        await ready.catch(() => null);
+        await registry.close();
         listeners.clear();
         store.close();
         library.close();

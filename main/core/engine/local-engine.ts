@@ -72,11 +72,24 @@ export class LocalEngine {
   }
 }
 
+/** The folder's runtime, with the library's setup of the model (EngineOptions.setup) over the folder's settings. */
+async function openRuntime(options: EngineOptions): Promise<ExplainRuntime> {
+  const runtime = await openFolderRuntime(options);
+  const { preprocessing, resize, labels } = options.setup ?? {};
+  const { model } = runtime;
+  if (labels && labels.length !== model.labels.length) {
+    await runtime.dispose();
+    throw new Error(`The setup names ${labels.length} classes, but the model in ${options.modelDir} has ${model.labels.length} outputs`);
+  }
+  Object.assign(model, { preprocessing: preprocessing ?? model.preprocessing, resizeMode: resize ?? model.resizeMode, labels: labels ?? model.labels });
+  return runtime;
+}
+
 /**
  * The runtime for the model (a folder or a model file): ONNX → ONNX Runtime; a TF.js graph model → graph/; a
  * TF.js layers model → ONNX Runtime or TF.js as `options.runtime` says.
  */
-async function openRuntime(options: EngineOptions): Promise<ExplainRuntime> {
+async function openFolderRuntime(options: EngineOptions): Promise<ExplainRuntime> {
   const { modelDir, layer, runtime: choice = 'auto' } = options;
   const onnxOptions = { cacheDir: options.onnxCacheDir ?? defaultOnnxCacheDir() };
   const folder = readAnyModelFolder(modelDir);

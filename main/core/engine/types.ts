@@ -35,6 +35,11 @@ export interface EngineOptions {
    * second at start) take that out of the first import.
    */
   warmUp?: { batches: number } & Pick<ExplainRequest, 'method' | 'topK' | 'camTopK'>;
+  /**
+   * The library's setup of the model (ModelSetup), over what the folder's sightline.json and labels file say:
+   * the preprocessing preset, the resize mode the scan stage uses, and the class names (one per model output).
+   */
+  setup?: { preprocessing?: ModelInfo['preprocessing']; resize?: ResizeMode; labels?: string[] };
 }
 
 /** Images per mini-batch on one worker unless EngineOptions.batchSize says otherwise. */

@@ -31,11 +31,13 @@ export interface RunSettings {
   method: CamMethodName;
   topK: number;
   camTopK: number;
+  /** The run's target layer (default: the engine's). */
+  layer?: string;
 }
 
 export interface ImportJob {
   store: Store;
-  /** An engine at the run's layer. */
+  /** An engine of the run's model and setup. */
   engine: Engine;
   labels: LabelMatcher;
   dataset: DatasetRecord;

@@ -6,6 +6,7 @@ import { openDatabase, prepared, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { MetricsTable } from './metrics-table';
 import { ShardTable } from './shard-table';
+import { ModelsTable } from './models-table';
 import { iterateExportRows, type ExportRow } from './export-rows';
 
 export interface DatasetRecord {
@@ -136,11 +137,14 @@ export class Store {
   readonly metrics: MetricsTable;
   /** The shard of a run this library computes, when it is one (issue 16). */
   readonly shards: ShardTable;
+  /** The model registry (issue 13). */
+  readonly models: ModelsTable;
 
   constructor(file: string) {
     this.db = openDatabase(file);
     this.metrics = new MetricsTable(this.db);
     this.shards = new ShardTable(this.db);
+    this.models = new ModelsTable(this.db);
   }
 
   close(): void {

@@ -1,0 +1,229 @@
+// The library's models: adding a model folder or file (its setup proposed from what the engine finds in it),
+// changing its setup, the active model, and one engine pool per model and setup, started on first use.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../../common/errors';
+import type { ModelFormat, ModelSetup, ModelSummary } from '../../../common/types';
+import { createEngine } from '../engine/index';
+import { readAnyModelFolder } from '../engine/model-folder';
+import type { Engine, EngineOptions } from '../engine/types';
+import { classEntries, displayName, LabelMatcher, type ImagenetClass } from '../scan/labels';
+import type { ModelEntry } from '../store/models-table';
+import type { Store } from '../store/store';
+import { changeSetup, folderLabelsFile, proposeSetup, setupLabels, type SetupChange } from './setup';
+
+/** What an engine's results depend on besides the model: the part of a setup that reaches the pixels. */
+export type PixelSetup = Pick<ModelSetup, 'preprocessing' | 'resize'>;
+
+export interface RegistryOptions {
+  store: Store;
+  /** Passed to every engine (backend, runtime, the ONNX cache). */
+  engineOptions: Pick<EngineOptions, 'backend' | 'runtime' | 'onnxCacheDir'>;
+  /** The bundled ImageNet class table (appPaths().labelsFile). */
+  imagenetFile: string;
+}
+
+/** How many class names a model's summary shows. */
+const LABELS_PREVIEW = 5;
+const FORMATS: Record<string, ModelFormat> = { onnx: 'onnx', layers: 'tfjs-layers', graph: 'tfjs-graph' };
+
+export class ModelRegistry {
+  private readonly engines = new Map<string, Promise<Engine>>();
+  private readonly started = new Map<string, Engine>();
+  /** Why a model's engine did not start, by model id, until one does. */
+  private readonly problems = new Map<number, string>();
+  private readonly labelCache = new Map<string, { labels: string[]; matcher: LabelMatcher }>();
+  private imagenet: ImagenetClass[] | null = null;
+
+  constructor(private readonly options: RegistryOptions) {}
+
+  /**
+   * Adds the model at `modelPath` (a model folder, or a model file the engine reads, such as an .onnx file) with the
+   * setup its folder and the engine propose; the same bytes again give the entry they already have (its setup kept,
+   * its path updated).
+   */
+  async add(modelPath: string, activate = false): Promise<ModelEntry> {
+    const location = path.resolve(modelPath);
+    if (!existsSync(location)) throw new UserError(`Cannot add the model at ${location}: there is no such file or folder`, 404);
+    let hash: string;
+    let format: ModelFormat;
+    let labelsFile: string | null;
+    try {
+      const folder = readAnyModelFolder(location);
+      hash = folder.hash;
+      format = FORMATS[folder.format] ?? (folder.format as ModelFormat);
+      labelsFile = folderLabelsFile(folder.dir, folder.settings.labels);
+    } catch (error) {
+      throw new UserError(`Cannot add the model at ${location}: ${(error as Error).message}`);
+    }
+    const { models } = this.options.store;
+    const known = models.byHash(hash);
+    if (known && known.path !== location) models.moved(known.id, location);
+    const id = known?.id ?? (await this.register(location, format, labelsFile));
+    if (activate || !models.active()) models.activate(id);
+    return this.get(id);
+  }
+
+  list(): ModelEntry[] {
+    return this.options.store.models.list();
+  }
+
+  get(id: number): ModelEntry {
+    const model = this.options.store.models.get(id);
+    if (!model) throw new UserError(`No model with id ${id} in the library`, 404);
+    return model;
+  }
+
+  active(): ModelEntry {
+    const model = this.options.store.models.active();
+    if (!model) throw new UserError('The library has no model yet', 409);
+    return model;
+  }
+
+  activate(id: number): ModelEntry {
+    this.options.store.models.activate(this.get(id).id);
+    return this.get(id);
+  }
+
+  /** Checks and stores a setup change; runs made before keep theirs (their options name what differs). */
+  setSetup(id: number, change: SetupChange): ModelEntry {
+    const model = this.get(id);
+    const setup = this.checkedSetup(model, change);
+    this.options.store.models.setSetup(id, setup, this.labels(model.classCount, setup).map(displayName));
+    return this.get(id);
+  }
+
+  /** The model's setup with `change` applied, checked against the model. */
+  checkedSetup(model: ModelEntry, change: SetupChange): ModelSetup {
+    return changeSetup(model.setup, change, model);
+  }
+
+  /** The class names (with their synonyms, as the engine and the ground truth use them) of a setup. */
+  labels(classCount: number, setup: ModelSetup): string[] {
+    return this.labelsOf(classCount, setup).labels;
+  }
+
+  /** Matches folder names to the model's classes under its current setup. */
+  matcher(model: ModelEntry): LabelMatcher {
+    return this.labelsOf(model.classCount, model.setup).matcher;
+  }
+
+  /**
+   * The engine of `model` under its current labels and `pixels` (default its setup's), started on first use
+   * and kept until close; each request names its layer.
+   */
+  engine(model: ModelEntry, pixels: PixelSetup = model.setup, warmUp?: EngineOptions['warmUp']): Promise<Engine> {
+    const key = JSON.stringify([model.id, pixels.preprocessing, pixels.resize, model.setup.labelSource, model.setup.labelsFile]);
+    let engine = this.engines.get(key);
+    if (!engine) {
+      engine = this.start(model, { modelDir: model.path, ...this.options.engineOptions, warmUp, setup: this.engineSetup(model, pixels) });
+      engine.then((started) => this.started.set(key, started)).catch(() => this.engines.delete(key));
+      this.engines.set(key, engine);
+    }
+    return engine;
+  }
+
+  /** A one-worker engine of `model` under `setup` (not kept: the caller disposes it). */
+  temporaryEngine(model: ModelEntry, setup: ModelSetup): Promise<Engine> {
+    return this.start(model, { modelDir: model.path, ...this.options.engineOptions, workers: 1, layer: setup.layer, setup: this.engineSetup({ ...model, setup }, setup) });
+  }
+
+  /** The model's engine under its current setup once it has started, else null. */
+  startedEngine(model: ModelEntry): Engine | null {
+    const key = JSON.stringify([model.id, model.setup.preprocessing, model.setup.resize, model.setup.labelSource, model.setup.labelsFile]);
+    return this.started.get(key) ?? null;
+  }
+
+  summary(model: ModelEntry): ModelSummary {
+    const { labels, ...rest } = model;
+    const gone = existsSync(model.path) ? null : `${model.path} is gone: add the model again where it is now`;
+    return { ...rest, labelsPreview: labels.slice(0, LABELS_PREVIEW), error: gone ?? this.problems.get(model.id) ?? null };
+  }
+
+  async close(): Promise<void> {
+    const engines = await Promise.all([...this.engines.values()].map((engine) => engine.catch(() => null)));
+    await Promise.all(engines.map((engine) => engine?.dispose()));
+  }
+
+  /** Opens the model once (one worker) to learn what it offers, and records it with the proposed setup. */
+  private async register(location: string, format: ModelFormat, labelsFile: string | null): Promise<number> {
+    const engine = await createEngine({ modelDir: location, ...this.options.engineOptions, workers: 1 }).catch((error: Error) => {
+      throw new UserError(`Cannot add the model at ${location}: ${error.message}`);
+    });
+    try {
+      const info = engine.model;
+      const proposed = proposeSetup(info, labelsFile);
+      const classCount = info.labels.length;
+      return this.options.store.models.register({
+        hash: info.hash,
+        name: info.name,
+        path: location,
+        format,
+        inputSize: info.inputSize,
+        classCount,
+        labels: this.labels(classCount, proposed).map(displayName),
+        setup: proposed,
+        proposed,
+        candidateLayers: info.candidateLayers.map((layer) => ({ ...layer })),
+      });
+    } finally {
+      await engine.dispose();
+    }
+  }
+
+  /** Starts an engine for `model`, refusing one whose bytes are no longer the ones its runs belong to. */
+  private async start(model: ModelEntry, options: EngineOptions): Promise<Engine> {
+    try {
+      const engine = await createEngine(options);
+      if (engine.model.hash !== model.hash) {
+        await engine.dispose();
+        throw new Error(`its bytes changed since it was added (runs belong to the bytes they were made with): add it again as a new model`);
+      }
+      this.problems.delete(model.id);
+      return engine;
+    } catch (error) {
+      const problem = `The model ${model.name} (${model.path}) could not be loaded: ${(error as Error).message}`;
+      this.problems.set(model.id, problem);
+      throw new Error(problem);
+    }
+  }
+
+  private engineSetup(model: ModelEntry, pixels: PixelSetup): NonNullable<EngineOptions['setup']> {
+    return { preprocessing: pixels.preprocessing, resize: pixels.resize, labels: this.labels(model.classCount, model.setup) };
+  }
+
+  private labelsOf(classCount: number, setup: ModelSetup): { labels: string[]; matcher: LabelMatcher } {
+    const key = JSON.stringify([classCount, setup.labelSource, setup.labelsFile]);
+    let cached = this.labelCache.get(key);
+    if (!cached) {
+      const labels = setupLabels(setup, classCount, this.options.imagenetFile);
+      cached = { labels, matcher: new LabelMatcher(classEntries(labels, this.imagenetClasses())) };
+      // A labels file is read again when the setup names it again (it may have been edited).
+      if (setup.labelSource !== 'file') this.labelCache.set(key, cached);
+    }
+    return cached;
+  }
+
+  private imagenetClasses(): ImagenetClass[] {
+    this.imagenet ??= JSON.parse(readFileSync(this.options.imagenetFile, 'utf8')) as ImagenetClass[];
+    return this.imagenet;
+  }
+}
+
+/**
+ * What a run's options record of its model's setup: the preprocessing and resize mode where they differ from what
+ * Sightline proposed, so that a changed setup starts a new run instead of mixing into one made before.
+ */
+export function runOptionsOf(model: ModelEntry): Partial<PixelSetup> {
+  const { setup, proposed } = model;
+  return {
+    ...(setup.preprocessing !== proposed.preprocessing && { preprocessing: setup.preprocessing }),
+    ...(setup.resize !== proposed.resize && { resize: setup.resize }),
+  };
+}
+
+/** The preprocessing and resize mode a run was made with (see runOptionsOf). */
+export function pixelsOfRun(model: ModelEntry, options: Record<string, unknown> = {}): PixelSetup {
+  const recorded = options as Partial<PixelSetup>;
+  return { preprocessing: recorded.preprocessing ?? model.proposed.preprocessing, resize: recorded.resize ?? model.proposed.resize };
+}
