@@ -20,7 +20,7 @@ export interface NetworkOptions {
 
 export interface NetworkOutputs {
   logits: tf.Tensor2D;
-  /** The requested tensors by ONNX name; 4-D ones NHWC. */
+  /** The requested tensors by ONNX name; 4-D NCHW ones as NHWC. */
   kept: Map<string, tf.Tensor>;
 }
 
@@ -30,6 +30,8 @@ export class OnnxNetwork {
   private inputScratch: Float32Array | null = null;
   readonly inputName: string;
   readonly logitsName: string;
+  /** 4-D tensors that are channels-last in the graph itself (Swin's features): returned as they are. */
+  readonly channelsLast = new Set<string>();
 
   constructor(
     private readonly model: ModelProto,
@@ -82,7 +84,7 @@ export class OnnxNetwork {
     const results = await session.run({ [this.inputName]: new ort.Tensor('float32', nchw, dims) }, [this.logitsName, ...wanted]);
     const logits = tf.tensor2d(results[this.logitsName].data as Float32Array, [n, results[this.logitsName].size / n]);
     const kept = new Map<string, tf.Tensor>();
-    for (const name of tensors) kept.set(name, name === this.inputName ? inputTensor() : toEngineLayout(results[name]));
+    for (const name of tensors) kept.set(name, name === this.inputName ? inputTensor() : toEngineLayout(results[name], this.channelsLast.has(name)));
     return { logits, kept };
   }
 
@@ -120,9 +122,10 @@ export class OnnxNetwork {
   }
 }
 
-function toEngineLayout(output: ort.Tensor): tf.Tensor {
+/** NCHW 4-D tensors as NHWC; channels-last ones and any other rank as they are. */
+function toEngineLayout(output: ort.Tensor, channelsLast: boolean): tf.Tensor {
   const dims = output.dims.map(Number);
-  if (dims.length !== 4) return tf.tensor(output.data as Float32Array, dims);
+  if (dims.length !== 4 || channelsLast) return tf.tensor(output.data as Float32Array, dims);
   const [n, c, h, w] = dims;
   return tf.tensor4d(nchwToNhwc(output.data as Float32Array, [n, c, h, w]), [n, h, w, c]);
 }

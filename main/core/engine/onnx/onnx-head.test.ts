@@ -1,8 +1,8 @@
 // Gradient CAM methods on ONNX files loaded as they are (loadOnnxModel, the path a PyTorch export takes):
 // the head after an EARLY layer (Conv, BatchNormalization, MaxPool, depthwise convs, residual Add, Concat)
 // is rebuilt from the ONNX graph in TF.js ops, and must give the TF.js layers path's maps on the same model
-// and layer. A graph written by hand covers the attributes the converter never writes, against ONNX Runtime's
-// own forward pass; a head with ops that cannot be rebuilt still says which ones.
+// and layer. Graphs written by hand cover the attributes the converter never writes and a transformer's ops,
+// against ONNX Runtime's own forward pass; a head with ops that cannot be rebuilt still says which ones.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,11 +16,22 @@ import { preprocess } from '../preprocess';
 import { seededValues } from '../test-support/model-files';
 import { decodeBatch, samplePhotos } from '../test-support/photos';
 import { loadOnnxModel } from './onnx-model';
-import type { OnnxTarget } from './pipeline';
+import { gridView, type OnnxTarget } from './pipeline';
 import { residualNet, vgg16 } from './test-support/architectures';
 import { maxAbsDifference } from './test-support/compare';
 import { bothPaths, compareAtLayer, compareHeadGradients, type BothPaths } from './test-support/onnx-files';
-import { EXOTIC_SIZE, EXOTIC_TARGET, UNSUPPORTED_TARGET, exoticHeadModel, unsupportedHeadModel } from './test-support/onnx-graphs';
+import {
+  EXOTIC_CLASSES,
+  EXOTIC_SIZE,
+  EXOTIC_TARGET,
+  TOKEN_CLASSES,
+  TOKEN_SIZE,
+  TOKEN_TARGET,
+  UNSUPPORTED_TARGET,
+  exoticHeadModel,
+  tokenHeadModel,
+  unsupportedHeadModel,
+} from './test-support/onnx-graphs';
 
 const GRADIENT_METHODS = CAM_METHODS.filter((method) => camMethods[method].uses === 'gradients');
 
@@ -122,58 +133,74 @@ for (const { name, source, batch, layers } of cases) {
   });
 }
 
-describe('an ONNX graph with the attributes a converter from Keras never writes', () => {
-  let file: string;
-  beforeAll(() => {
-    file = path.join(workDir, 'exotic.onnx');
-    writeFileSync(file, exoticHeadModel());
-  });
+/**
+ * The rebuilt head after `layer` on ONNX Runtime's own activations: the same logits, a gradient that
+ * matches central differences, and a finite, nonzero map for every gradient method.
+ */
+async function expectHeadMatchesRuntime(file: string, layer: string, x: tf.Tensor4D, classes: number, name: string): Promise<void> {
+  const { explainer, info } = await loadOnnxModel(file);
+  try {
+    const target = explainer.target(layer);
+    const head = target.head as Exclude<OnnxTarget['head'], string>;
+    expect(typeof target.head, String(target.head)).toBe('function');
+    const { logits, kept } = await explainer.network.run(x, [layer, ...target.constants]);
+    const activations = gridView(kept.get(layer)!, info.candidateLayers.find((candidate) => candidate.name === layer)!);
+    const reference = logits.dataSync();
+    const rebuilt = tf.tidy(() => head(activations, kept).dataSync());
+    const difference = maxAbsDifference(rebuilt, reference);
+    const spread = Math.max(...reference.map(Math.abs));
+    console.log(`${name}: max |logit difference| vs ONNX Runtime ${difference.toExponential(2)} (logits up to ${spread.toFixed(2)})`);
+    expect(spread).toBeGreaterThan(0.1);
+    expect(difference).toBeLessThan(1e-4);
 
-  it('rebuilds a head that gives ONNX Runtime’s logits, and whose gradient matches finite differences', async () => {
-    const { explainer } = await loadOnnxModel(file);
-    const x = tf.tensor4d(seededValues(3 * EXOTIC_SIZE * EXOTIC_SIZE * 3, 31), [3, EXOTIC_SIZE, EXOTIC_SIZE, 3]);
-    try {
-      const target = explainer.target(EXOTIC_TARGET);
-      const head = target.head as Exclude<OnnxTarget['head'], string>;
-      expect(typeof target.head, String(target.head)).toBe('function');
-      const { logits, kept } = await explainer.network.run(x, [EXOTIC_TARGET, ...target.constants]);
-      const activations = kept.get(EXOTIC_TARGET) as tf.Tensor4D;
-      const reference = logits.dataSync();
-      const rebuilt = tf.tidy(() => head(activations, kept).dataSync());
-      const difference = maxAbsDifference(rebuilt, reference);
-      const spread = Math.max(...reference.map(Math.abs));
-      console.log(`exotic head: max |logit difference| vs ONNX Runtime ${difference.toExponential(2)} (logits up to ${spread.toFixed(2)})`);
-      expect(spread).toBeGreaterThan(0.1);
-      expect(difference).toBeLessThan(1e-4);
+    // Directional derivative along a seeded direction v: ⟨∇f, v⟩ against (f(A + hv) − f(A − hv)) / 2h,
+    // with f a seeded mix of the class scores. Central differences in float32 with h = 1e-3 are good to
+    // about 1e-3 here (measured 2e-4); a wrong gradient rule is off by tens of percent (tf.max's, which
+    // counts a maximum that an overlapping MaxPool copied into two cells twice, was off by 35 %).
+    const [directional, finite] = tf.tidy(() => {
+      const mix = tf.tensor1d(seededValues(classes, 32));
+      const f = (a: tf.Tensor) => tf.sum(tf.mul(head(a as tf.Tensor4D, kept), mix));
+      const v = tf.tensor(seededValues(activations.size, 33), activations.shape);
+      const h = 1e-3;
+      const along = tf.sum(tf.mul(tf.grad(f)(activations), v)).dataSync()[0];
+      const plus = f(tf.add(activations, tf.mul(v, h))).dataSync()[0];
+      const minus = f(tf.sub(activations, tf.mul(v, h))).dataSync()[0];
+      return [along, (plus - minus) / (2 * h)];
+    });
+    console.log(`${name}: directional derivative ${directional.toFixed(5)}, finite difference ${finite.toFixed(5)}`);
+    expect(Math.abs(directional)).toBeGreaterThan(0.05);
+    expect(Math.abs(directional - finite) / Math.abs(directional)).toBeLessThan(1e-2);
 
-      // Directional derivative along a seeded direction v: ⟨∇f, v⟩ against (f(A + hv) − f(A − hv)) / 2h,
-      // with f a seeded mix of the class scores. Central differences in float32 with h = 1e-3 are good to
-      // about 1e-3 here (measured 2e-4); a wrong gradient rule is off by tens of percent (tf.max's, which
-      // counts a maximum that an overlapping MaxPool copied into two cells twice, was off by 35 %).
-      const [directional, finite] = tf.tidy(() => {
-        const mix = tf.tensor1d(seededValues(5, 32));
-        const f = (a: tf.Tensor) => tf.sum(tf.mul(head(a as tf.Tensor4D, kept), mix));
-        const v = tf.tensor(seededValues(activations.size, 33), activations.shape);
-        const h = 1e-3;
-        const along = tf.sum(tf.mul(tf.grad(f)(activations), v)).dataSync()[0];
-        const plus = f(tf.add(activations, tf.mul(v, h))).dataSync()[0];
-        const minus = f(tf.sub(activations, tf.mul(v, h))).dataSync()[0];
-        return [along, (plus - minus) / (2 * h)];
-      });
-      console.log(`exotic head: directional derivative ${directional.toFixed(5)}, finite difference ${finite.toFixed(5)}`);
-      expect(Math.abs(directional)).toBeGreaterThan(0.05);
-      expect(Math.abs(directional - finite) / Math.abs(directional)).toBeLessThan(1e-2);
-
-      for (const method of GRADIENT_METHODS) {
-        const [first] = await explainer.explainTensor(x, { method, topK: 2, camTopK: 2, layer: EXOTIC_TARGET });
-        expect(first.maps.every((map) => map.preRelu.every(Number.isFinite) && map.preRelu.some((value) => value !== 0)), method).toBe(true);
-      }
-      logits.dispose();
-      kept.forEach((tensor) => tensor.dispose());
-    } finally {
-      x.dispose();
-      await explainer.dispose();
+    for (const method of GRADIENT_METHODS) {
+      const [first] = await explainer.explainTensor(x, { method, topK: 2, camTopK: 2, layer });
+      expect(first.maps.every((map) => map.preRelu.every(Number.isFinite) && map.preRelu.some((value) => value !== 0)), method).toBe(true);
     }
+    if (activations !== kept.get(layer)) activations.dispose();
+    logits.dispose();
+    kept.forEach((tensor) => tensor.dispose());
+  } finally {
+    await explainer.dispose();
+  }
+}
+
+describe('an ONNX graph with the attributes a converter from Keras never writes', () => {
+  it('rebuilds a head that gives ONNX Runtime’s logits, and whose gradient matches finite differences', async () => {
+    const file = path.join(workDir, 'exotic.onnx');
+    writeFileSync(file, exoticHeadModel());
+    const x = tf.tensor4d(seededValues(3 * EXOTIC_SIZE * EXOTIC_SIZE * 3, 31), [3, EXOTIC_SIZE, EXOTIC_SIZE, 3]);
+    await expectHeadMatchesRuntime(file, EXOTIC_TARGET, x, EXOTIC_CLASSES, 'exotic head').finally(() => x.dispose());
+  });
+});
+
+describe('a vision transformer graph with a decomposed LayerNorm, attention and element-wise ops', () => {
+  it('lists the token tensor as a 4 × 4 grid and rebuilds the head after it', async () => {
+    const file = path.join(workDir, 'tokens.onnx');
+    writeFileSync(file, tokenHeadModel());
+    const { explainer, info } = await loadOnnxModel(file);
+    await explainer.dispose();
+    expect(info.candidateLayers.find((candidate) => candidate.name === TOKEN_TARGET)).toEqual({ name: TOKEN_TARGET, shape: [4, 4, 6], layout: 'tokens' });
+    const x = tf.tensor4d(seededValues(3 * TOKEN_SIZE * TOKEN_SIZE * 3, 61), [3, TOKEN_SIZE, TOKEN_SIZE, 3]);
+    await expectHeadMatchesRuntime(file, TOKEN_TARGET, x, TOKEN_CLASSES, 'token head').finally(() => x.dispose());
   });
 });
 

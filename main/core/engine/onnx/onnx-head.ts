@@ -6,14 +6,20 @@
 // from the network and stay so through Conv, pooling, BatchNormalization and element-wise ops (TF.js's
 // own layout); a Transpose node only changes `order`. Ops that depend on the element order (Flatten,
 // Reshape, MatMul…) bring their input to ONNX's own order first, so a Flatten after NCHW flattens in NCHW
-// order, as the Gemm weights after it expect.
+// order, as the Gemm weights after it expect. The target arrives as the methods' NHWC grid view and goes
+// back to the tensor's own layout first: NCHW semantics stored NHWC, channels-last as it is, and tokens
+// with the class token put back in front of the grid.
 import * as tf from '@tensorflow/tfjs-core';
+import type { CandidateLayer } from '../../../../common/types';
 import { graphOf, onnx, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './graph-builder';
 
 export interface OnnxHead {
   /** ONNX names of tensors the head reads besides the target (they come from the network's run). */
   constants: string[];
-  /** Logits [N, classes] from the target's activations (NHWC) and the constants (engine layout). */
+  /**
+   * Logits [N, classes] from the target's grid view (NHWC) and the constants (engine layout: see
+   * network.ts); for a token target, `constants` also holds the target tensor itself, for its class token.
+   */
   logits(activations: tf.Tensor4D, constants: Map<string, tf.Tensor>): tf.Tensor2D;
 }
 
@@ -28,13 +34,25 @@ interface Context {
   opset: number;
   /** Filters prepared once from a Conv node's initializer weight (TF.js layout). */
   filters?: tf.Tensor4D[];
+  /** How many outputs the node has (Split into equal parts). */
+  outputs: number;
 }
-type OpFn = (inputs: (Value | undefined)[], attributes: Attributes, context: Context) => Value;
+/** An op's output, or its outputs in order where it has several (Split). */
+type OpFn = (inputs: (Value | undefined)[], attributes: Attributes, context: Context) => Value | Value[];
 
 const NHWC = [0, 2, 3, 1];
 
-/** The head after `target`, or a text that says which op cannot be rebuilt. */
-export function buildOnnxHead(model: ModelProto, target: string, logitsName: string): OnnxHead | string {
+/**
+ * The head after `layer`, or a text that says which op cannot be rebuilt. `channelsLast`: 4-D tensors the
+ * network returns as they are (network.ts), not as NHWC views of NCHW ones.
+ */
+export function buildOnnxHead(
+  model: ModelProto,
+  layer: CandidateLayer,
+  logitsName: string,
+  channelsLast: ReadonlySet<string> = new Set(),
+): OnnxHead | string {
+  const target = layer.name;
   const graph = graphOf(model);
   const opset = Number(model.opsetImport?.find((entry) => !entry.domain || entry.domain === 'ai.onnx')?.version ?? 13);
   const reached = new Set([target]);
@@ -71,7 +89,7 @@ export function buildOnnxHead(model: ModelProto, target: string, logitsName: str
     for (const node of nodes) {
       const weight = weights.get(node.input[1]);
       const filters = node.opType === 'Conv' && weight ? convFilters(weight, attributesOf(node), node.input[0]) : undefined;
-      contexts.push({ opset, filters });
+      contexts.push({ opset, filters, outputs: node.output.length });
     }
     // A Conv weight read by nothing else lives on only as its TF.js filters.
     for (const [name, tensor] of weights) {
@@ -92,21 +110,36 @@ export function buildOnnxHead(model: ModelProto, target: string, logitsName: str
     constants,
     logits: (activations, fed) => {
       const values = new Map<string, Value>();
-      weights.forEach((tensor, name) => values.set(name, plain(tensor)));
-      values.set(target, { t: activations, order: NHWC });
-      for (const name of constants) {
+      const fetched = (name: string) => {
         const value = fed.get(name);
         if (!value) throw new Error(`the head after ${target} needs ${name}, which the network run did not return`);
-        values.set(name, value.rank === 4 ? { t: value, order: NHWC } : plain(value));
+        return value;
+      };
+      weights.forEach((tensor, name) => values.set(name, plain(tensor)));
+      values.set(target, targetValue(activations, layer, layer.layout === 'tokens' ? fetched(target) : undefined));
+      for (const name of constants) {
+        const value = fetched(name);
+        values.set(name, value.rank === 4 && !channelsLast.has(name) ? { t: value, order: NHWC } : plain(value));
       }
       nodes.forEach((node, i) => {
         const inputs = node.input.map((name) => (name === '' ? undefined : values.get(name)));
-        values.set(node.output[0], OPS[node.opType](inputs, nodeAttributes[i], contexts[i]));
+        const outputs = OPS[node.opType](inputs, nodeAttributes[i], contexts[i]);
+        (Array.isArray(outputs) ? outputs : [outputs]).forEach((value, k) => values.set(node.output[k], value));
       });
       const logits = inOnnxOrder(values.get(logitsName)!);
       return tf.reshape(logits, [logits.shape[0], -1]);
     },
   };
+}
+
+/** The target tensor in its own layout from the methods' NHWC grid view; tokens take their class token from `tensor`. */
+function targetValue(view: tf.Tensor4D, { layout, shape: [h, w, c] }: CandidateLayer, tensor?: tf.Tensor): Value {
+  if (layout === 'nhwc') return plain(view);
+  if (layout !== 'tokens') return { t: view, order: NHWC };
+  const [n, tokens] = tensor!.shape;
+  const grid = tf.reshape(view, [n, h * w, c]);
+  const leading = tokens - h * w;
+  return plain(leading === 0 ? grid : tf.concat([tf.slice(tensor!, [0, 0, 0], [n, leading, c]), grid], 1));
 }
 
 /** The nodes (in graph order) that the logits depend on. */
@@ -336,6 +369,83 @@ const pad: OpFn = ([x, padsInput, valueInput, axesInput], a, { opset }) => {
   return { t: tf.pad(t, stored, value), order: x!.order };
 };
 
+/** Normalises over ONNX axes `axis`… last (each position's channels, for a channels-last or token tensor). */
+const layerNormalization: OpFn = ([x, scale, bias], a) => {
+  const rank = x!.t.rank;
+  const axis = axisOf(int(a, 'axis', -1), rank);
+  const normalised = [...Array(rank).keys()].filter((i) => i >= axis);
+  const stored = normalised.map((i) => x!.order.indexOf(i));
+  const shape = onnxShape(x!);
+  // scale and bias span the normalised axes: lift them to the input's rank and stored order.
+  const param = (v: Value) => inOrder(plain(tf.reshape(inOnnxOrder(v), shape.map((side, i) => (i >= axis ? side : 1)))), x!.order);
+  const mean = tf.mean(x!.t, stored, true);
+  const centred = tf.sub(x!.t, mean);
+  const variance = tf.mean(tf.square(centred), stored, true);
+  const y = tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, float(a, 'epsilon', 1e-5)))), param(scale!));
+  return { t: bias ? tf.add(y, param(bias)) : y, order: x!.order };
+};
+
+/** ONNX Slice with unit steps, on the stored axes. */
+const slice: OpFn = ([x, startsInput, endsInput, axesInput, stepsInput], a, { opset }) => {
+  const shape = onnxShape(x!);
+  const rank = shape.length;
+  const starts = (opset >= 10 ? numbers(startsInput) : ints(a, 'starts'))!;
+  const ends = (opset >= 10 ? numbers(endsInput) : ints(a, 'ends'))!;
+  const axes = ((opset >= 10 ? numbers(axesInput) : ints(a, 'axes')) ?? starts.map((_, i) => i)).map((axis) => axisOf(axis, rank));
+  if ((numbers(stepsInput) ?? []).some((step) => step !== 1)) throw new Error('Slice with steps other than 1 is not rebuilt');
+  const begin = new Array<number>(rank).fill(0);
+  const size = [...shape];
+  axes.forEach((axis, i) => {
+    const clamp = (value: number) => Math.min(Math.max(value < 0 ? value + shape[axis] : value, 0), shape[axis]);
+    begin[axis] = clamp(starts[i]);
+    size[axis] = Math.max(clamp(ends[i]) - begin[axis], 0);
+  });
+  return { t: tf.slice(x!.t, x!.order.map((axis) => begin[axis]), x!.order.map((axis) => size[axis])), order: x!.order };
+};
+
+/** ONNX Split: sizes from the `split` input (opset 13), attribute, num_outputs (opset 18) or equal parts. */
+const split: OpFn = ([x, splitInput], a, { opset, outputs }) => {
+  const shape = onnxShape(x!);
+  const axis = axisOf(int(a, 'axis', 0), shape.length);
+  const count = int(a, 'num_outputs', outputs);
+  const each = Math.ceil(shape[axis] / count);
+  const sizes = (opset >= 13 ? numbers(splitInput) : ints(a, 'split')) ?? [...Array(count).keys()].map((i) => Math.min(each, shape[axis] - i * each));
+  return tf.split(x!.t, sizes, x!.order.indexOf(axis)).map((t) => ({ t, order: x!.order }));
+};
+
+/** ONNX Expand: numpy broadcasting of the input and the target shape, both ways. */
+const expand: OpFn = ([x, shapeInput]) => {
+  const t = inOnnxOrder(x!);
+  const wanted = numbers(shapeInput)!;
+  const rank = Math.max(t.rank, wanted.length);
+  const pad = (dims: number[]) => [...new Array<number>(rank - dims.length).fill(1), ...dims];
+  const from = pad(t.shape);
+  const to = pad(wanted).map((side, i) => (side === 1 ? from[i] : side));
+  return plain(tf.broadcastTo(tf.reshape(t, from), to));
+};
+
+const where: OpFn = (inputs) => {
+  const { tensors, order } = aligned(inputs as Value[]);
+  const [condition, yes, no] = tensors;
+  const shape = tf.broadcast_util.assertAndGetBroadcastShape(tf.broadcast_util.assertAndGetBroadcastShape(condition.shape, yes.shape), no.shape);
+  return { t: tf.where(tf.broadcastTo(condition, shape), tf.broadcastTo(yes, shape), tf.broadcastTo(no, shape)), order };
+};
+
+/**
+ * Comparisons of float values through Step, whose gradient is zero, where TF.js's own have none: a mask
+ * computed from the activations (Where's condition) sits on the gradient tape.
+ */
+const isFloat = (a: tf.Tensor, b: tf.Tensor) => a.dtype === 'float32' || b.dtype === 'float32';
+
+/** 0.5·x·(1 + erf(x/√2)), or the tanh approximation. */
+const gelu = (x: tf.Tensor, a: Attributes) => {
+  if (text(a, 'approximate', 'none') === 'tanh') {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  }
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+};
+
 const OPS: Record<string, OpFn> = {
   Constant: (_inputs, a) => plain(constantOf(a)),
   Identity: ([x]) => x!,
@@ -352,6 +462,14 @@ const OPS: Record<string, OpFn> = {
   HardSigmoid: unary((x, a) => tf.clipByValue(tf.add(tf.mul(x, float(a, 'alpha', 0.2)), float(a, 'beta', 0.5)), 0, 1)),
   HardSwish: unary((x) => tf.mul(x, tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1))),
   Tanh: unary((x) => tf.tanh(x)),
+  Erf: unary((x) => tf.erf(x)),
+  Gelu: unary(gelu),
+  Neg: unary((x) => tf.neg(x)),
+  Exp: unary((x) => tf.exp(x)),
+  Log: unary((x) => tf.log(x)),
+  Abs: unary((x) => tf.abs(x)),
+  Sqrt: unary((x) => tf.sqrt(x)),
+  Reciprocal: unary((x) => tf.reciprocal(x)),
   Softplus: unary((x) => tf.softplus(x)),
   Clip: clip,
   Softmax: softmaxOp((x) => tf.softmax(x)),
@@ -361,6 +479,17 @@ const OPS: Record<string, OpFn> = {
   Sub: elementwise((a, b) => tf.sub(a, b)),
   Mul: elementwise((a, b) => tf.mul(a, b)),
   Div: elementwise((a, b) => tf.div(a, b)),
+  Pow: elementwise((a, b) => tf.pow(a, b)),
+  Max: elementwise((a, b) => tf.maximum(a, b)),
+  Min: elementwise((a, b) => tf.minimum(a, b)),
+  Equal: elementwise((a, b) => (isFloat(a, b) ? tf.cast(tf.sub(1, tf.step(tf.abs(tf.sub(a, b)))), 'bool') : tf.equal(a, b))),
+  Less: elementwise((a, b) => (isFloat(a, b) ? tf.cast(tf.step(tf.sub(b, a)), 'bool') : tf.less(a, b))),
+  Greater: elementwise((a, b) => (isFloat(a, b) ? tf.cast(tf.step(tf.sub(a, b)), 'bool') : tf.greater(a, b))),
+  Where: where,
+  Expand: expand,
+  LayerNormalization: layerNormalization,
+  Slice: slice,
+  Split: split,
   Conv: conv,
   BatchNormalization: batchNormalization,
   MaxPool: maxPool,
@@ -466,6 +595,7 @@ const CHECKS: Record<string, (a: Attributes, node: NodeProto) => string | undefi
   },
   BatchNormalization: (a, node) =>
     int(a, 'training_mode', 0) === 1 || node.output.length > 1 ? 'BatchNormalization in training mode' : undefined,
+  LayerNormalization: (_a, node) => (node.output.slice(1).some((name) => name !== '') ? 'LayerNormalization with its mean and deviation as outputs' : undefined),
 };
 
 function poolWindow(op: string, a: Attributes): string | undefined {

@@ -51,10 +51,10 @@ describe('an NCHW ONNX model written like a PyTorch export', () => {
       expect(info.inputSize).toBe(16);
       expect(info.preprocessing).toBe('torch');
       expect(info.candidateLayers).toEqual([
-        { name: '/conv1/Conv', shape: [16, 16, 4] },
-        { name: '/relu1/Relu_output_0', shape: [16, 16, 4] },
-        { name: '/conv2/Conv', shape: [8, 8, 6] },
-        { name: '/relu2/Relu_output_0', shape: [8, 8, 6] },
+        { name: '/conv1/Conv', shape: [16, 16, 4], layout: 'nchw' },
+        { name: '/relu1/Relu_output_0', shape: [16, 16, 4], layout: 'nchw' },
+        { name: '/conv2/Conv', shape: [8, 8, 6], layout: 'nchw' },
+        { name: '/relu2/Relu_output_0', shape: [8, 8, 6], layout: 'nchw' },
       ]);
       const x = tf.tensor4d(seededValues(2 * 16 * 16 * 3, 9), [2, 16, 16, 3]);
       const [result] = await explainer.explainTensor(x, { method: 'GradCAM', topK: 5, camTopK: 1 });

@@ -1,11 +1,13 @@
 // ONNX classifiers loaded as they are (e.g. from torch.onnx.export): input [N, 3, H, W], one output of
-// class scores. Candidate CAM layers are the float tensors with a spatial 4-D shape, found by one probe
-// run that returns every node output. Gradient-free methods work for any graph; gradient methods need a
-// head that onnx-head.ts can rebuild in TF.js, and say what stops them otherwise.
+// class scores. Candidate CAM layers are the float tensors with a spatial grid (NCHW, channels-last or
+// ViT tokens: candidate-layers.ts), found by one probe run that returns every node output. Gradient-free
+// methods work for any graph; gradient methods need a head that onnx-head.ts can rebuild in TF.js, and
+// say what stops them otherwise.
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
+import { defaultLayer, gridOf, leadingTokens, PROBE_BATCH, type GridLayer } from './candidate-layers';
 import { OnnxExplainer, type OnnxPathOptions } from './explainer';
-import { graphOf, onnx, type ModelProto } from './graph-builder';
+import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
 import { OnnxNetwork } from './network';
 import { buildOnnxHead } from './onnx-head';
 import type { OnnxTarget } from './pipeline';
@@ -17,8 +19,10 @@ export interface OnnxModelInfo {
   classCount: number;
   /** ONNX models come from PyTorch more often than not: ImageNet mean/std on 0‥1 pixels. */
   preprocessing: 'torch';
-  /** Tensors with a spatial 4-D output, in graph order, as [h, w, C]; the last is the default. */
-  candidateLayers: { name: string; shape: [number, number, number] }[];
+  /** Tensors with a spatial grid of at least 2 × 2 that reaches the class scores, in graph order, as [h, w, C]. */
+  candidateLayers: GridLayer[];
+  /** The layer used when none is named (candidate-layers.ts: defaultLayer). */
+  defaultLayer: string;
 }
 
 export interface OnnxModelOptions extends OnnxPathOptions {
@@ -46,14 +50,16 @@ export async function loadOnnxModelBytes(
   const provider = await selectProvider(options.provider);
   const network = new OnnxNetwork(model, { provider: provider.name, threads: options.threads });
   const inputSize = squareImageInput(model, network.inputName, source, options.inputSize);
-  const { candidateLayers, classCount } = await probe(model, network, inputSize, source);
-  if (candidateLayers.length === 0) throw new Error(`${source} has no tensor with a spatial 4-D output to explain`);
+  const { candidateLayers, classCount, channelsLast } = await probe(model, network, inputSize, source);
+  const fallback = defaultLayer(candidateLayers, graphOf(model).node, network.logitsName);
+  if (!fallback) throw new Error(`${source} has no tensor with a spatial grid (NCHW, NHWC or ViT tokens) that reaches its class scores`);
+  channelsLast.forEach((name) => network.channelsLast.add(name));
   const findTarget = (layer: string | undefined): OnnxTarget => {
-    const choice = layer === undefined ? candidateLayers.at(-1) : candidateLayers.find((c) => c.name === layer);
+    const choice = layer === undefined ? fallback : candidateLayers.find((c) => c.name === layer);
     if (!choice) {
-      throw new Error(`The ONNX model has no spatial 4-D tensor named ${layer}; candidates: ${candidateLayers.map((c) => c.name).join(', ')}`);
+      throw new Error(`The ONNX model has no tensor with a spatial grid named ${layer}; candidates: ${candidateLayers.map((c) => c.name).join(', ')}`);
     }
-    const head = buildOnnxHead(model, choice.name, network.logitsName);
+    const head = buildOnnxHead(model, choice, network.logitsName, channelsLast);
     return {
       layer: choice,
       tensor: choice.name,
@@ -61,7 +67,7 @@ export async function loadOnnxModelBytes(
       head: typeof head === 'string' ? head : head.logits,
     };
   };
-  const info = { inputSize, classCount, preprocessing: 'torch' as const, candidateLayers };
+  const info = { inputSize, classCount, preprocessing: 'torch' as const, candidateLayers, defaultLayer: fallback.name };
   return { explainer: new OnnxExplainer(provider, network, findTarget), info };
 }
 
@@ -85,44 +91,106 @@ function squareImageInput(model: ModelProto, inputName: string, source: string, 
 }
 
 /**
- * Every node output of a probe run on one black image: the float 4-D ones the logits depend on (in graph
- * order), and the number of classes.
+ * Every node output of a probe run on PROBE_BATCH black images: the float tensors with a grid that the
+ * logits depend on (in graph order), the channels-last 4-D tensors, and the number of classes.
  */
 async function probe(
   model: ModelProto,
   network: OnnxNetwork,
   size: number,
   source: string,
-): Promise<Pick<OnnxModelInfo, 'candidateLayers' | 'classCount'>> {
+): Promise<Pick<OnnxModelInfo, 'candidateLayers' | 'classCount'> & { channelsLast: Set<string> }> {
   const graph = graphOf(model);
   const names = graph.node.flatMap((node) => node.output).filter((name) => name !== '' && name !== network.logitsName);
-  const original = graph.output;
-  graph.output = [...original, ...names.map((name) => onnx.ValueInfoProto.create({ name }))];
+  const session = await sessionFor(model, { outputs: names }, source);
+  const declared = graph.input.find((value) => value.name === network.inputName)?.type?.tensorType?.shape?.dim?.[0]?.dimValue;
+  const batch = declared == null || Number(declared) < 1 ? PROBE_BATCH : Number(declared);
+  const input = new ort.Tensor('float32', new Float32Array(batch * 3 * size * size), [batch, 3, size, size]);
+  try {
+    const results = await session.run({ [network.inputName]: input });
+    const logits = results[network.logitsName];
+    const classCount = logits.size / Number(logits.dims[0] ?? 1);
+    if (logits.dims.map(Number).filter((side) => side !== 1).length !== 2 || !(classCount > 1)) {
+      throw new Error(`${source} outputs [${logits.dims.slice(1).join(', ')}] for one image; Sightline needs a vector of class scores per image, [N, classes]`);
+    }
+    const feedsLogits = dependsOnward(model, network.logitsName);
+    const channelsLast = new Set<string>();
+    const grids = names.flatMap((name) => {
+      const { type, dims } = results[name];
+      const grid = type === 'float32' ? gridOf(dims.map(Number), batch) : null;
+      if (grid?.layout === 'nhwc') channelsLast.add(name);
+      return grid && feedsLogits.has(name) ? [{ name, ...grid }] : [];
+    });
+    const candidateLayers: GridLayer[] = [];
+    // Token grids past the last attention reach the class scores only through their class token (ViT's
+    // final blocks and norm before the class token is taken): walking back, keep them from the first whose
+    // grid does reach them.
+    let reached = false;
+    for (const grid of [...grids].reverse()) {
+      if (grid.layout === 'tokens' && !reached) {
+        reached = await gridReachesLogits(model, network, grid, results, input, source);
+        if (!reached) continue;
+      }
+      candidateLayers.unshift(grid);
+    }
+    return { candidateLayers, classCount, channelsLast };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Whether changing the grid tokens of `grid` (its class token left alone) changes the class scores: the
+ * model run again with that tensor fed as an input.
+ */
+async function gridReachesLogits(
+  model: ModelProto,
+  network: OnnxNetwork,
+  grid: GridLayer,
+  probed: ort.InferenceSession.OnnxValueMapType,
+  input: ort.Tensor,
+  source: string,
+): Promise<boolean> {
+  const { data, dims } = probed[grid.name];
+  const perturbed = Float32Array.from(data as Float32Array);
+  const [batch, tokens, channels] = dims.map(Number);
+  const skip = leadingTokens(tokens, grid.shape[0]);
+  for (let image = 0; image < batch; image++) {
+    for (let i = (image * tokens + skip) * channels; i < (image + 1) * tokens * channels; i++) perturbed[i] += 1 + (i % 7) / 7;
+  }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
+    session = await sessionFor(model, { fed: grid.name }, source);
+  } catch {
+    return true; // e.g. its node has other outputs that the graph reads: keep the layer
+  }
+  try {
+    const results = await session.run({ [network.inputName]: input, [grid.name]: new ort.Tensor('float32', perturbed, dims) });
+    const before = probed[network.logitsName].data as Float32Array;
+    const after = results[network.logitsName].data as Float32Array;
+    const scale = before.reduce((max, value) => Math.max(max, Math.abs(value)), 1);
+    return after.some((value, i) => Math.abs(value - before[i]) > 1e-5 * scale);
+  } finally {
+    await session.release();
+  }
+}
+
+/** A session on the model with extra `outputs`, or with the tensor `fed` as an input instead of computed. */
+async function sessionFor(model: ModelProto, change: { outputs?: string[]; fed?: string }, source: string): Promise<ort.InferenceSession> {
+  const graph = graphOf(model);
+  const { output, input, node } = graph;
+  graph.output = [...output, ...(change.outputs ?? []).map((name) => onnx.ValueInfoProto.create({ name }))];
+  if (change.fed) {
+    graph.input = [...input, onnx.ValueInfoProto.create(floatValueInfo(change.fed))];
+    graph.node = node.filter((candidate) => !candidate.output.includes(change.fed!));
+  }
+  try {
+    // Error level: a session fed mid-graph warns about every initializer it no longer needs.
+    return await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { logSeverityLevel: 3 });
   } catch (error) {
     throw new Error(`ONNX Runtime cannot load ${source}: ${(error as Error).message}`);
   } finally {
-    graph.output = original;
-  }
-  try {
-    const results = await session.run({ [network.inputName]: new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]) });
-    const feedsLogits = dependsOnward(model, network.logitsName);
-    const candidateLayers = names.flatMap((name) => {
-      const { type, dims } = results[name];
-      const [, c, h, w] = dims.map(Number);
-      if (type !== 'float32' || dims.length !== 4 || h * w <= 1 || !feedsLogits.has(name)) return [];
-      return [{ name, shape: [h, w, c] as [number, number, number] }];
-    });
-    const logits = results[network.logitsName];
-    const classCount = logits.size / Number(logits.dims[0] ?? 1);
-    if (logits.dims.map(Number).filter((side) => side !== 1).length !== 1 || !(classCount > 1)) {
-      throw new Error(`${source} outputs [${logits.dims.join(', ')}] for one image; Sightline needs a vector of class scores per image, [N, classes]`);
-    }
-    return { candidateLayers, classCount };
-  } finally {
-    await session.release();
+    Object.assign(graph, { output, input, node });
   }
 }
 

@@ -3,6 +3,7 @@
 // head, from A to the class scores. Score-CAM's masked inputs are plain ONNX Runtime runs. The methods'
 // formulas are the TF.js path's own (cam/methods.ts), so both paths give the same maps.
 import * as tf from '@tensorflow/tfjs-core';
+import type { CandidateLayer } from '../../../../common/types';
 import { camMethods } from '../cam/methods';
 import { checkBatch, explanations, readPredictions, splitRows, type CamRequest, type ImageExplanation } from '../cam/pipeline';
 import { maskedInputs } from '../cam/score-cam';
@@ -20,14 +21,19 @@ export interface CamNetwork {
 }
 
 export interface OnnxTarget {
-  layer: { name: string; shape: [number, number, number] };
+  /**
+   * How the network's tensor maps to the NHWC grid view the methods see (candidate-layers.ts): `nchw` (the
+   * default) and `nhwc` ones arrive as that view; `tokens` are cut to the grid without the class token.
+   */
+  layer: CandidateLayer;
   /** ONNX name of the target layer's output. */
   tensor: string;
   /** ONNX names of the other tensors the head reads (skip connections that bypass the layer). */
   constants: string[];
   /**
-   * Logits [N, classes] from A (NHWC) and the constants, in differentiable TF.js ops; a text instead says
-   * why the head could not be rebuilt, and gradient methods then fail with it.
+   * Logits [N, classes] from A (the NHWC grid view) and the constants (with, for tokens, the target tensor
+   * itself for its class token), in differentiable TF.js ops; a text instead says why the head could not
+   * be rebuilt, and gradient methods then fail with it.
    */
   head: ((activations: tf.Tensor4D, constants: Map<string, tf.Tensor>) => tf.Tensor2D) | string;
 }
@@ -55,8 +61,15 @@ export async function explainOnnxBatch(
     try {
       const predicted = readPredictions(logits, request);
       const { classesByRank } = predicted;
-      const mapsByRank = classesByRank.length === 0 ? [] : await mapsForRanks(network, target, batch, kept, classesByRank, request);
-      return explanations(predicted, mapsByRank, target.layer.shape);
+      if (classesByRank.length === 0) return explanations(predicted, [], target.layer.shape);
+      const tensor = kept.get(target.tensor)!;
+      const activations = gridView(tensor, target.layer);
+      try {
+        const mapsByRank = await mapsForRanks(network, target, batch, activations, kept, classesByRank, request);
+        return explanations(predicted, mapsByRank, target.layer.shape);
+      } finally {
+        if (activations !== tensor) activations.dispose();
+      }
     } finally {
       logits.dispose();
       kept.forEach((tensor) => tensor.dispose());
@@ -100,12 +113,12 @@ async function mapsForRanks(
   network: CamNetwork,
   target: OnnxTarget,
   batch: BatchInput,
+  activations: tf.Tensor4D,
   kept: Map<string, tf.Tensor>,
   classesByRank: number[][],
   request: CamRequest,
 ): Promise<Float32Array[][]> {
   const method = camMethods[request.method];
-  const activations = kept.get(target.tensor) as tf.Tensor4D;
   const count = batch.count;
   const cells = target.layer.shape[0] * target.layer.shape[1];
   const read = (map: tf.Tensor3D) => {
@@ -129,12 +142,20 @@ async function mapsForRanks(
     case 'gradients': {
       const { head } = target;
       if (typeof head === 'string') throw new Error(`${request.method} needs gradients, but ${head}`);
-      const constants = new Map([...kept].filter(([name]) => name !== target.tensor));
+      // A token target's head takes the class token from the tensor itself.
+      const constants = new Map([...kept].filter(([name]) => name !== target.tensor || target.layer.layout === 'tokens'));
       return classesByRank.map((classes) =>
         read(tf.tidy(() => method.map(activations, classGradients(head, activations, constants, classes)))),
       );
     }
   }
+}
+
+/** The target tensor as the methods see it: NHWC [n, h, w, c]; token tensors without their class token. */
+export function gridView(tensor: tf.Tensor, { layout, shape: [h, w, c] }: CandidateLayer): tf.Tensor4D {
+  if (layout !== 'tokens') return tensor as tf.Tensor4D;
+  const [n, tokens] = tensor.shape;
+  return tf.tidy(() => tf.reshape(tf.slice(tensor, [0, tokens - h * w, 0], [n, h * w, c]), [n, h, w, c]));
 }
 
 /** ∂y_c/∂A for each image's class c, through the TF.js head only (one gradient pass for the batch). */

@@ -1,7 +1,8 @@
 // ONNX graphs written node by node, the way torch.onnx.export lays them out, with the attribute
 // combinations the converter never writes (grouped and dilated convolutions, asymmetric pads, SAME_LOWER,
 // ceil_mode, count_include_pad, Pad with a value, Squeeze/Unsqueeze/Transpose in the classifier), and one
-// whose head holds ops that cannot be rebuilt.
+// whose head holds ops that cannot be rebuilt; and a small vision transformer whose head spells out what
+// exporters write for LayerNorm (decomposed), attention and the element-wise ops around them.
 import { seededValues } from '../../test-support/model-files';
 import { GraphBuilder, OPSET, floatValueInfo, onnx } from '../graph-builder';
 
@@ -9,11 +10,11 @@ export const EXOTIC_SIZE = 12;
 export const EXOTIC_TARGET = '/stem/Conv_output_0';
 export const EXOTIC_CLASSES = 5;
 
-/** Opset 14: the first with HardSwish. */
-function model(b: GraphBuilder, size: number, output: string, classes: number): Uint8Array {
+/** Opset 14 by default: the first with HardSwish. */
+function model(b: GraphBuilder, size: number, output: string, classes: number, opset = Math.max(OPSET, 14)): Uint8Array {
   const proto = onnx.ModelProto.create({
     irVersion: 8,
-    opsetImport: [{ domain: '', version: Math.max(OPSET, 14) }],
+    opsetImport: [{ domain: '', version: opset }],
     graph: {
       name: 'torch-jit-export',
       node: b.nodes,
@@ -92,4 +93,51 @@ export function unsupportedHeadModel(): Uint8Array {
   const flat = b.op('Flatten', [b.op('GlobalAveragePool', [pooled], {}, '/gap')], { axis: 1 }, '/flatten');
   b.op('Gemm', [flat, weights(b, 'fc.weight', [3, 4], 22), weights(b, 'fc.bias', [3], 23)], { transB: 1 }, '/fc/Gemm', b.reserve('scores'));
   return model(b, 8, 'scores', 3);
+}
+
+export const TOKEN_SIZE = 16;
+export const TOKEN_TARGET = '/tokens/Add_output_0';
+export const TOKEN_CLASSES = 3;
+
+/**
+ * Opset 20 (Gelu). input [N, 3, 16, 16] → 4 × 4 patches (Conv stride 4, 6 channels) → tokens [N, 16, 6]
+ * after an expanded class token → + position (the target, [N, 17, 6]: a 4 × 4 grid) → LayerNorm written out
+ * (ReduceMean, Sub, Pow, Sqrt, Div) → q, k, v (MatMul, Split) → scores (batched MatMul, Transpose, Div),
+ * leaky through Where(Greater), Softmax → MatMul v → Gelu → + an Expanded bias → Max(Abs, Exp(Neg)), Log,
+ * Min → the class token (Gather) and the mean of the others (Slice, ReduceMean) → Gemm (3 classes).
+ */
+export function tokenHeadModel(): Uint8Array {
+  const b = new GraphBuilder();
+  const input = b.reserve('input');
+  const patches = b.op('Conv', [input, weights(b, 'patch.weight', [6, 3, 4, 4], 51, 0.3)], { kernel_shape: [4, 4], strides: [4, 4] }, '/patch/Conv');
+  const flat = b.op('Reshape', [patches, b.int64s('/flat/shape', [0, 6, 16])], {}, '/flat/Reshape');
+  const rows = b.op('Transpose', [flat], { perm: [0, 2, 1] }, '/rows/Transpose');
+  const batch = b.op('Gather', [b.op('Shape', [input], {}, '/n/Shape'), b.int64s('/n/index', [0])], { axis: 0 }, '/n/Gather');
+  const clsShape = b.op('Concat', [batch, b.int64s('/cls/rest', [1, 6])], { axis: 0 }, '/cls/Concat');
+  const cls = b.op('Expand', [weights(b, 'cls_token', [1, 1, 6], 52), clsShape], {}, '/cls/Expand');
+  const joined = b.op('Concat', [cls, rows], { axis: 1 }, '/join/Concat');
+  const tokens = b.op('Add', [joined, weights(b, 'position', [1, 17, 6], 53, 0.5)], {}, '/tokens/Add', b.reserve(TOKEN_TARGET));
+  const last = b.int64s('/ln/axes', [-1]);
+  const centred = b.op('Sub', [tokens, b.op('ReduceMean', [tokens, last], {}, '/ln/mean')], {}, '/ln/Sub');
+  const variance = b.op('ReduceMean', [b.op('Pow', [centred, b.scalar('/ln/two', 2)], {}, '/ln/Pow'), last], {}, '/ln/var');
+  const deviation = b.op('Sqrt', [b.op('Add', [variance, b.scalar('/ln/eps', 1e-5)], {}, '/ln/AddEps')], {}, '/ln/Sqrt');
+  const normal = b.op('Div', [centred, deviation], {}, '/ln/Div');
+  const ln = b.op('Add', [b.op('Mul', [normal, weights(b, 'ln.weight', [6], 54, 0.2, 1)], {}, '/ln/Mul'), weights(b, 'ln.bias', [6], 55, 0.2)], {}, '/ln/Add');
+  const qkv = b.op('MatMul', [ln, weights(b, 'qkv.weight', [6, 6], 56, 1.5)], {}, '/attn/qkv');
+  const [q, k, v] = ['q', 'k', 'v'].map((part) => b.fresh(`/attn/${part}`));
+  b.nodes.push({ opType: 'Split', name: b.fresh('/attn/Split'), input: [qkv], output: [q, k, v], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }, { name: 'num_outputs', type: onnx.AttributeProto.AttributeType.INT, i: 3 }] });
+  const scores = b.op('Div', [b.op('MatMul', [q, b.op('Transpose', [k], { perm: [0, 2, 1] }, '/attn/kT')], {}, '/attn/scores'), b.scalar('/attn/scale', Math.SQRT2)], {}, '/attn/Div');
+  const leaky = b.op('Where', [b.op('Greater', [scores, b.scalar('/attn/zero', 0)], {}, '/attn/Greater'), scores, b.op('Mul', [scores, b.scalar('/attn/slope', 0.1)], {}, '/attn/slope')], {}, '/attn/Where');
+  const attention = b.op('Softmax', [leaky], { axis: -1 }, '/attn/Softmax');
+  const mixed = b.op('Gelu', [b.op('MatMul', [attention, v], {}, '/attn/context')], {}, '/mlp/Gelu');
+  const bias = b.op('Expand', [weights(b, 'mlp.bias', [1, 1, 2], 57, 0.3), b.op('Shape', [mixed], {}, '/mlp/Shape')], {}, '/mlp/Expand');
+  const shifted = b.op('Add', [mixed, bias], {}, '/mlp/Add');
+  const peak = b.op('Max', [b.op('Abs', [shifted], {}, '/mix/Abs'), b.op('Exp', [b.op('Neg', [shifted], {}, '/mix/Neg')], {}, '/mix/Exp')], {}, '/mix/Max');
+  const squashed = b.op('Min', [b.op('Log', [b.op('Add', [peak, b.scalar('/mix/one', 1)], {}, '/mix/AddOne')], {}, '/mix/Log'), b.scalar('/mix/cap', 2)], {}, '/mix/Min');
+  const classToken = b.op('Flatten', [b.op('Gather', [squashed, b.int64s('/pool/cls', [0])], { axis: 1 }, '/pool/Gather')], { axis: 1 }, '/pool/cls');
+  const others = b.op('Slice', [squashed, b.int64s('/pool/starts', [1]), b.int64s('/pool/ends', [1000]), b.int64s('/pool/axes', [1])], {}, '/pool/Slice');
+  const mean = b.op('ReduceMean', [others, b.int64s('/pool/mean_axes', [1])], { keepdims: 0 }, '/pool/mean');
+  const features = b.op('Concat', [classToken, mean], { axis: 1 }, '/pool/Concat');
+  b.op('Gemm', [features, weights(b, 'head.weight', [TOKEN_CLASSES, 4], 58, 4), weights(b, 'head.bias', [TOKEN_CLASSES], 59, 0.1)], { transB: 1 }, '/head/Gemm', b.reserve('scores'));
+  return model(b, TOKEN_SIZE, 'scores', TOKEN_CLASSES, 20);
 }
