@@ -163,6 +163,8 @@ export interface ImageRow {
   trueLabel: string | null;
   /** Index into the model's labels when the folder name matched one, else null. */
   trueIndex: number | null;
+  /** Which folder the label came from: its level below the dataset's root (1 = the root's own subfolders); null without a label. */
+  trueLevel: number | null;
   status: ImageStatus;
   error: string | null;
   top: ClassScore[];

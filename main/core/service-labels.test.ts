@@ -34,6 +34,7 @@ async function importAndWait(folder: string): Promise<{ datasetId: number; runId
 }
 
 const truthOf = (images: ImageRow[]) => Object.fromEntries(images.map((i) => [i.relPath, [i.trueLabel, i.trueIndex]]));
+const levelsOf = (images: ImageRow[]) => Object.fromEntries(images.map((i) => [i.relPath, i.trueLevel]));
 
 beforeAll(async () => {
   place('281_tabby/gcompris_cat.webp', 'hard/281_tabby/cat.webp');
@@ -58,6 +59,7 @@ describe('ground truth of a dataset', () => {
       'hard/281_tabby/cat.webp': ['tabby', 281],
       'val/n02510455/panda.webp': ['giant panda', 388],
     });
+    expect(levelsOf(images)).toEqual({ 'bad/cow.webp': null, 'hard/281_tabby/cat.webp': 2, 'val/n02510455/panda.webp': 2 });
     const [summary] = await service.listDatasets({});
     expect(summary).toMatchObject({ labelSource: 'auto', labelLevels: [{ level: 2, count: 2, example: '281_tabby' }] });
 
@@ -79,6 +81,7 @@ describe('ground truth of a dataset', () => {
       'hard/281_tabby/cat.webp': ['hard', null],
       'val/n02510455/panda.webp': [null, null],
     });
+    expect(levelsOf(relabelled)).toEqual({ 'bad/cow.webp': 1, 'hard/281_tabby/cat.webp': 1, 'val/n02510455/panda.webp': null });
     // The predictions are the run's, untouched.
     expect(relabelled.map((i) => i.top)).toEqual(before.map((i) => i.top));
 

@@ -87,6 +87,7 @@ interface ImageDbRow {
   height: number | null;
   true_label: string | null;
   true_index: number | null;
+  true_level: number | null;
   status: ImageStatus;
   error: string | null;
   verdict: Verdict | null;
@@ -123,7 +124,7 @@ interface RunDbRow {
   options: string;
 }
 
-const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true_label, i.true_index, i.status, i.error,
+const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true_label, i.true_index, i.true_level, i.status, i.error,
   r.verdict, r.note,
   (SELECT MIN(j.id) FROM images j WHERE j.dataset_id = i.dataset_id AND j.content_hash = i.content_hash
      AND j.id < i.id AND j.removed_at IS NULL) AS duplicate_of`;
@@ -506,6 +507,7 @@ function toImageRow(row: ImageDbRow, top: ImageRow['top'], heatmap: HeatmapDbRow
     height: row.height,
     trueLabel: row.true_label,
     trueIndex: row.true_index,
+    trueLevel: row.true_level,
     // Done means this run has the image's prediction; an error is the file's latest failure, whichever run hit it.
     status: top.length > 0 ? 'done' : row.status === 'error' ? 'error' : 'pending',
     error: row.error,
