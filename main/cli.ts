@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, realpathSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress, type RuntimeReport } from '../common/types';
+import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress, type ModelSummary, type RuntimeReport } from '../common/types';
 import { RUNTIME_TITLES } from '../common/engine';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { mergeShards } from './core/merge/merge';
@@ -19,7 +19,7 @@ Usage:
   sightline start                    open the desktop app (falls back to serve without Electron)
   sightline analyze <folder> --out <report.csv> [--html <report.html>] [--method NAME] [--layer NAME] [--maps N]
                    [--bom] [--faithfulness N|all] [--compare METHOD] [--sanity] [--data-dir DIR] [--backend NAME]
-                   [--runtime auto|onnx|tfjs]
+                   [--runtime auto|onnx|tfjs] [--model PATH]
                                      classify every photo, compute class-activation maps and their metrics, write a
                                      CSV report (and an HTML one); analysing the folder again rescans it and does
                                      only new or changed files
@@ -30,12 +30,17 @@ Usage:
                                      combine the shard libraries into one library, as if one machine had analysed
                                      the folder; merging again skips shards already merged; a missing or unfinished
                                      shard stops the merge, unless --allow-partial (which says what is missing)
-  sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME]
+  sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME] [--model PATH]
                                      open the gallery in a browser
+  sightline models [--data-dir DIR]  list the library's models (* marks the active one) with format, input size,
+                                     classes, hash and runs
   sightline --help
 
 Options:
   --data-dir DIR   the library folder (default: SIGHTLINE_DATA_DIR, else ${defaultDataDir()})
+  --model PATH     a model folder (model.onnx or a TF.js model.json) or a model file (.onnx, Keras .h5 or .keras):
+                   added to the library's models with the setup its sightline.json and labels propose (kept
+                   when it is there already), and made the active model
   --library FILE   the library database (default: library.db in the library folder, which keeps the caches)
   --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
   --runtime NAME   what runs a TF.js layers model: onnx (ONNX Runtime), tfjs, or auto (default: ONNX Runtime
@@ -76,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
         faithfulness: { type: 'string' },
         compare: { type: 'string' },
         sanity: { type: 'boolean' },
+        model: { type: 'string' },
         shard: { type: 'string' },
         library: { type: 'string' },
         into: { type: 'string' },
@@ -91,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
       dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
       backend: backendOption(values.backend),
       runtime: runtimeOption(values.runtime),
+      modelDir: values.model === undefined ? undefined : path.resolve(values.model),
       libraryFile: values.library === undefined ? undefined : path.resolve(values.library),
     };
     switch (command) {
@@ -113,6 +120,9 @@ export async function main(argv: string[]): Promise<number> {
         if (rest.length === 0) throw new UsageError('merge takes the shard libraries to merge');
         if (!values.into) throw new UsageError('merge needs --into <library.db>');
         return merge(rest, values.into, values['allow-partial'] ?? false);
+      case 'models':
+        if (rest.length > 0) throw new UsageError(`models takes no arguments, got ${rest.join(' ')}`);
+        return await models(common);
       case 'serve':
         if (rest.length > 0) throw new UsageError(`serve takes no arguments, got ${rest.join(' ')}`);
         return await serve({ ...common, host: values.host ?? '127.0.0.1', port: portOption(values.port) });
@@ -130,6 +140,8 @@ interface CommonOptions {
   dataDir: string;
   backend: BackendName | undefined;
   runtime: EngineRuntimeChoice | undefined;
+  /** `--model`: added to the library and made active. */
+  modelDir: string | undefined;
   libraryFile: string | undefined;
 }
 
@@ -161,6 +173,7 @@ async function analyze(
   process.once('SIGINT', cancelOnSignal);
   try {
     process.stderr.write('Loading the model…\n');
+    if (options.modelDir) process.stderr.write(describeActiveModel(await service.listModels({})));
     const { jobId, datasetId, runId } = await service.importFolder({ path: folder, ...run });
     process.stderr.write(describeModel(await service.getInfo({})));
     const runInfo = (await service.listRuns({ datasetId })).find((r) => r.id === runId);
@@ -233,8 +246,47 @@ function merge(shardFiles: string[], into: string, allowPartial: boolean): numbe
   return report.ok ? 0 : 1;
 }
 
+/** `sightline models`: the library's models as a table. */
+async function models(options: CommonOptions): Promise<number> {
+  const service = await createCoreService({ ...options, mode: 'web' });
+  try {
+    process.stdout.write(modelTable(await service.listModels({})));
+    return 0;
+  } finally {
+    await service.close();
+  }
+}
+
+function modelTable(models: ModelSummary[]): string {
+  const header = ['', 'ID', 'NAME', 'FORMAT', 'INPUT', 'CLASSES', 'HASH', 'RUNS'];
+  const rows = models.map((m) => [m.active ? '*' : '', String(m.id), m.name, m.format, `${m.inputSize}×${m.inputSize}`, String(m.classCount), m.hash.slice(0, 12), String(m.runCount)]);
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
+  const lines = [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+  const problems = models.filter((m) => m.error).map((m) => `Model ${m.id}: ${m.error}`);
+  return [...lines, '* the active model: imports and runs use it unless they name another', ...problems].map((line) => `${line}\n`).join('');
+}
+
+/** The model `--model` added and made active, with its setup. */
+function describeActiveModel(models: ModelSummary[]): string {
+  const model = models.find((m) => m.active);
+  if (!model) return '';
+  const { setup } = model;
+  const labels = setup.labelSource === 'file' ? `from ${setup.labelsFile}` : setup.labelSource === 'imagenet' ? 'ImageNet' : '"class N"';
+  return (
+    `Using model ${model.name} (${model.format}, ${model.inputSize}×${model.inputSize}, ${model.classCount} classes, hash ${model.hash.slice(0, 12)}) from ${model.path}\n` +
+    `Setup: preprocessing ${setup.preprocessing}, resize ${setup.resize}, labels ${labels}, default layer ${setup.layer}\n`
+  );
+}
+
 async function serve(options: CommonOptions & { host: string; port: number }): Promise<number> {
   const service = await createCoreService({ ...options, mode: 'web' });
+  if (options.modelDir) {
+    const added = await service.listModels({}).catch(async (error: unknown) => {
+      await service.close();
+      throw error;
+    });
+    process.stdout.write(describeActiveModel(added));
+  }
   const host = await startWebHost({ service, host: options.host, port: options.port, rendererDir: appPaths().rendererDir });
   if (host.warning) process.stderr.write(`Warning: ${host.warning}\n`);
   process.stdout.write(`Sightline is serving the gallery at ${host.url}\nLibrary: ${options.libraryFile ?? options.dataDir}\nPress Ctrl+C to stop.\n`);

@@ -26,6 +26,8 @@ export interface RegistryOptions {
 /** How many class names a model's summary shows. */
 const LABELS_PREVIEW = 5;
 const FORMATS: Record<string, ModelFormat> = { onnx: 'onnx', layers: 'tfjs-layers', graph: 'tfjs-graph' };
+/** Keras files become layers models: their format is the file's. */
+const FILE_FORMATS: Record<string, ModelFormat> = { '.h5': 'keras-h5', '.hdf5': 'keras-h5', '.keras': 'keras-v3' };
 
 export class ModelRegistry {
   private readonly engines = new Map<string, Promise<Engine>>();
@@ -51,7 +53,7 @@ export class ModelRegistry {
     try {
       const folder = readAnyModelFolder(location);
       hash = folder.hash;
-      format = FORMATS[folder.format] ?? (folder.format as ModelFormat);
+      format = FILE_FORMATS[path.extname(folder.file ?? '').toLowerCase()] ?? FORMATS[folder.format];
       labelsFile = folderLabelsFile(folder.dir, folder.settings.labels);
     } catch (error) {
       throw new UserError(`Cannot add the model at ${location}: ${(error as Error).message}`);
