@@ -140,7 +140,8 @@ describe('WorkerEngine', () => {
     const started = Date.now();
     await stubborn.dispose();
     expect(await deafExit).toBe(1);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+    // Its backend names no ONNX Runtime: a second's grace.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
   it('rejects start() with the worker’s reason when it cannot load', async () => {

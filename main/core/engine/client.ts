@@ -20,8 +20,12 @@ export interface WorkerEngineOptions {
 }
 
 export const DEFAULT_TIMEOUT_PER_IMAGE_MS = 10 * 60_000;
-/** How long a worker asked to close may take before it is terminated (see stop()). */
-const CLOSE_GRACE_MS = 5_000;
+/**
+ * How long a worker asked to close may take before it is terminated (see stop()): on ONNX Runtime, longer than
+ * any one synchronous call (creating a large model's session takes seconds on a slow machine); on TF.js, just
+ * the time to read the message, as terminate() stops JavaScript and wasm safely.
+ */
+const CLOSE_GRACE_MS = { onnx: 60_000, tfjs: 1_000 };
 /** setTimeout's longest delay; a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -155,13 +159,13 @@ export class WorkerEngine implements Engine {
    * Asks the worker to close, and terminates it only if it has not exited after CLOSE_GRACE_MS.
    * worker.terminate() while the worker is inside a call to ONNX Runtime aborts the whole process
    * ("terminate called after throwing an instance of 'Napi::Error'", onnxruntime-node 1.30), and those calls
-   * are synchronous: the worker reads `close` between two of them and exits there. A worker that does not
-   * read it in time is in a long stretch of JavaScript or wasm (TF.js), which terminate() stops safely.
+   * are synchronous: the worker reads `close` between two of them and exits there.
    */
   private stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
       if (this.exited) return resolve();
-      const force = setTimeout(() => void this.worker.terminate(), CLOSE_GRACE_MS);
+      const grace = this.backend.runtime?.name === 'onnxruntime' ? CLOSE_GRACE_MS.onnx : CLOSE_GRACE_MS.tfjs;
+      const force = setTimeout(() => void this.worker.terminate(), grace);
       this.worker.once('exit', () => {
         clearTimeout(force);
         resolve();
