@@ -318,7 +318,10 @@ export class Gallery {
     const [info, datasets, jobs] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({}), this.#api.listJobs({})]);
     this.info = info;
     this.datasets = datasets;
-    this.job = jobs.find((j) => j.jobId === started.jobId) ?? this.job;
+    // A job with nothing left to do (an import resumed) can end while these calls are answered: its end, come
+    // as an event meanwhile, is newer than the listing's snapshot.
+    const ended = this.job?.jobId === started.jobId && !isActive(this.job);
+    if (!ended) this.job = jobs.find((j) => j.jobId === started.jobId) ?? this.job;
     await this.selectDataset(started.datasetId);
   }
 
