@@ -69,7 +69,8 @@ export function setupLabels(setup: ModelSetup, classCount: number, imagenetFile:
 /** A JSON list (of names, or of objects with a "name"), else one name per line; exactly `classCount` of them. */
 export function readLabelsFile(file: string, classCount: number): string[] {
   const info = existsSync(file) ? statSync(file) : null;
-  if (!info?.isFile()) throw new UserError(`The labels file ${file} does not exist`);
+  if (!info) throw new UserError(`The labels file ${file} does not exist`);
+  if (!info.isFile()) throw new UserError(`The labels file ${file} is not a file`);
   if (info.size > LABELS_FILE_MAX_BYTES) {
     throw new UserError(`The labels file ${file} is ${info.size} bytes; a list of class names is at most ${LABELS_FILE_MAX_BYTES}`);
   }
