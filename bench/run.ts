@@ -6,6 +6,7 @@ import { benchEngine, formatEngineBench } from './engine';
 import { benchGallery } from './gallery';
 import { benchOnnx } from './onnx';
 import { benchPipeline } from './pipeline';
+import { benchZoo } from './zoo';
 
 /** Benchmarks written as scripts run in their own process (they print their own figures). */
 const script = (file: string) => (): Promise<void> =>
@@ -20,6 +21,7 @@ const parts: Record<string, () => Promise<void>> = {
   engine: async () => console.log(formatEngineBench(await benchEngine())),
   onnx: async () => void (await benchOnnx({ print: true })),
   pipeline: () => benchPipeline(),
+  zoo: async () => void (await benchZoo({ print: true })),
   gallery: () => benchGallery(),
   suspicion: script('./suspicion.ts'),
   csv: script('./csv-export.ts'),

@@ -2,7 +2,7 @@
 // path (layers models), ONNX Runtime with a TF.js head (layers models that convert, and model.onnx
 // folders), or a TF.js graph model (graph/). Each says which it is, and why a faster one was not used.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { RuntimeReport } from '../../../common/types';
+import type { CandidateLayer, RuntimeReport } from '../../../common/types';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';
 import type { LoadedModel } from './model';
 import type { PixelBatch } from './preprocess';
@@ -12,8 +12,8 @@ export type { RuntimeName, RuntimeReport } from '../../../common/types';
 /** What every runtime says about its model: a loaded layers model's own description (hash = content hash of
  * the model's files), with the candidate layers and the default one. */
 export interface RuntimeModel extends Pick<LoadedModel, 'name' | 'hash' | 'inputSize' | 'preprocessing' | 'resizeMode' | 'labels'> {
-  /** Layers (or graph nodes / ONNX tensors) with a spatial 4-D output, in network order, as [h, w, C]. */
-  candidateLayers: { name: string; shape: [number, number, number] }[];
+  /** Layers (or graph nodes / ONNX tensors) with a spatial grid, in network order, as [h, w, C]. */
+  candidateLayers: CandidateLayer[];
   /** The layer used when a request names none. */
   defaultLayer: string;
 }

@@ -1,5 +1,5 @@
 // The engine's public face. The engine runs in a worker thread; callers only see this interface.
-import type { BackendName, BackendReport } from '../../../common/types';
+import type { BackendName, BackendReport, CandidateLayer } from '../../../common/types';
 import type { CamMethodName } from './cam/names';
 
 export { CAM_METHODS, type CamMethodName } from './cam/names';
@@ -61,7 +61,8 @@ export interface ModelInfo {
   /** The target layer in use and its output size. */
   layer: string;
   layerShape: [number, number, number];
-  candidateLayers: { name: string; shape: [number, number, number] }[];
+  /** Each with its grid [h, w, C] and, on ONNX models, how the tensor maps to it (`layout`). */
+  candidateLayers: CandidateLayer[];
 }
 
 /**
