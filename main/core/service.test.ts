@@ -222,7 +222,7 @@ describe('core service', () => {
   it('rejects unknown ids and folders with readable errors', async () => {
     await expect(service.getImage({ imageId: 999_999 })).rejects.toThrow(/No image with id 999999/);
     await expect(service.listImages({ datasetId: 999_999 })).rejects.toThrow(/No dataset with id 999999/);
-    await expect(service.importFolder({ path: path.join(tmp, 'nope') })).rejects.toThrow(/is not a folder/);
+    await expect(service.importFolder({ path: path.join(tmp, 'nope') })).rejects.toThrow(`There is no folder ${path.join(tmp, 'nope')}`);
     await expect(service.setReview({ imageId: 999_999, verdict: 'ok', note: '' })).rejects.toThrow(/No image/);
     expect(await service.cancelJob({ jobId: 'unknown' })).toEqual({ cancelled: false });
   });
