@@ -45,12 +45,12 @@ export function parseModelConfig(text: string, what: string): KerasConfig {
 
 /** Every layer's weights in `layer_names` order, each named `<layer>/<variable>` as TF.js names them. */
 function readLayerWeights(group: Hdf5Group, what: string, maxValues: number): KerasWeight[] {
-  const layerNames = textListAttribute(attributes(group, what), 'layer_names');
+  const layerNames = textListAttribute(attributes(group, what), 'layer_names', what);
   if (!layerNames) throw new Error(`${what}: model_weights has no layer_names attribute`);
   return layerNames.flatMap((layer) => {
     const layerGroup = childGroup(group, layer, what);
     if (!layerGroup) throw new Error(`${what}: layer ${layer} is listed in layer_names but model_weights has no group for it`);
-    const weightNames = textListAttribute(attributes(layerGroup, what), 'weight_names') ?? [];
+    const weightNames = textListAttribute(attributes(layerGroup, what), 'weight_names', what) ?? [];
     return weightNames.map((weightName) => {
       const dataset = childDataset(layerGroup, weightName, what);
       if (!dataset) throw new Error(`${what}: weight ${weightName} of layer ${layer} is listed in weight_names but missing`);

@@ -63,13 +63,13 @@ export function textAttribute(value: AttributeValue | undefined): string | undef
  * A list-of-texts attribute. Keras 2 splits one that would pass HDF5's 64 KB header limit into `name0`, `name1`, …
  * (hdf5_format.save_attributes_to_hdf5_group): those are joined. Undefined when there is none.
  */
-export function textListAttribute(attrs: Record<string, AttributeValue>, name: string): string[] | undefined {
+export function textListAttribute(attrs: Record<string, AttributeValue>, name: string, what: string): string[] | undefined {
   const parts = name in attrs ? [attrs[name]] : [];
   for (let chunk = 0; `${name}${chunk}` in attrs; chunk++) parts.push(attrs[`${name}${chunk}`]);
   if (parts.length === 0) return undefined;
   return parts.flatMap((part) => {
     const list = Array.isArray(part) ? part : [part];
-    if (!list.every((item) => typeof item === 'string')) throw new Error(`attribute ${name} is not a list of names`);
+    if (!list.every((item) => typeof item === 'string')) throw new Error(`${what}: attribute ${name} is not a list of names`);
     return list as string[];
   });
 }

@@ -138,6 +138,14 @@ describe('Keras 2 .h5 model files', () => {
     expect(() => readKerasModel(custom, 'custom.h5')).toThrow(
       'custom.h5: layer block2_conv2 (MyAttention), layer fc1 (L2Normalize): TF.js layers has no such layer class',
     );
+    config.config.layers[5].class_name = 'Conv2D';
+    config.config.layers[20].class_name = 'Dense';
+    (config.config.layers[2].config as Record<string, unknown>).groups = 2;
+    const grouped = await writeHdf5((file) => file.create_attribute('model_config', JSON.stringify(config)));
+    expect(() => readKerasModel(grouped, 'grouped.h5')).toThrow(
+      'grouped.h5: layer block1_conv2 (Conv2D) sets groups=2 (a grouped convolution), which TF.js layers does not implement',
+    );
+    delete (config.config.layers[2].config as Record<string, unknown>).groups;
     config.config.layers[5].class_name = 'Functional';
     config.config.layers[20].class_name = 'Dense';
     const nested = await writeHdf5((file) => file.create_attribute('model_config', JSON.stringify(config)));

@@ -146,9 +146,6 @@ function toKeras2Layer(layer: KerasLayerConfig, what: string): KerasLayerConfig 
     config.batch_input_shape = config.batch_shape;
     delete config.batch_shape;
   }
-  if (typeof config.groups === 'number' && config.groups !== 1) {
-    throw new Error(`${what}: layer ${name} (${layer.class_name}) is a grouped convolution (groups=${config.groups}), which TF.js does not have`);
-  }
   if (typeof config.activation === 'object' && config.activation !== null) {
     throw new Error(`${what}: layer ${name} (${layer.class_name}) uses a custom activation, which cannot be loaded`);
   }

@@ -1,8 +1,9 @@
 // Which Keras layers Sightline can build: the classes tfjs-layers registers. Anything else (a custom layer, a
-// Keras layer TF.js does not have, a model nested as a layer) is refused with the layers' names.
+// Keras layer TF.js does not have, a model nested as a layer, an option TF.js would ignore) is refused with the
+// layers' names.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { configLayers, layerName, type KerasConfig } from './keras-model';
+import { configLayers, layerName, type KerasConfig, type KerasLayerConfig } from './keras-model';
 
 const MODEL_CLASSES = new Set(['Model', 'Functional', 'Sequential']);
 
@@ -27,9 +28,28 @@ export function checkLayersSupported(modelConfig: KerasConfig, what: string): vo
         `does not implement, cannot be loaded); replace ${unknown.length === 1 ? 'it' : 'them'} with built-in layers, or export the model to ONNX`,
     );
   }
+  const ignored = layers.flatMap((layer) => {
+    const option = optionTfjsIgnores(layer);
+    return option ? [`layer ${layerName(layer)} (${layer.class_name}) sets ${option}`] : [];
+  });
+  if (ignored.length > 0) {
+    throw new Error(`${what}: ${ignored.join(', ')}, which TF.js layers does not implement: the model would compute something else`);
+  }
 }
 
-function describe(layers: KerasConfig['config']['layers'] & object): string {
+/** A Keras option that TF.js's layer of the same class would silently ignore, or null. */
+function optionTfjsIgnores({ class_name: className, config }: KerasLayerConfig): string | null {
+  if (typeof config.groups === 'number' && config.groups !== 1) return `groups=${config.groups} (a grouped convolution)`;
+  if (className === 'ReLU') {
+    const slope = Number(config.negative_slope ?? 0);
+    const threshold = Number(config.threshold ?? 0);
+    if (slope !== 0 || threshold !== 0) return `negative_slope=${slope}, threshold=${threshold}`;
+  }
+  if (typeof config.lora_rank === 'number' && config.lora_rank > 0) return `lora_rank=${config.lora_rank}`;
+  return null;
+}
+
+function describe(layers: KerasLayerConfig[]): string {
   const named = layers.map((layer) => `layer ${layerName(layer)} (${layer.class_name})`);
   return named.length > 5 ? `${named.slice(0, 5).join(', ')} and ${named.length - 5} more` : named.join(', ');
 }
