@@ -417,7 +417,10 @@ export const createCoreService: CreateCoreService = async (options) => {
       }
     },
     async browse(input: CallInput<'browse'>) {
-      const used = store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt }));
+      const used = [
+        ...store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt })),
+        ...registry.list().map((m) => ({ path: m.path, at: m.addedAt })),
+      ];
       const recent = used.sort((a, b) => b.at.localeCompare(a.at)).map((u) => u.path).slice(0, RECENT_PATHS);
       return browse(input, { recent });
     },
