@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { CAM_METHOD_NAMES, LABEL_SOURCES, PREPROCESSING_PRESETS, RESIZE_MODES, VERDICTS } from './types';
 import { CALL_NAMES, EVENT_NAMES } from './calls';
 import { UserError } from './errors';
-import { imageFilterSchema, queryInputSchemas } from './query';
-import type { Box, Explanation, QueryResult, VerdictChange } from './query';
+import { imageFilterSchema, queryInputSchemas, tagChangeSchema, tagNameSchema, viewStateSchema } from './query';
+import type { Box, Explanation, QueryResult, SavedView, TagChange, VerdictChange } from './query';
 import type { CallName, EventName } from './calls';
 import type { AppInfo, BrowseResult, ClassScore, DatasetSummary, Heatmap, ImageMetrics, ImageRow, JobProgress, ModelSummary, RunInfo, SanityCheck } from './types';
 
@@ -54,8 +54,8 @@ export const inputSchemas = {
   pauseJob: z.object({ jobId }).strict(),
   resumeJob: z.object({ jobId }).strict(),
   ...queryInputSchemas,
-  /** The self-contained HTML report of a run (default: the latest) with its reproducibility manifest. */
-  exportHtml: z.object({ datasetId: id, runId: id.optional() }).strict(),
+  /** The self-contained HTML report of a run (default: the latest) with its reproducibility manifest; `filter`: of what the gallery shows. */
+  exportHtml: z.object({ datasetId: id, runId: id.optional(), filter: imageFilterSchema.optional() }).strict(),
   /** The attention metrics and suspicion of an image's top-1 map in a run (default: the latest). */
   getMetrics: z.object({ imageId: id, runId: id.optional() }).strict(),
   /** Model randomisation on a sample of the run's images: recomputes and stores the similarity, with a warning. */
@@ -83,6 +83,30 @@ export const inputSchemas = {
   /** Where the dataset's ground truth comes from (see DatasetLabelSource); relabels its images without running the model again. */
   setDatasetLabels: z
     .object({ datasetId: id, source: z.union([z.enum(['auto', 'none']), z.object({ level: z.number().int().min(1).max(100) }).strict()]) })
+    .strict(),
+  /** Adds and removes tags on many images at once; answers each image's tags from before, for an undo. */
+  setTags: z
+    .object({
+      imageIds: z.array(id).min(1).max(100_000),
+      add: z.array(tagNameSchema).max(100).optional(),
+      remove: z.array(tagNameSchema).max(100).optional(),
+    })
+    .strict(),
+  /** Puts back whole tag sets (an undo of setTags). */
+  restoreTags: z.object({ changes: z.array(tagChangeSchema).min(1).max(100_000) }).strict(),
+  /** The saved views offered on a dataset: its own and those for every dataset. */
+  listViews: z.object({ datasetId: id }).strict(),
+  /** Saves a view under a name; a view of the same name and scope is replaced. `datasetId` null: for every dataset. */
+  saveView: z
+    .object({ datasetId: id.nullable(), name: z.string().trim().min(1, 'a view needs a name').max(100), state: viewStateSchema })
+    .strict(),
+  deleteView: z.object({ viewId: id }).strict(),
+  /**
+   * The absolute paths of the images (the flagged ones for retraining, or a filtered view): `list` a text file,
+   * one path a line; `links` a folder of symbolic links made in `dir` on the machine that runs the library.
+   */
+  exportPaths: z
+    .object({ datasetId: id, runId: id.optional(), filter: imageFilterSchema.optional(), kind: z.enum(['list', 'links']), dir: filePath.optional() })
     .strict(),
 } as const satisfies Record<CallName, z.ZodType>;
 
@@ -125,6 +149,12 @@ export interface CallOutputs extends Record<CallName, unknown> {
   previewModel: { imageId: number | null; top: ClassScore[]; heatmap: Heatmap; layer: string };
   browse: BrowseResult;
   setDatasetLabels: DatasetSummary;
+  setTags: { previous: TagChange[] };
+  restoreTags: { previous: TagChange[] };
+  listViews: SavedView[];
+  saveView: SavedView;
+  deleteView: { deleted: boolean };
+  exportPaths: { kind: 'list'; fileName: string; text: string; count: number } | { kind: 'links'; dir: string; count: number };
 }
 
 export interface EventPayloads extends Record<EventName, unknown> {
@@ -152,6 +182,8 @@ export type Api = Service & {
   pathForDroppedFile?: (file: unknown) => string | null;
   /** Desktop only: commands from the native menu; returns the unsubscribe function. */
   onMenuCommand?: (listener: (command: MenuCommand) => void) => () => void;
+  /** Desktop only: the native save dialog, then the file written; the chosen path, or null when cancelled. */
+  saveFile?: (suggestedName: string, content: string) => Promise<string | null>;
   /** Desktop only: shows the image's file in the system file manager. */
   revealImage?: (imageId: number) => Promise<void>;
 };

@@ -38,6 +38,8 @@ export const imageFilterSchema = z
     suggested: z.boolean().optional(),
     /** Heatmap groups (metrics.cluster, per predicted class) to keep; empty or absent: any. */
     groups: z.array(z.number().int().min(0)).max(100).optional(),
+    /** Tags, any of them; empty or absent: any. */
+    tags: z.array(z.string().max(200)).max(1000).optional(),
   })
   .strict();
 export type ImageFilter = z.infer<typeof imageFilterSchema>;
@@ -55,7 +57,11 @@ export const EMPTY_FILTER: ImageFilter = {
   search: '',
   suggested: false,
   groups: [],
+  tags: [],
 };
+
+/** The verdicts that flag a photo for a second look (the HTML report's "flagged", the "flagged only" export). */
+export const FLAGGED_VERDICTS = ['misattended', 'label_error', 'unsure'] as const satisfies readonly Verdict[];
 
 /**
  * "Suggested for review" is a share, not a fixed score: the suspicion score's scale depends on which of its
@@ -85,6 +91,8 @@ export interface QueryResult {
     suggested: number;
     /** Heatmap groups (0 = the most common strategy of its class) with the other filters applied; empty before clustering. */
     groups: FacetCount<number>[];
+    /** Every tag of the dataset with how many images have it, the other filters applied. */
+    tags: FacetCount<string>[];
   };
   /** The lowest suspicion that counts as suggested for review in this run; null when the run has no scores. */
   suggestedThreshold: number | null;
@@ -123,6 +131,46 @@ export const queryInputSchemas = {
     })
     .strict(),
 } as const;
+
+/** A tag as people type it: trimmed, no commas (the tag box splits on them), no control characters. */
+export const tagNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'a tag cannot be empty')
+  .max(50, 'a tag has at most 50 characters')
+  .regex(/^[^,\p{Cc}]+$/u, 'a tag has no commas or control characters');
+
+/** An image's whole set of tags, before or after a change (for an undo). */
+export interface TagChange {
+  imageId: number;
+  tags: string[];
+}
+
+export const tagChangeSchema = z.object({ imageId: id, tags: z.array(tagNameSchema).max(100) }).strict();
+
+/** How the overlay is drawn, as a saved view keeps it (the renderer checks the colour map name). */
+export const overlayStateSchema = z
+  .object({
+    visible: z.boolean(),
+    opacity: z.number().min(0).max(1),
+    colormap: z.string().min(1).max(40),
+    threshold: z.number().min(1).max(100),
+    scale: z.enum(['image', 'dataset']),
+  })
+  .strict();
+
+/** What a saved view brings back: the filters, the sort and the overlay settings. */
+export const viewStateSchema = z.object({ filter: imageFilterSchema, sort: imageSortSchema, overlay: overlayStateSchema }).strict();
+export type ViewState = z.infer<typeof viewStateSchema>;
+
+export interface SavedView {
+  id: number;
+  /** The dataset it belongs to; null: offered on every dataset. */
+  datasetId: number | null;
+  name: string;
+  state: ViewState;
+  createdAt: string;
+}
 
 export interface VerdictChange {
   imageId: number;

@@ -175,6 +175,8 @@ export interface ImageRow {
   heatmaps?: Heatmap[];
   verdict: Verdict | null;
   note: string;
+  /** getImage and getImages: the photo's tags, by name. */
+  tags?: string[];
   /** The id of an earlier image of the dataset with the same bytes (its results are shared), else null. */
   duplicateOf?: number | null;
 }

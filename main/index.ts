@@ -1,6 +1,7 @@
 // Electron main process: a thin shell around the core service. Everything product-side lives in core/.
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, screen, session, shell } from 'electron';
 import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ipcChannel, MENU_CHANNEL } from '../common/calls';
 import type { MenuCommand } from '../common/contract';
@@ -8,6 +9,7 @@ import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
 import { modelDialogOptions, modelPathOf } from './shell/dialogs';
 import { bindIpc, forwardEvents } from './shell/ipc';
+import { bindSaveFile, saveDialogOptions } from './shell/save-file';
 import { gpuProblem, menuTemplate, taskbarProgress } from './shell/menu';
 import { handleAppRequest, handleMediaRequest } from './shell/protocols';
 import {
@@ -47,6 +49,15 @@ async function pickModel(owner?: Electron.WebContents): Promise<string | null> {
   const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   const picked = result.canceled ? undefined : result.filePaths[0];
   return picked ? modelPathOf(picked) : null;
+}
+
+async function saveFile(owner: Electron.WebContents, name: string, content: string): Promise<string | null> {
+  const win = BrowserWindow.fromWebContents(owner) || mainWindow || undefined;
+  const options = saveDialogOptions(name, app.getPath('downloads'));
+  const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  if (result.canceled || !result.filePath) return null;
+  await writeFile(result.filePath, content);
+  return result.filePath;
 }
 
 function sendMenuCommand(command: MenuCommand): void {
@@ -140,6 +151,7 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, (request) => handleAppRequest(request.url, rendererDir));
   protocol.handle(MEDIA_SCHEME, (request) => handleMediaRequest(request.url, service));
   bindIpc(ipcMain, service, { pickFolder, pickModel });
+  bindSaveFile(ipcMain, saveFile);
   ipcMain.handle(ipcChannel('revealImage'), (event, imageId: unknown) => {
     if (!isTrustedSender(event.senderFrame)) throw new Error("Refused revealImage: the sender is not the app's main frame");
     const file = typeof imageId === 'number' && Number.isSafeInteger(imageId) ? service.imagePath(imageId) : null;

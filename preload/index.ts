@@ -31,6 +31,7 @@ const api = {
   },
   onMenuCommand: (listener: (command: MenuCommand) => void): (() => void) => subscribe(MENU_CHANNEL, listener),
   revealImage: (imageId: number): Promise<void> => ipcRenderer.invoke(ipcChannel('revealImage'), imageId),
+  saveFile: (suggestedName: string, content: string): Promise<string | null> => ipcRenderer.invoke(ipcChannel('saveFile'), suggestedName, content),
 } as Api;
 
 contextBridge.exposeInMainWorld('sightline', api);

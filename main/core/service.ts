@@ -20,6 +20,7 @@ import { ModelRegistry, pixelsOfRun, runOptionsOf } from './models/registry';
 import { appPaths } from './paths';
 import { browse } from './browse';
 import { DisplayImages } from './display-images';
+import { createReviewCalls } from './review-calls';
 import { userFolder } from './user-path';
 import { decodeImage } from './scan/decode';
 import { displayName } from './scan/labels';
@@ -29,6 +30,13 @@ import { DatasetLabels } from './store/dataset-labels';
 import { LibraryQuery } from './store/query';
 import type { ModelEntry } from './store/models-table';
 import { Store, type DatasetRecord } from './store/store';
+
+/** The rows among the selected ids (all of them when there is no selection), in their order. */
+const inSelection = <R extends { id: number }>(rows: R[], ids: readonly number[] | null): R[] => {
+  if (ids === null) return rows;
+  const chosen = new Set(ids);
+  return rows.filter((row) => chosen.has(row.id));
+};
 
 /** How many classes the detail view lists, each with a map on demand. */
 const TOP_CLASSES = 5;
@@ -127,6 +135,8 @@ export const createCoreService: CreateCoreService = async (options) => {
   /** The images an export covers: the gallery's filter when given (its order is the library's), else all. */
   const exportSelection = (datasetId: number, runId: number | null, filter: CallInput<'exportCsv'>['filter']) =>
     filter ? library.images(datasetId, runId, filter, { key: 'fileName', descending: false }).ids : null;
+  /** Tags, saved views and the paths export. */
+  const review = createReviewCalls({ db: libraryDb, store, dataset, runOf, selection: exportSelection });
 
   /** A run with the model that made it. */
   const analysisTarget = async (runId: number) => {
@@ -214,12 +224,12 @@ export const createCoreService: CreateCoreService = async (options) => {
       const image = store.getImage(input.imageId, input.runId);
       if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
       if (input.runId !== undefined) runOf(image.datasetId, input.runId);
-      return image;
+      return review.withTags([image])[0];
     },
 
     async setReview(input: CallInput<'setReview'>) {
       if (!store.setReview(input.imageId, input.verdict, input.note)) throw new UserError(`No image with id ${input.imageId}`, 404);
-      return store.getImage(input.imageId)!;
+      return review.withTags([store.getImage(input.imageId)!])[0];
     },
 
     async exportCsv(input: CallInput<'exportCsv'>) {
@@ -253,7 +263,7 @@ export const createCoreService: CreateCoreService = async (options) => {
         title: target.name,
         rootPath: target.rootPath,
         generatedAt: new Date().toISOString(),
-        images: store.listImages(target.id, runId),
+        images: inSelection(store.listImages(target.id, runId), exportSelection(target.id, runId, input.filter)),
         suspicion: new Map([...metrics].map(([imageId, m]) => [imageId, m.suspicion])),
         photo: async (imageId) => store.thumbnail(imageId),
         manifest: reportManifest({
@@ -266,6 +276,13 @@ export const createCoreService: CreateCoreService = async (options) => {
       });
       return { fileName: csvFileName(target.name, runId, 'html'), html };
     },
+
+    setTags: review.setTags,
+    restoreTags: review.restoreTags,
+    listViews: review.listViews,
+    saveView: review.saveView,
+    deleteView: review.deleteView,
+    exportPaths: review.exportPaths,
 
     async getMetrics(input: CallInput<'getMetrics'>) {
       const image = store.getImage(input.imageId);
@@ -321,11 +338,12 @@ export const createCoreService: CreateCoreService = async (options) => {
     },
 
     async getImages(input: CallInput<'getImages'>) {
-      return input.imageIds.flatMap((imageId) => {
+      const images = input.imageIds.flatMap((imageId) => {
         const image = store.getImage(imageId, input.runId);
         if (image && input.runId !== undefined) runOf(image.datasetId, input.runId);
         return image ? [image] : [];
       });
+      return review.withTags(images);
     },
 
     async setVerdicts(input: CallInput<'setVerdicts'>) {
@@ -417,10 +435,7 @@ export const createCoreService: CreateCoreService = async (options) => {
       }
     },
     async browse(input: CallInput<'browse'>) {
-      const used = [
-        ...store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt })),
-        ...registry.list().map((m) => ({ path: m.path, at: m.addedAt })),
-      ];
+      const used = store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt }));
       const recent = used.sort((a, b) => b.at.localeCompare(a.at)).map((u) => u.path).slice(0, RECENT_PATHS);
       return browse(input, { recent });
     },

@@ -1,5 +1,6 @@
 // A self-contained HTML report (one file: inline CSS, images as data: URIs, no scripts) of the flagged and
 // most suspicious images, with per-class accuracy, verdict counts, failed files and a reproducibility manifest.
+import { FLAGGED_VERDICTS } from '../../../common/query';
 import type { ImageRow, Verdict } from '../../../common/types';
 import { VERDICTS } from '../../../common/types';
 import { overlayJpeg } from './overlay';
@@ -25,7 +26,7 @@ const VERDICT_LABELS: Record<Verdict | 'none', string> = {
   label_error: 'Label error',
   unsure: 'Unsure',
 };
-const FLAGGED: Verdict[] = ['misattended', 'label_error', 'unsure'];
+const FLAGGED: readonly Verdict[] = FLAGGED_VERDICTS;
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -14,6 +14,8 @@ export interface ExportRow {
   top: { label: string; prob: number; index: number }[];
   verdict: string | null;
   note: string;
+  /** By name, sorted. */
+  tags: string[];
   box: { x: number; y: number; w: number; h: number } | null;
   duplicateOf: string | null;
   metrics: {
@@ -39,6 +41,8 @@ export interface ExportRow {
 
 const SQL = `SELECT i.rel_path, i.true_label, i.true_index, i.status, i.error, r.verdict, r.note,
     r.box_x, r.box_y, r.box_w, r.box_h,
+    (SELECT json_group_array(name) FROM (SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id
+       WHERE it.image_id = i.id ORDER BY t.name COLLATE NOCASE)) AS tags,
     (SELECT j.rel_path FROM images j WHERE j.dataset_id = i.dataset_id AND j.content_hash = i.content_hash
        AND j.id < i.id AND j.removed_at IS NULL ORDER BY j.id LIMIT 1) AS duplicate_of,
     p0.class_index AS c0, p0.prob AS p0, p1.class_index AS c1, p1.prob AS p1, p2.class_index AS c2, p2.prob AS p2,
@@ -61,6 +65,7 @@ interface Raw extends Omit<MetricsDbRow, 'image_id' | 'class_index'> {
   error: string | null;
   verdict: string | null;
   note: string | null;
+  tags: string;
   box_x: number | null;
   box_y: number | null;
   box_w: number | null;
@@ -102,6 +107,7 @@ export function* iterateExportRows(db: Db, datasetId: number, runId: number | nu
       top,
       verdict: raw.verdict,
       note: raw.note ?? '',
+      tags: JSON.parse(raw.tags) as string[],
       box: raw.box_x === null || raw.box_y === null || raw.box_w === null || raw.box_h === null ? null : { x: raw.box_x, y: raw.box_y, w: raw.box_w, h: raw.box_h },
       duplicateOf: raw.duplicate_of,
       metrics: raw.m_class === null ? null : {

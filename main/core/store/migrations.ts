@@ -192,4 +192,27 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (run_id, shard_index)
   );
   `,
+  // 8: issue 15, free-form tags and saved views. A tag name is unique regardless of case; image_tags is read both
+  // ways (an image's tags, a tag's images for the gallery's tag filter). A saved view (filters, sort, overlay as
+  // JSON ViewState) belongs to a dataset, or to every dataset when dataset_id is NULL.
+  `
+  CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+  );
+  CREATE TABLE image_tags (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (image_id, tag_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX image_tags_by_tag ON image_tags(tag_id, image_id);
+  CREATE TABLE saved_views (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER REFERENCES datasets(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE UNIQUE INDEX saved_views_by_name ON saved_views(COALESCE(dataset_id, 0), name COLLATE NOCASE);
+  `,
 ];

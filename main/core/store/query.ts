@@ -15,7 +15,7 @@ import type { Db } from './database';
 import { SUGGESTED_SHARE } from '../../../common/query';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 
-type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'other';
+type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'other';
 
 interface Condition {
   facet: Facet;
@@ -75,6 +75,14 @@ function conditions(filter: ImageFilter): Condition[] {
   if (filter.suggested) list.push({ facet: 'suggested', sql: 'suggested = 1', params: [] });
   if (filter.groups?.length) {
     list.push({ facet: 'groups', sql: `grp IN (${placeholders(filter.groups.length)})`, params: filter.groups });
+  }
+  if (filter.tags?.length) {
+    // Read from the image_tags_by_tag index: a tag's images, however many the dataset has.
+    list.push({
+      facet: 'tags',
+      sql: `image_id IN (SELECT it.image_id FROM tags t JOIN image_tags it ON it.tag_id = t.id WHERE t.name IN (${placeholders(filter.tags.length)}))`,
+      params: filter.tags,
+    });
   }
   if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
     list.push({ facet: 'other', sql: 'prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
@@ -147,6 +155,17 @@ export class LibraryQuery {
       return (Object.keys(values) as V[]).map((value) => ({ value, label: values[value], count: counts.get(value) ?? 0 }));
     };
 
+    const tagOthers = where(all.filter((c) => c.facet !== 'tags'));
+    const tagCounts = this.db
+      .prepare(
+        `SELECT t.name AS value, COUNT(*) AS count FROM image_tags it JOIN tags t ON t.id = it.tag_id
+         WHERE it.image_id IN (SELECT image_id FROM gallery_rows_v2${tagOthers.sql}) GROUP BY t.id`,
+      )
+      .all(...tagOthers.params) as { value: string; count: number }[];
+    const tags = withChosen(tagCounts, filter.tags ?? [])
+      .map(({ value, count }) => ({ value: String(value), label: String(value), count }))
+      .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+
     const total = this.db.prepare('SELECT COUNT(*) FROM gallery_rows_v2').pluck().get() as number;
     const maxScale =
       runId === null ? 0 : ((this.db.prepare('SELECT MAX(scale) FROM heatmaps WHERE run_id = ?').pluck().get(runId) as number | null) ?? 0);
@@ -166,6 +185,7 @@ export class LibraryQuery {
         )
           .map(({ value, count }) => ({ value: Number(value), label: `Group ${Number(value) + 1}`, count }))
           .sort((a, b) => a.value - b.value),
+        tags,
       },
       suggestedThreshold: threshold,
       maxScale,
