@@ -1,6 +1,6 @@
 // Folders through the service (issue 15): ground truth from nested layouts and split folders, the dataset's label
 // setting, the "not analysed" count, and a file over the size limit, with the real model, photos and library file.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,5 +107,21 @@ describe('a photo over the size limit', () => {
     const byName = Object.fromEntries((await service.listImages({ datasetId })).map((i) => [i.relPath, i]));
     expect(byName['cat.webp'].status).toBe('done');
     expect(byName['huge.jpg']).toMatchObject({ status: 'error', error: 'Too large to read: 1024 MB is over the 128 MB limit for one photo; save a smaller copy' });
+  });
+});
+
+describe('the folder browser through the service', () => {
+  it('lists a folder’s subfolders with their photo counts and offers the imported folders and added models as recent', async () => {
+    const result = await service.browse({ path: root });
+    expect(result.entries.map((e) => [e.name, e.photoCount])).toEqual([
+      ['bad', 1],
+      ['hard', 1],
+      ['val', 1],
+    ]);
+    const models = await service.listModels({});
+    // Datasets are kept by their real path.
+    const [data, oversize] = [realpathSync(root), realpathSync(path.join(tmp, 'oversize'))];
+    expect(result.recent).toEqual(expect.arrayContaining([data, oversize, ...models.map((m) => m.path)]));
+    expect(result.recent.indexOf(oversize)).toBeLessThan(result.recent.indexOf(data));
   });
 });
