@@ -321,7 +321,9 @@ describe('a folder with model.onnx', () => {
         labels: Array.from({ length: 10 }, (_, i) => `digit ${i}`),
       });
       expect(engine.model.candidateLayers.map((layer) => layer.name)).toContain(lastConv);
-      expect(engine.model.layer).toBe(engine.model.candidateLayers.at(-1)!.name);
+      // The default is last_conv itself, not the channels-last copy that the converter transposes it to before Flatten.
+      expect(engine.model.candidateLayers.at(-1)).toMatchObject({ layout: 'nhwc' });
+      expect(engine.model.layer).toBe(lastConv);
       // Mid-grey pixels: torch preprocessing maps them near 0, where last_conv's tanh does not saturate (saturated
       // values tie in the head's global max pool, and which one wins is float noise).
       const pixels = new Uint8Array(2 * 32 * 32 * 3).map((_, i) => 96 + ((i * 53 + (i >> 7)) % 64));

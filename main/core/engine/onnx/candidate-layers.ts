@@ -39,7 +39,9 @@ export function leadingTokens(tokens: number, side: number): number {
 /** Ops after which the class scores no longer have a spatial grid. */
 const REDUCTIONS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax', 'ReduceSum', 'Flatten', 'Gather', 'Slice']);
 /** Ops a head applies to finished features, per position or as local pooling, on its way to the reduction. */
-const TAIL = new Set(['Transpose', 'Identity', 'Dropout', 'MaxPool', 'AveragePool', 'LayerNormalization']);
+const TAIL = new Set(['Transpose', 'MaxPool', 'AveragePool', 'LayerNormalization']);
+/** Ops that copy their input: passed on the way to the reduction, never walked back over (the copy is the name given). */
+const COPIES = new Set(['Identity', 'Dropout']);
 const NORMALISATIONS = new Set(['BatchNormalization', 'LayerNormalization', 'InstanceNormalization']);
 const ACTIVATIONS = new Set(['Relu', 'LeakyRelu', 'Elu', 'Gelu', 'HardSwish', 'Sigmoid', 'Tanh', 'Clip']);
 
@@ -83,7 +85,7 @@ function leadsToReduction(name: string, consumers: Map<string, NodeProto[]>, log
     const next = consumers.get(tensor) ?? [];
     if (next.length !== 1 || next[0].input[0] !== tensor) return false;
     if (REDUCTIONS.has(next[0].opType)) return true;
-    if (!TAIL.has(next[0].opType) && !ACTIVATIONS.has(next[0].opType)) return false;
+    if (!TAIL.has(next[0].opType) && !ACTIVATIONS.has(next[0].opType) && !COPIES.has(next[0].opType)) return false;
     tensor = next[0].output[0];
   }
   return false;
