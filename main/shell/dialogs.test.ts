@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ipcChannel } from '../../common/calls';
 import { modelDialogOptions, modelPathOf } from './dialogs';
+import { bindIpc } from './ipc';
 
 describe('the native model dialog', () => {
   it('picks files and folders on macOS, files elsewhere (a folder by its model file)', () => {
@@ -16,5 +18,27 @@ describe('the native model dialog', () => {
     expect(modelPathOf('/models/finetuned.onnx')).toBe('/models/finetuned.onnx');
     expect(modelPathOf('/models/vgg16.h5')).toBe('/models/vgg16.h5');
     expect(modelPathOf('/models/resnet')).toBe('/models/resnet');
+  });
+});
+
+describe('the native pickers over IPC', () => {
+  // Stand-ins for Electron's ipcMain and event objects (its binary is not installed here), as in security.test.ts.
+  const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+  const opened: string[] = [];
+  bindIpc({ handle: (channel: string, handler: never) => void handlers.set(channel, handler) } as never, {} as never, {
+    pickFolder: async () => (opened.push('folder'), '/photos'),
+    pickModel: async () => (opened.push('model'), '/models/resnet'),
+  });
+  const trusted = { senderFrame: { url: 'sightline-app://bundle/index.html', parent: null }, sender: {} };
+  const foreign = { senderFrame: { url: 'https://evil.example/', parent: null }, sender: {} };
+
+  it("opens a dialog only for the app's main frame", async () => {
+    const pickModel = handlers.get(ipcChannel('pickModel'))!;
+    await expect(pickModel(foreign)).rejects.toThrow(/Refused pickModel: the sender is not the app's main frame/);
+    await expect(handlers.get(ipcChannel('pickFolder'))!(foreign)).rejects.toThrow(/Refused pickFolder/);
+    expect(opened).toEqual([]);
+    await expect(pickModel(trusted)).resolves.toBe('/models/resnet');
+    await expect(handlers.get(ipcChannel('pickFolder'))!(trusted)).resolves.toBe('/photos');
+    expect(opened).toEqual(['model', 'folder']);
   });
 });
