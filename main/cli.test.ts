@@ -1,6 +1,6 @@
 // The CLI as a person runs it: a child process, a real folder, a real model, a CSV on disk.
 import { parse } from 'csv-parse/sync';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,4 +89,31 @@ it('explains its usage and fails with code 2 on a wrong command line', async () 
     stderr: expect.stringMatching(/--runtime must be one of auto, onnx, tfjs/),
   });
   await expect(sightline('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown command "frobnicate"/) });
+});
+
+it('serve on every interface warns on stderr and prints an address other machines can open', async () => {
+  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'main/cli.ts'), 'serve', '--host', '0.0.0.0', '--data-dir', path.join(tmp, 'serve-data')], {
+    cwd: tmp,
+  });
+  try {
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Press Ctrl+C')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    expect(stderr).toMatch(/^Warning: Listening on every network interface \(0\.0\.0\.0\): .*--host 127\.0\.0\.1/m);
+    const external = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    const url = new URL(/at (http:\S+)/.exec(stdout)![1]);
+    expect(url.hostname).toBe(external?.address ?? '127.0.0.1');
+    expect(url.hash).toMatch(/^#token=[\w-]{40,}$/);
+  } finally {
+    // Nothing to keep: a graceful stop would wait for the model it is loading.
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
 });
