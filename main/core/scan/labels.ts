@@ -31,7 +31,7 @@ const NO_TRUTH: GroundTruth = { trueLabel: null, trueIndex: null, trueLevel: nul
  */
 const SPLIT_FOLDERS = new Set(['train', 'training', 'trainval', 'val', 'valid', 'validation', 'test', 'testing', 'dev', 'eval', 'evaluation', 'holdout']);
 
-export function isSplitFolder(name: string): boolean {
+function isSplitFolder(name: string): boolean {
   return SPLIT_FOLDERS.has(name.trim().toLowerCase());
 }
 
