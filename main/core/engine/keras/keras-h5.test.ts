@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readModelFolder } from '../model-folder';
 import { defaultModelDir } from '../paths';
+import { contiguousFloat32, openHdf5, readFloat32, type Hdf5Dataset } from './hdf5';
 import { readKerasModel } from './keras-file';
 import { kerasFixtures } from './test-support/fixtures';
 import { writeHdf5, writeKeras2Weights, type NamedWeights } from './test-support/hdf5-writer';
@@ -82,6 +83,21 @@ describe('Keras 2 .h5 model files', () => {
     for (const [name, { values }] of weightsByName(readKerasModel(vggH5, 'vgg16_mini.h5').artifacts)) {
       expect(rewritten.get(name)!.values, name).toEqual(values);
     }
+  });
+
+  it('copies contiguous float32 weights out in one piece, and reads chunked, compressed ones element by element', async () => {
+    const file = openHdf5(vggH5, 'vgg16_mini.h5');
+    const kernel = file.get('model_weights/fc1/fc1/kernel:0') as Hdf5Dataset;
+    const fast = contiguousFloat32(kernel, 1568 * 64);
+    expect(fast).not.toBeNull();
+    expect(fast).toEqual(Float32Array.from(kernel.value));
+    const values = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i));
+    const chunked = openHdf5(
+      await writeHdf5((h5) => h5.create_dataset({ name: 'w', data: values, shape: [64, 64], dtype: '<f4', chunks: [16, 16], compression: 'gzip' })),
+      'chunked.h5',
+    ).get('w') as Hdf5Dataset;
+    expect(contiguousFloat32(chunked, 4096)).toBeNull();
+    expect(readFloat32(chunked, 'chunked.h5', 1 << 20)).toEqual({ shape: [64, 64], values });
   });
 
   it('refuses a weights-only file (save_weights): no model config, and how to save the whole model', async () => {
