@@ -102,9 +102,14 @@ describe('Keras 2 .h5 model files', () => {
 
   it('refuses a weights-only file (save_weights): no model config, and how to save the whole model', async () => {
     const bytes = await writeHdf5((file) => writeKeras2Weights(file, vggWeights()));
-    expect(() => readKerasModel(bytes, 'vgg16.weights.h5')).toThrow(
-      /^vgg16\.weights\.h5 holds only weights \(written by save_weights\), without the model config .*model\.save\('model\.h5'\).*model\.save\('model\.keras'\)/,
-    );
+    const weightsOnly = /^vgg16\.weights\.h5 holds only weights \(written by save_weights\), without the model config .*model\.save\('model\.h5'\).*model\.save\('model\.keras'\)/;
+    expect(() => readKerasModel(bytes, 'vgg16.weights.h5')).toThrow(weightsOnly);
+    // Keras 3's save_weights: H5IOStore's layers/<name>/vars groups, no attributes.
+    const keras3 = await writeHdf5((file) => {
+      file.create_group('vars');
+      file.create_group('layers').create_group('conv2d').create_group('vars').create_dataset({ name: '0', data: new Float32Array(4), shape: [4], dtype: '<f4' });
+    });
+    expect(() => readKerasModel(keras3, 'vgg16.weights.h5')).toThrow(weightsOnly);
   });
 
   it('refuses an HDF5 file that is not a Keras model', async () => {
