@@ -19,7 +19,7 @@ export interface WorkerEngineOptions {
   timeoutPerImageMs?: number;
 }
 
-export const DEFAULT_TIMEOUT_PER_IMAGE_MS = 10 * 60_000;
+const DEFAULT_TIMEOUT_PER_IMAGE_MS = 10 * 60_000;
 /**
  * How long a worker asked to close may take before it is terminated (see stop()): on ONNX Runtime, longer than
  * any one synchronous call (creating a large model's session takes seconds on a slow machine); on TF.js, just

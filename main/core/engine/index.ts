@@ -11,7 +11,7 @@ import { DEFAULT_BATCH_SIZE, type Engine, type EngineOptions } from './types';
 
 export * from './types';
 export { defaultModelDir } from './paths';
-export { DEFAULT_TIMEOUT_PER_IMAGE_MS, type WorkerEngineOptions } from './client';
+export type { WorkerEngineOptions } from './client';
 
 /** Starts `options.workers` engine workers (default: one per CPU core), each loading the model. */
 export function createEngine({ timeoutPerImageMs, ...options }: EngineOptions & WorkerEngineOptions): Promise<Engine> {

@@ -2,7 +2,8 @@
 // the same pixels array every time. Issue #13: the engine transferred the caller's buffer to its worker,
 // which detached it (a Buffer view's whole file buffer, as slice() of a Buffer is no copy), and Node drops
 // a message whose transfer list holds a detached buffer without a word: the next call never settled.
-// Also: two engines one after the other, a call after dispose, a worker stopped in the middle of a request.
+// Also: two engines one after the other, a call after dispose, the watchdog, a worker stopped in the middle
+// of a request.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { selectBackend } from './backends';
 import { WorkerEngine } from './client';
 import { writeGraphModelFolder } from './graph/test-support/graph-model-writer';
 import { residualNet } from './graph/test-support/fixtures';
-import { createEngine, defaultModelDir, engineWorkerEntry, type Engine, type EngineOptions, type ExplainRequest } from './index';
+import { createEngine, defaultModelDir, engineWorkerEntry, type Engine, type EngineOptions, type ExplainRequest, type WorkerEngineOptions } from './index';
 import { decodeBatch, samplePhotos } from './test-support/photos';
 
 /** Images per call: not a multiple of the batch size, so that 2 workers get a request as 2 + 1. */
@@ -83,7 +84,7 @@ beforeAll(async () => {
 });
 afterAll(() => workDir && rmSync(workDir, { recursive: true, force: true }));
 
-function engineOn(modelDir: string, options: Partial<EngineOptions> = {}): Promise<Engine> {
+function engineOn(modelDir: string, options: Partial<EngineOptions & WorkerEngineOptions> = {}): Promise<Engine> {
   return createEngine({ modelDir, onnxCacheDir, batchSize: BATCH_SIZE, ...options });
 }
 
@@ -138,6 +139,25 @@ describe('engines one after the other', () => {
     } finally {
       await second.dispose();
     }
+  });
+});
+
+describe('the watchdog', () => {
+  it('rejects a call the worker does not answer in timeoutPerImageMs per image, and later calls', async () => {
+    const engine = await engineOn(path.join(ZOO, 'resnet'), { workers: 1, timeoutPerImageMs: 1 });
+    const pixels = await zooInputs('resnet')();
+    // The pool sends the images as mini-batches of 2 and 1: the first one's 2 ms run out.
+    await expect(engine.explain({ pixels, count: COUNT, method: 'ScoreCAM' })).rejects.toThrow(
+      'The engine worker gave no answer in 0.002 s to a request of 2 image(s); it was stopped',
+    );
+    await expect(engine.explain({ pixels, count: COUNT })).rejects.toThrow('gave no answer');
+    await engine.dispose();
+  });
+
+  it('refuses a time that is not a positive number of milliseconds', async () => {
+    await expect(engineOn(path.join(ZOO, 'resnet'), { timeoutPerImageMs: 0 })).rejects.toThrow(
+      'timeoutPerImageMs must be a number of milliseconds > 0 (Infinity: no limit), not 0',
+    );
   });
 });
 
