@@ -121,18 +121,18 @@ async function probe(
       if (grid?.layout === 'nhwc') channelsLast.add(name);
       return grid && feedsLogits.has(name) ? [{ name, ...grid }] : [];
     });
-    const candidateLayers: GridLayer[] = [];
     // Token grids past the last attention reach the class scores only through their class token (ViT's
-    // final blocks and norm before the class token is taken): walking back, keep them from the first whose
-    // grid does reach them.
-    let reached = false;
-    for (const grid of [...grids].reverse()) {
-      if (grid.layout === 'tokens' && !reached) {
-        reached = await gridReachesLogits(model, network, grid, results, input, source);
-        if (!reached) continue;
-      }
-      candidateLayers.unshift(grid);
+    // final blocks and norm before the class token is taken). A later token tensor's grid reaching them means
+    // an earlier one's does too, so a bisection finds the last that does in a few runs.
+    const tokens = grids.filter((grid) => grid.layout === 'tokens');
+    let reaching = 0;
+    for (let atMost = tokens.length; atMost > reaching; ) {
+      const middle = Math.ceil((reaching + atMost) / 2);
+      if (await gridReachesLogits(model, network, tokens[middle - 1], results, input, source)) reaching = middle;
+      else atMost = middle - 1;
     }
+    const dropped = new Set(tokens.slice(reaching));
+    const candidateLayers = grids.filter((grid) => !dropped.has(grid));
     return { candidateLayers, classCount, channelsLast };
   } finally {
     await session.release();
@@ -185,8 +185,9 @@ async function sessionFor(model: ModelProto, change: { outputs?: string[]; fed?:
     graph.node = node.filter((candidate) => !candidate.output.includes(change.fed!));
   }
   try {
-    // Error level: a session fed mid-graph warns about every initializer it no longer needs.
-    return await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { logSeverityLevel: 3 });
+    // Run once: no optimisation worth its time. Error level: a session fed mid-graph warns about every
+    // initializer it no longer needs.
+    return await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
   } catch (error) {
     throw new Error(`ONNX Runtime cannot load ${source}: ${(error as Error).message}`);
   } finally {
