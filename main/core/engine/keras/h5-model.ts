@@ -2,6 +2,7 @@
 // attribute `model_config` holds the Keras config (the same JSON as TF.js's modelTopology.model_config), and
 // `model_weights/<layer>/<weight name>` the weights, listed by the attributes `layer_names` and `weight_names`.
 import { attributes, childDataset, childGroup, openHdf5, readFloat32, textAttribute, textListAttribute, type Hdf5Group } from './hdf5';
+import { isKeras3Config, keras2Config } from './keras3-config';
 import type { KerasConfig, KerasModel, KerasWeight } from './keras-model';
 import { checkLayersSupported } from './layer-support';
 
@@ -16,8 +17,10 @@ export function readKerasH5(bytes: Uint8Array, what: string): KerasModel {
   const rootAttrs = attributes(file, what);
   const configText = textAttribute(rootAttrs.model_config);
   if (configText === undefined) throw new Error(withoutConfigMessage(file, rootAttrs, what));
-  const modelConfig = parseModelConfig(configText, `The model_config of ${what}`);
-  checkLayersSupported(modelConfig, what);
+  const savedConfig = parseModelConfig(configText, `The model_config of ${what}`);
+  checkLayersSupported(savedConfig, what);
+  // Keras 3 writes .h5 files too (model.save('x.h5')), with its own form of the config.
+  const modelConfig = isKeras3Config(savedConfig) ? keras2Config(savedConfig, what) : savedConfig;
   const weightsGroup = childGroup(file, 'model_weights', what);
   if (!weightsGroup) throw new Error(`${what} has a model config but no model_weights group: it holds no weights`);
   return {

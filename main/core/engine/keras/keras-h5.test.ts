@@ -9,6 +9,7 @@ import { contiguousFloat32, openHdf5, readFloat32, type Hdf5Dataset } from './hd
 import { readKerasModel } from './keras-file';
 import { kerasFixtures } from './test-support/fixtures';
 import { writeHdf5, writeKeras2Weights, type NamedWeights } from './test-support/hdf5-writer';
+import { keras3Config } from './test-support/keras-v3-writer';
 
 const mobilenetH5 = readFileSync(path.join(kerasFixtures, 'mobilenet_v1_0.75_224.h5'));
 const vggH5 = readFileSync(path.join(kerasFixtures, 'vgg16_mini.h5'));
@@ -98,6 +99,29 @@ describe('Keras 2 .h5 model files', () => {
     ).get('w') as Hdf5Dataset;
     expect(contiguousFloat32(chunked, 4096)).toBeNull();
     expect(readFloat32(chunked, 'chunked.h5', 1 << 20)).toEqual({ shape: [64, 64], values });
+  });
+
+  it('reads an .h5 file that Keras 3 wrote: its config in Keras 3 form, its weights in Keras 2 layout', async () => {
+    const folder = readModelFolder(defaultModelDir());
+    const config3 = keras3Config(folder.artifacts);
+    const mobilenet = readKerasModel(mobilenetH5, 'mobilenet.h5');
+    const layers = [...weightsByName(mobilenet.artifacts)].reduce((byLayer, [name, weight]) => {
+      const layer = name.split('/')[0];
+      byLayer.set(layer, [...(byLayer.get(layer) ?? []), { name, ...weight }]);
+      return byLayer;
+    }, new Map<string, NamedWeights['weights']>());
+    const bytes = await writeHdf5((file) => {
+      file.create_attribute('model_config', JSON.stringify(config3));
+      file.create_attribute('keras_version', '3.6.0');
+      writeKeras2Weights(file.create_group('model_weights'), [...layers].map(([layer, weights]) => ({ layer, weights })));
+    });
+    const keras = readKerasModel(bytes, 'mobilenet_keras3.h5');
+    const config = (keras.artifacts.modelTopology as { model_config: { config: { layers: { config: Record<string, unknown>; inbound_nodes: unknown }[] } } })
+      .model_config.config;
+    expect(config.layers[0].config.batch_input_shape).toEqual([null, 224, 224, 3]);
+    expect(config.layers[1].inbound_nodes).toEqual([[['input_1', 0, 0, {}]]]);
+    const ours = weightsByName(keras.artifacts);
+    for (const [name, { values }] of weightsByName(mobilenet.artifacts)) expect(bytesOf(ours.get(name)!.values).equals(bytesOf(values)), name).toBe(true);
   });
 
   it('refuses a weights-only file (save_weights): no model config, and how to save the whole model', async () => {

@@ -5,7 +5,8 @@
 // written to that layout here, not on a file Keras itself wrote: what is not known to work is refused by name.
 import { childDataset, childGroup, openHdf5, readFloat32, type Hdf5Group } from './hdf5';
 import { parseModelConfig } from './h5-model';
-import { MAX_KERAS_FILE_BYTES, configLayers, layerName, type KerasConfig, type KerasLayerConfig, type KerasModel, type KerasWeight } from './keras-model';
+import { keras2Config } from './keras3-config';
+import { MAX_KERAS_FILE_BYTES, configLayers, layerName, type KerasLayerConfig, type KerasModel, type KerasWeight } from './keras-model';
 import { checkLayersSupported } from './layer-support';
 import { zipEntries, zipFile } from './zip';
 
@@ -61,7 +62,7 @@ export function readKerasV3(bytes: Uint8Array, what: string): KerasModel {
   const metadata = metadataBytes ? (parseJson(metadataBytes, `${METADATA_FILE} in ${what}`) as { keras_version?: unknown }) : {};
   const saved = parseModelConfig(new TextDecoder().decode(configBytes), `${CONFIG_FILE} in ${what}`);
   checkLayersSupported(saved, what);
-  const modelConfig = toKeras2Config(saved, what);
+  const modelConfig = keras2Config(saved, what);
   const weightsWhat = `${WEIGHTS_FILE} in ${what}`;
   const weightsFile = openHdf5(weightsBytes, weightsWhat);
   return {
@@ -114,79 +115,6 @@ export function toSnakeCase(name: string): string {
     .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
-}
-
-/**
- * Keras 3's config in the Keras 2 form: inbound nodes as [layer, node, tensor, kwargs] lists, InputLayer's
- * batch_shape as batch_input_shape, dtype policies as dtype names, and no initializers, regularizers or
- * constraints (the weights are loaded; only the forward pass is used).
- */
-export function toKeras2Config(saved: KerasConfig, what: string): KerasConfig {
-  const layers = configLayers(saved).map((layer) => toKeras2Layer(layer, what));
-  const { config } = saved;
-  return {
-    class_name: saved.class_name,
-    config: {
-      name: config.name,
-      layers,
-      ...('input_layers' in config && { input_layers: tensorList(config.input_layers) }),
-      ...('output_layers' in config && { output_layers: tensorList(config.output_layers) }),
-    },
-  };
-}
-
-function toKeras2Layer(layer: KerasLayerConfig, what: string): KerasLayerConfig {
-  const name = layerName(layer);
-  const config: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(layer.config ?? {})) {
-    if (/_(initializer|regularizer|constraint)$/.test(key)) continue;
-    config[key] = key === 'dtype' ? dtypeName(value) : value;
-  }
-  if (layer.class_name === 'InputLayer' && 'batch_shape' in config) {
-    config.batch_input_shape = config.batch_shape;
-    delete config.batch_shape;
-  }
-  if (typeof config.activation === 'object' && config.activation !== null) {
-    throw new Error(`${what}: layer ${name} (${layer.class_name}) uses a custom activation, which cannot be loaded`);
-  }
-  return {
-    class_name: layer.class_name,
-    name,
-    config,
-    ...(layer.inbound_nodes && { inbound_nodes: layer.inbound_nodes.map((node) => inboundNode(node, name, what)) }),
-  };
-}
-
-/** `{args: [keras tensors…], kwargs}` → `[[layer, node, tensor, {}], …]`; a Keras 2 node passes unchanged. */
-function inboundNode(node: unknown, layer: string, what: string): unknown {
-  if (Array.isArray(node)) return node;
-  const args = (node as { args?: unknown } | null)?.args;
-  const tensors: unknown[] = [];
-  const collect = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(collect);
-    else if (isKerasTensor(value)) tensors.push([...value.config.keras_history, {}]);
-  };
-  collect(args);
-  if (tensors.length === 0) throw new Error(`${what}: layer ${layer} has an inbound node without input tensors`);
-  return tensors;
-}
-
-function isKerasTensor(value: unknown): value is { config: { keras_history: [string, number, number] } } {
-  const tensor = value as { class_name?: unknown; config?: { keras_history?: unknown } } | null;
-  return tensor?.class_name === '__keras_tensor__' && Array.isArray(tensor.config?.keras_history);
-}
-
-/** `[name, 0, 0]` (one tensor) or `[[name, 0, 0], …]` → the list form. */
-function tensorList(value: unknown): unknown {
-  return Array.isArray(value) && typeof value[0] === 'string' ? [value] : value;
-}
-
-/** A DTypePolicy object → its variable dtype; mixed policies keep float32 variables. */
-function dtypeName(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  const policy = (value as { config?: { name?: unknown } }).config?.name;
-  if (typeof policy !== 'string') return 'float32';
-  return policy.startsWith('mixed_') ? 'float32' : policy;
 }
 
 function parseJson(bytes: Uint8Array, what: string): unknown {

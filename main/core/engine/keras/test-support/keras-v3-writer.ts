@@ -14,24 +14,9 @@ type Keras2Layer = { class_name: string; name?: string; config: Record<string, u
 const VARIABLE_ORDER = ['kernel', 'depthwise_kernel', 'pointwise_kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance'];
 
 export async function kerasV3File(artifacts: tf.io.ModelArtifacts): Promise<Uint8Array> {
-  const modelConfig = (artifacts.modelTopology as { model_config: { class_name: string; config: Record<string, unknown> } }).model_config;
-  const layers = modelConfig.config.layers as Keras2Layer[];
+  const layers = keras2Config(artifacts).config.layers as Keras2Layer[];
   const weights = weightsByLayer(artifacts);
-  const config = {
-    module: 'keras',
-    class_name: 'Functional',
-    config: {
-      name: modelConfig.config.name,
-      trainable: true,
-      layers: layers.map(keras3Layer),
-      // A single input and output: Keras 3 writes the tensor itself, not a list of them.
-      input_layers: (modelConfig.config.input_layers as unknown[][])[0],
-      output_layers: (modelConfig.config.output_layers as unknown[][])[0],
-    },
-    registered_name: 'Functional',
-    build_config: { input_shape: null },
-    compile_config: null,
-  };
+  const config = keras3Config(artifacts);
   const weightsFile = await writeHdf5((file) => {
     const usedNames = new Map<string, number>();
     for (const layer of layers) {
@@ -51,6 +36,31 @@ export async function kerasV3File(artifacts: tf.io.ModelArtifacts): Promise<Uint
     { name: 'config.json', bytes: json(config) },
     { name: 'model.weights.h5', bytes: weightsFile },
   ]);
+}
+
+/** The model's config as Keras 3 serialises a Functional model. */
+export function keras3Config(artifacts: tf.io.ModelArtifacts): object {
+  const modelConfig = keras2Config(artifacts);
+  const layers = modelConfig.config.layers as Keras2Layer[];
+  return {
+    module: 'keras',
+    class_name: 'Functional',
+    config: {
+      name: modelConfig.config.name,
+      trainable: true,
+      layers: layers.map(keras3Layer),
+      // A single input and output: Keras 3 writes the tensor itself, not a list of them.
+      input_layers: (modelConfig.config.input_layers as unknown[][])[0],
+      output_layers: (modelConfig.config.output_layers as unknown[][])[0],
+    },
+    registered_name: 'Functional',
+    build_config: { input_shape: null },
+    compile_config: null,
+  };
+}
+
+function keras2Config(artifacts: tf.io.ModelArtifacts) {
+  return (artifacts.modelTopology as { model_config: { class_name: string; config: Record<string, unknown> } }).model_config;
 }
 
 function keras3Layer(layer: Keras2Layer): unknown {
