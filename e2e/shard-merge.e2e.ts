@@ -170,6 +170,14 @@ describe('Kubernetes Indexed Job', () => {
     const before = fullDump(merged);
     expect(await succeeds(mergeArgs)).toMatch(/shard 2\/3 .* was merged before, skipped/);
     expect(fullDump(merged)).toEqual(before);
+
+    // The merged library is a library like any other: analysing the folder with it finds nothing left to compute
+    // and writes the report a single machine writes.
+    const report = path.join(here, 'report.csv');
+    const exported = await succeeds(['analyze', photos, '--library', merged, '--out', report, '--data-dir', path.join(here, 'export-data')]);
+    expect(exported).toMatch(/Scan: 0 added, 0 changed, 0 removed, 34 unchanged/);
+    expect(readFileSync(report, 'utf8')).toBe(readFileSync(path.join(tmp, 'single.csv'), 'utf8'));
+    expectSameLibrary(merged, single);
   });
 
   it('reports a missing shard and merges nothing; --allow-partial merges what is there, and the rest later', async () => {

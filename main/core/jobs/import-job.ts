@@ -7,7 +7,7 @@ import { clustersOfRun } from '../analysis/run-analysis';
 import { decodeImageBytes, readImageFile, type DecodedPixels } from '../scan/decode';
 import type { LabelMatcher } from '../scan/labels';
 import { rescan } from '../scan/rescan';
-import type { Shard } from '../store/shard-owner';
+import { describeShard, type Shard } from '../store/shard-owner';
 import type { DatasetRecord, ImageResult, PendingImage, Store } from '../store/store';
 import type { JobControl } from './control';
 import { mapAhead } from './map-ahead';
@@ -61,7 +61,10 @@ export async function runImport(job: ImportJob): Promise<void> {
   try {
     progress.note(`Scanning ${dataset.rootPath}`);
     progress.scanned(await rescan(store, dataset, (relPath) => job.labels.forFile(relPath), control.signal));
-    if (job.shard) store.shards.begin(runId, job.shard);
+    if (job.shard) {
+      store.shards.begin(runId, job.shard);
+      progress.note(`Reading every file's content hash to find shard ${describeShard(job.shard)}`);
+    }
     const pending = job.shard ? await pendingInShard(store, dataset, runId, job.shard, control.signal) : store.pendingImages(dataset.id, runId);
     const total = job.shard ? store.shards.countOwned(dataset.id, job.shard) : store.countImages(dataset.id);
     progress.begin(total, total - pending.length);

@@ -51,6 +51,8 @@ export function mergeShards(options: MergeOptions): MergeReport {
     const target = openDatabase(into);
     const merged: TargetRun[] = [];
     try {
+      const conflicts = plan.runs.flatMap((run) => otherShardCount(target, run));
+      if (conflicts.length > 0) return refused(conflicts);
       for (const run of plan.runs) {
         lines.push(...mergeRun(target, run));
         const found = targetRun(target, run.key);
@@ -90,12 +92,7 @@ function mergeRun(target: Db, run: RunPlan): string[] {
   const merged = mergedShards(target, run);
   for (const index of [...run.parts.keys()].sort((a, b) => a - b)) {
     const part = run.parts.get(index)!;
-    const before = merged.get(index);
-    if (before && before.count !== run.count) {
-      lines.push(`${part.source.file}: the merged library holds shards of ${before.count} for ${run.label}, not of ${run.count}; merge into another library`);
-      continue;
-    }
-    if (before?.complete) {
+    if (merged.get(index)?.complete) {
       lines.push(`${part.source.file}: ${describeShardRun(part.run)} was merged before, skipped`);
       continue;
     }
@@ -120,6 +117,12 @@ function targetRun(target: Db, key: string): TargetRun | null {
     )
     .get(rootPath, modelHash, method, layer, options);
   return (row as TargetRun | undefined) ?? null;
+}
+
+/** A run merged before from another number of shards cannot take these: its files were split otherwise. */
+function otherShardCount(target: Db, run: RunPlan): string[] {
+  const counts = new Set([...mergedShards(target, run).values()].map((m) => m.count).filter((count) => count !== run.count));
+  return [...counts].map((count) => `${target.name} holds shards of ${count} for ${run.label}, not of ${run.count}: merge these into another library`);
 }
 
 /** Shards already merged into the library for this run, by index. */

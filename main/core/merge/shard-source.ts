@@ -5,6 +5,9 @@ import type { Db } from '../store/database';
 import { migrations } from '../store/migrations';
 import { describeShard, type Shard } from '../store/shard-owner';
 
+/** The schema version that records shards. */
+const SHARD_SCHEMA = migrations.findIndex((sql) => sql.includes('CREATE TABLE shard_runs')) + 1;
+
 export interface ShardRun {
   /** Ids in the shard library. */
   runId: number;
@@ -33,11 +36,13 @@ export class ShardSource {
     if (!existsSync(file)) throw new Error(`${file} does not exist`);
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const version = db.pragma('user_version', { simple: true }) as number;
+      const version = userVersion(db, file);
       if (version === 0) throw new Error(`${file} is not a Sightline library`);
-      if (version !== migrations.length) {
-        throw new Error(`${file} was written by another version of Sightline (schema ${version}, this one ${migrations.length}): use one version for the shards and the merge`);
+      // An older shard merges as it is: the copy takes the columns both libraries have.
+      if (version > migrations.length) {
+        throw new Error(`${file} was written by a newer Sightline (schema ${version}, this one ${migrations.length}): merge with that version`);
       }
+      if (version < SHARD_SCHEMA) throw new Error(`${file} holds no shard: it was written by a Sightline without --shard`);
       const runs = (
         db
           .prepare(
@@ -66,6 +71,15 @@ export class ShardSource {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/** The schema version; a file SQLite cannot read is named as not a library. */
+function userVersion(db: Db, file: string): number {
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch (err) {
+    throw new Error(`${file} is not a Sightline library (${(err as Error).message})`);
   }
 }
 
