@@ -148,7 +148,7 @@ describe('models in the gallery', () => {
     const last = await jobsFinished(2);
     expect(last.runId).toBe(before[0].id);
     expect(last.scan).toMatchObject({ added: 0, changed: 0, removed: 0, unchanged: PHOTOS });
-    expect(await page.getByTestId('progress-scan').innerText()).toBe(`· 0 new, 0 changed, 0 removed, ${PHOTOS} unchanged`);
+    expect(await page.getByTestId('progress-scan').innerText()).toBe(`· the folder's files: 0 new, 0 changed, 0 removed, ${PHOTOS} unchanged`);
     await shot('04-reimport');
     expect((await call<RunInfo[]>('listRuns', { datasetId: dataset.id })).length).toBe(1);
   });
@@ -185,5 +185,18 @@ describe('models in the gallery', () => {
     expect(captions[0]).toMatch(/mobilenet/i);
     expect(captions[1]).toContain(RESNET_NAME);
     await shot('05-compare-models');
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+  });
+
+  it("previews a model's setup on the gallery's focused photo", async () => {
+    await page.getByTestId('open-models').click();
+    await modelRow(RESNET_NAME).getByTestId('model-setup-open').click();
+    const preview = page.locator('[data-testid=setup-preview][data-state=done]');
+    await preview.waitFor({ timeout: 120_000 });
+    await preview.locator('[data-testid=setup-preview-overlay][data-drawn=true]').waitFor();
+    const focused = await page.locator('[data-testid=tile][data-index="0"]').getAttribute('title');
+    expect(await preview.locator('img').getAttribute('alt')).toBe(focused!.split('/').at(-1));
+    await shot('06-setup-preview-photo');
   });
 });

@@ -20,10 +20,13 @@ export class SetupDraft {
   previewError = $state<string | null>(null);
 
   readonly #api: Api;
+  /** The photo to preview on (the gallery's focused one); null: the service picks a sample photo. */
+  readonly #imageId: number | null;
   #request = 0;
 
-  constructor(api: Api, model: ModelSummary) {
+  constructor(api: Api, model: ModelSummary, imageId: number | null) {
     this.#api = api;
+    this.#imageId = imageId;
     this.model = $state.raw(model);
     this.setup = $state.raw({ ...model.setup });
   }
@@ -55,7 +58,7 @@ export class SetupDraft {
     const request = ++this.#request;
     this.previewing = true;
     try {
-      const preview = await this.#api.previewModel({ modelId: this.model.id, setup: this.setup, imageId: this.preview?.imageId ?? undefined });
+      const preview = await this.#api.previewModel({ modelId: this.model.id, setup: this.setup, imageId: this.#imageId ?? undefined });
       const [image] = preview.imageId === null ? [] : await this.#api.getImages({ imageIds: [preview.imageId] });
       if (request !== this.#request) return;
       this.preview = preview;

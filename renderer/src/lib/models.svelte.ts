@@ -30,9 +30,9 @@ export class ModelLibrary {
     return new FileBrowserState(this.#api, show);
   }
 
-  /** A draft of the model's setup for the Setup view. */
-  draft(model: ModelSummary): SetupDraft {
-    return new SetupDraft(this.#api, model);
+  /** A draft of the model's setup for the Setup view, previewed on the photo given (else a sample photo). */
+  draft(model: ModelSummary, imageId: number | null): SetupDraft {
+    return new SetupDraft(this.#api, model, imageId);
   }
 
   byId(modelId: number | null | undefined): ModelSummary | null {
