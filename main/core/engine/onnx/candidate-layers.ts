@@ -31,7 +31,7 @@ export function gridOf(dims: number[], batch: number): Omit<GridLayer, 'name'> |
   return null;
 }
 
-/** Tokens before the grid in a token tensor of `tokens` rows (the class token), for a grid of side `side`. */
+/** Tokens before the grid in a token tensor of `tokens` rows (the class token), for a square grid of side `side`. */
 export function leadingTokens(tokens: number, side: number): number {
   return tokens - side * side;
 }

@@ -11,6 +11,7 @@
 // with the class token put back in front of the grid.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CandidateLayer } from '../../../../common/types';
+import { leadingTokens } from './candidate-layers';
 import { graphOf, onnx, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './graph-builder';
 
 export interface OnnxHead {
@@ -138,7 +139,7 @@ function targetValue(view: tf.Tensor4D, { layout, shape: [h, w, c] }: CandidateL
   if (layout !== 'tokens') return { t: view, order: NHWC };
   const [n, tokens] = tensor!.shape;
   const grid = tf.reshape(view, [n, h * w, c]);
-  const leading = tokens - h * w;
+  const leading = leadingTokens(tokens, h);
   return plain(leading === 0 ? grid : tf.concat([tf.slice(tensor!, [0, 0, 0], [n, leading, c]), grid], 1));
 }
 

@@ -7,6 +7,7 @@ import type { CandidateLayer } from '../../../../common/types';
 import { camMethods } from '../cam/methods';
 import { checkBatch, explanations, readPredictions, splitRows, type CamRequest, type ImageExplanation } from '../cam/pipeline';
 import { maskedInputs } from '../cam/score-cam';
+import { leadingTokens } from './candidate-layers';
 import { preprocess, type PixelBatch } from '../preprocess';
 import type { NetworkOutputs } from './network';
 
@@ -155,7 +156,7 @@ async function mapsForRanks(
 export function gridView(tensor: tf.Tensor, { layout, shape: [h, w, c] }: CandidateLayer): tf.Tensor4D {
   if (layout !== 'tokens') return tensor as tf.Tensor4D;
   const [n, tokens] = tensor.shape;
-  return tf.tidy(() => tf.reshape(tf.slice(tensor, [0, tokens - h * w, 0], [n, h * w, c]), [n, h, w, c]));
+  return tf.tidy(() => tf.reshape(tf.slice(tensor, [0, leadingTokens(tokens, h), 0], [n, h * w, c]), [n, h, w, c]));
 }
 
 /** ∂y_c/∂A for each image's class c, through the TF.js head only (one gradient pass for the batch). */
