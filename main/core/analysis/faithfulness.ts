@@ -2,6 +2,7 @@
 // Deletion/insertion curves follow Petsiuk et al., "RISE", BMVC 2018 (sec. 4.1): remove (or insert) the
 // most attended pixels in steps and record the class probability; the area under the curve summarises it.
 // The blur test replaces the top 20 % of attention with a blurred copy and records the relative drop.
+import { upsampleBilinear } from '../../../common/upsample';
 import type { Engine } from '../engine/types';
 import type { MapGrid } from './metrics';
 
@@ -28,24 +29,9 @@ export const BLUR_TOP_FRACTION = 0.2;
 const GREY = 128;
 const BLUR_RADIUS = 12;
 
-/** Bilinear upsampling with half-pixel centres (cv2.resize / resizeBilinear(halfPixelCenters)). */
+/** A size × size grid of the map, upsampled as the gallery and the report draw it. */
 export function upsample(map: MapGrid, size: number): Float32Array {
-  const out = new Float32Array(size * size);
-  for (let y = 0; y < size; y++) {
-    const sy = Math.min(Math.max(((y + 0.5) * map.h) / size - 0.5, 0), map.h - 1);
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(y0 + 1, map.h - 1);
-    const fy = sy - y0;
-    for (let x = 0; x < size; x++) {
-      const sx = Math.min(Math.max(((x + 0.5) * map.w) / size - 0.5, 0), map.w - 1);
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(x0 + 1, map.w - 1);
-      const fx = sx - x0;
-      const v = (r: number, c: number) => map.values[r * map.w + c];
-      out[y * size + x] = (1 - fy) * ((1 - fx) * v(y0, x0) + fx * v(y0, x1)) + fy * ((1 - fx) * v(y1, x0) + fx * v(y1, x1));
-    }
-  }
-  return out;
+  return upsampleBilinear(map, size, size);
 }
 
 /** Pixel indices from most to least attended (ties keep image order, so results are reproducible). */

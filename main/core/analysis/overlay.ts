@@ -1,8 +1,8 @@
-// Draws a raw low-resolution map over a photo as a small JPEG (for reports): bilinear upsampling,
+// Draws a raw low-resolution map over a photo as a small JPEG (for reports): common's bilinear upsampling,
 // per-image normalisation, the turbo colour map, and a fixed opacity, as the gallery draws it.
 import { interpolateTurbo } from 'd3-scale-chromatic';
 import sharp from 'sharp';
-import { upsample } from './faithfulness';
+import { upsampleBilinear } from '../../../common/upsample';
 import type { MapGrid } from './metrics';
 
 const TURBO: Uint8Array = (() => {
@@ -16,26 +16,20 @@ const TURBO: Uint8Array = (() => {
 
 export const OVERLAY_OPACITY = 0.45;
 
-/** RGBA pixels of the colour-mapped map at `width` × `height` (stretched over the photo). */
+/** RGBA pixels of the colour-mapped map at `width` × `height` (stretched over the photo), upsampled as the gallery does. */
 export function overlayRgba(map: MapGrid & { scale?: number }, width: number, height: number): Uint8Array {
-  // upsample() makes a square grid; build it at the larger side and sample it for a non-square photo.
-  const side = Math.max(width, height);
-  const up = upsample(map, side);
+  const up = upsampleBilinear(map, width, height);
   let max = map.scale ?? 0;
   if (!(max > 0)) for (const v of up) max = Math.max(max, v);
   const out = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(side - 1, Math.floor(((y + 0.5) * side) / height));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(side - 1, Math.floor(((x + 0.5) * side) / width));
-      const t = max > 0 ? Math.min(1, Math.max(0, up[sy * side + sx] / max)) : 0;
-      const c = Math.round(t * 255) * 3;
-      const o = (y * width + x) * 4;
-      out[o] = TURBO[c];
-      out[o + 1] = TURBO[c + 1];
-      out[o + 2] = TURBO[c + 2];
-      out[o + 3] = Math.round(OVERLAY_OPACITY * 255);
-    }
+  const alpha = Math.round(OVERLAY_OPACITY * 255);
+  for (let p = 0; p < up.length; p++) {
+    const t = max > 0 ? Math.min(1, Math.max(0, up[p] / max)) : 0;
+    const c = Math.round(t * 255) * 3;
+    out[p * 4] = TURBO[c];
+    out[p * 4 + 1] = TURBO[c + 1];
+    out[p * 4 + 2] = TURBO[c + 2];
+    out[p * 4 + 3] = alpha;
   }
   return out;
 }
