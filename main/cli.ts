@@ -188,7 +188,7 @@ async function analyze(
     let healthy = last.state === 'done';
     if (out === undefined) {
       const shard = options.shard ? `shard ${describeShard(options.shard)}, ` : '';
-      process.stderr.write(`${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${shard}${last.done - last.failed} analysed, ${last.failed} failed\n`);
+      process.stderr.write(`${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${shard}${last.done - last.failed} analysed, ${last.failed} failed${last.message ? ` (${last.message})` : ''}\n`);
       return healthy ? 0 : 1;
     }
     if (healthy) healthy = await analysisSteps(service, datasetId, runId, folder, run, steps);
