@@ -10,7 +10,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, parse } from 'node:path';
 import sharp from 'sharp';
 import { createEngine } from '../main/core/engine/index';
-import type { ResizeMode } from '../main/core/engine/types';
+import type { ResizeMode } from '../common/types';
 import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD } from '../main/core/jobs/import-job';
 import { mapAhead } from '../main/core/jobs/map-ahead';
 import { appPaths } from '../main/core/paths';

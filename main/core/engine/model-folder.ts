@@ -11,7 +11,7 @@ import { ConfinedFolder, describeBytes, readChecked, type ConfinedFile } from '.
 import { MAX_KERAS_FILE_BYTES, readKerasModel } from './keras/keras-file';
 import { onnx, type TensorProto } from './onnx/graph-builder';
 import { PREPROCESSING_PRESETS, type PreprocessingPreset } from './preprocess';
-import { RESIZE_MODES, type ResizeMode } from './types';
+import { RESIZE_MODES, type ResizeMode } from '../../../common/types';
 
 /** Optional `sightline.json` next to model.json. */
 export interface ModelSettings {

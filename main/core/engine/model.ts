@@ -6,7 +6,7 @@ import { buildLayerGraph, stripFinalSoftmax, type LayerGraph } from './layer-gra
 import { inputSizeProblem, labelName, readAnyModelFolder, type ModelFolder } from './model-folder';
 import { imagenetLabelsFile } from './paths';
 import type { PreprocessingPreset } from './preprocess';
-import type { ResizeMode } from './types';
+import type { ResizeMode } from '../../../common/types';
 
 export interface LayerChoice {
   name: string;

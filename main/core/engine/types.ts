@@ -1,8 +1,10 @@
 // The engine's public face. The engine runs in a worker thread; callers only see this interface.
-import type { BackendName, BackendReport, CandidateLayer } from '../../../common/types';
+import type { BackendName, BackendReport, CandidateLayer, ResizeMode } from '../../../common/types';
+import type { EngineHeatmap } from '../base/engine-heatmap';
 import type { CamMethodName } from './cam/names';
 
 export { CAM_METHODS, type CamMethodName } from './cam/names';
+export type { EngineHeatmap };
 
 export interface EngineOptions {
   /** Folder holding model.json (+ shards) or model.onnx, optionally sightline.json and labels; or an .onnx file in such a folder. */
@@ -65,14 +67,6 @@ export interface ModelInfo {
   candidateLayers: CandidateLayer[];
 }
 
-/**
- * How the scan stage should bring a photo to inputSize × inputSize before handing it to the engine:
- * `stretch` the whole photo to the square (ignores the aspect ratio), `centre-crop` scale the short side
- * to inputSize and cut the middle square, `letterbox` scale the long side to inputSize and pad with black.
- */
-export const RESIZE_MODES = ['stretch', 'centre-crop', 'letterbox'] as const;
-export type ResizeMode = (typeof RESIZE_MODES)[number];
-
 export interface ExplainRequest {
   /**
    * `count` images, each RGB uint8, inputSize × inputSize × 3, row-major, already resized
@@ -93,16 +87,6 @@ export interface ExplainRequest {
   classes?: number[][];
   /** Target layer for this request (one of ModelInfo.candidateLayers); default: the engine's layer. */
   layer?: string;
-}
-
-export interface EngineHeatmap {
-  classIndex: number;
-  h: number;
-  w: number;
-  /** Raw map after ReLU at the layer's resolution, row-major. */
-  values: Float32Array;
-  /** max(values), 0 for an all-zero map. */
-  scale: number;
 }
 
 export interface ExplainResult {

@@ -6,7 +6,7 @@ import type { CamMethodName, Engine } from '../engine/types';
 import { clustersOfRun } from '../analysis/run-analysis';
 import { decodeImageBytes, readImageFile, type DecodedPixels } from '../scan/decode';
 import type { LabelMatcher } from '../scan/labels';
-import { rescan } from '../scan/rescan';
+import { rescan } from './rescan';
 import { describeShard, type Shard } from '../store/shard-owner';
 import type { DatasetRecord, ImageResult, PendingImage, Store } from '../store/store';
 import type { JobControl } from './control';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { pendingInShard } from '../jobs/shard-select';
-import { rescan } from '../scan/rescan';
+import { rescan } from '../jobs/rescan';
 import { openDatabase } from '../store/database';
 import { migrations } from '../store/migrations';
 import type { Shard } from '../store/shard-owner';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type ResizeOptions, type Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ResizeMode } from '../engine/types';
+import type { ResizeMode } from '../../../common/types';
 import { decodeImage, decodeImageBytes, MAX_FILE_BYTES, planDecode, readImageFile, THUMBNAIL_LIMIT, THUMBNAIL_SIZE } from './decode';
 import { sniffFormat } from './sniff';
 

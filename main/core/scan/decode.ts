@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
-import type { ResizeMode } from '../engine/types';
+import type { ResizeMode } from '../../../common/types';
 import { hashBytes } from './hash';
 import { readJpegHeader } from './jpeg-header';
 import { SNIFF_BYTES, sniffFormat, unsupportedReason } from './sniff';

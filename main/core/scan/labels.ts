@@ -1,5 +1,6 @@
 // Ground truth from folder names: `235_german_shepherd`, `n02106662` and `German Shepherd` all mean class 235.
 import type { DatasetLabelSource } from '../../../common/types';
+import type { GroundTruth } from '../base/scan-diff';
 
 export interface ClassEntry {
   index: number;
@@ -14,13 +15,6 @@ export interface ImagenetClass {
   wnid: string;
   name: string;
   synset: string;
-}
-
-export interface GroundTruth {
-  trueLabel: string | null;
-  trueIndex: number | null;
-  /** The folder level the label came from (1 = a folder directly in the dataset's root), null without a label. */
-  trueLevel: number | null;
 }
 
 const NO_TRUTH: GroundTruth = { trueLabel: null, trueIndex: null, trueLevel: null };

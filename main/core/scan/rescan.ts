@@ -1,23 +1,22 @@
-// A rescan: walk the folder, compare with what the library knows, and record what was added, changed
-// (other bytes) and removed. A file whose mtime moved but whose bytes did not keeps its results.
+// A rescan: walk the folder, compare with what the library knows, and say what was added, changed (other
+// bytes) and removed. A file whose mtime moved but whose bytes did not keeps its results. The scan only
+// reads: the import job records the diff in the store.
 import path from 'node:path';
 import type { ScanSummary } from '../../../common/types';
-import type { ScanEntry, Store } from '../store/store';
+import type { GroundTruth, KnownFile, ScanDiff, ScanEntry } from '../base/scan-diff';
 import { hashFile } from './hash';
-import type { GroundTruth } from './labels';
 import { walkImages } from './walk';
 
 /** Hashes in flight at once when many files look changed (a copied folder has new mtimes everywhere). */
 const HASH_CONCURRENCY = 4;
 
-export async function rescan(
-  store: Store,
-  dataset: { id: number; rootPath: string },
+export async function scanFolder(
+  rootPath: string,
+  known: ReadonlyMap<string, KnownFile>,
   truthFor: (relPath: string) => GroundTruth,
   signal?: AbortSignal,
-): Promise<ScanSummary> {
-  const files = await walkImages(dataset.rootPath, signal);
-  const known = store.knownFiles(dataset.id);
+): Promise<ScanDiff> {
+  const files = await walkImages(rootPath, signal);
   const entries: ScanEntry[] = new Array(files.length);
   const summary: ScanSummary = { added: 0, changed: 0, removed: 0, unchanged: 0 };
   const classify = async (index: number): Promise<void> => {
@@ -27,7 +26,7 @@ export async function rescan(
     if (!before) entry = { kind: 'added', ...file };
     else if (before.size === file.size && before.mtimeMs === file.mtimeMs) entry = { kind: 'unchanged', id: before.id, ...file };
     else {
-      const same = before.contentHash !== null && (await hashFile(path.join(dataset.rootPath, file.relPath)).catch(() => null)) === before.contentHash;
+      const same = before.contentHash !== null && (await hashFile(path.join(rootPath, file.relPath)).catch(() => null)) === before.contentHash;
       entry = { kind: same ? 'touched' : 'changed', id: before.id, ...file };
     }
     entries[index] = entry;
@@ -44,6 +43,5 @@ export async function rescan(
   const removedIds = [...known].filter(([relPath, k]) => !k.removed && !present.has(relPath)).map(([, k]) => k.id);
   summary.removed = removedIds.length;
   signal?.throwIfAborted();
-  store.applyScan(dataset.id, entries, removedIds);
-  return summary;
+  return { entries, removedIds, summary };
 }

@@ -1,7 +1,7 @@
 // A dataset's ground-truth setting (DatasetLabelSource) and where its images' labels came from. Changing the
 // setting relabels the images in the library; predictions, maps and reviews stay as they are.
 import type { DatasetLabelSource, LabelLevel } from '../../../common/types';
-import type { GroundTruth } from '../scan/labels';
+import type { GroundTruth } from '../base/scan-diff';
 import type { Db } from './database';
 
 export function serialiseLabelSource(source: DatasetLabelSource): string {

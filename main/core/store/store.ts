@@ -1,7 +1,8 @@
 // The typed face of the library database: every query the service and the jobs need.
 import path from 'node:path';
 import type { CamMethod, DatasetSummary, Heatmap, ImageRow, ImageStatus, JobState, RunInfo, Verdict } from '../../../common/types';
-import type { EngineHeatmap } from '../engine/types';
+import type { EngineHeatmap } from '../base/engine-heatmap';
+import type { KnownFile, ScanEntry } from '../base/scan-diff';
 import { openDatabase, prepared, type Db } from './database';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { MetricsTable } from './metrics-table';
@@ -33,31 +34,6 @@ export interface RunKey {
   options: Record<string, unknown>;
   backend: string;
 }
-
-/** A file as the folder walk found it, with the ground truth from its folder. */
-export interface ScannedFile {
-  relPath: string;
-  size: number;
-  mtimeMs: number;
-  trueLabel: string | null;
-  trueIndex: number | null;
-  /** The folder level the label came from (scan/labels.ts); absent or null without a label. */
-  trueLevel?: number | null;
-}
-
-/** What the library knows of a file from earlier scans. */
-export interface KnownFile {
-  id: number;
-  size: number;
-  mtimeMs: number;
-  contentHash: string | null;
-  removed: boolean;
-}
-
-/** How a rescan found a file: new, unchanged, same bytes with a new mtime, or new content. */
-export type ScanEntry =
-  | ({ kind: 'added' } & ScannedFile)
-  | ({ kind: 'unchanged' | 'touched' | 'changed'; id: number } & ScannedFile);
 
 export interface PendingImage {
   id: number;
