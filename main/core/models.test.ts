@@ -9,6 +9,7 @@ import type { JobProgress, ModelSummary } from '../../common/types';
 import { onnx } from './engine/onnx/graph-builder';
 import { createCoreService } from './service';
 import type { CoreService } from './service-types';
+import { Store } from './store/store';
 
 const samplesDir = fileURLToPath(new URL('../../resources/samples/', import.meta.url));
 const zooResnet = fileURLToPath(new URL('./engine/__fixtures__/zoo/resnet', import.meta.url));
@@ -176,6 +177,8 @@ describe('the model registry', () => {
     });
     expect(changed.proposed).toEqual(zoo.setup);
     expect(changed.labelsPreview).toEqual(['zero', 'one', 'two', 'three', 'four']);
+    // Adding the folder again keeps the setup chosen; its sightline.json only counts on the first add.
+    expect((await service.addModel({ path: zooResnet })).setup).toEqual(changed.setup);
 
     const short = path.join(tmp, 'three.txt');
     writeFileSync(short, 'a\nb\nc\n');
@@ -211,6 +214,24 @@ describe('the model registry', () => {
     const after = await modelNamed(/^zoo resnet \(random/);
     expect(after.runCount).toBe(runsBefore);
     expect(after.setup.labelSource).toBe('file');
+  });
+
+  it('registers the model of a library made before the registry under its own id, keeping its runs', async () => {
+    const bundled = (await service.listModels({})).find((m) => m.format === 'tfjs-layers')!;
+    const olderDir = path.join(tmp, 'older');
+    const older = new Store(path.join(olderDir, 'library.db'));
+    const modelId = older.ensureModel({ hash: bundled.hash, name: 'old name', dir: '/gone', inputSize: 224, labels: ['x'] });
+    const datasetId = older.ensureDataset(photos).id;
+    const runId = older.ensureRun({ datasetId, modelId, method: 'GradCAM', layer: 'conv_pw_13_relu', options: { topK: 3, camTopK: 3 }, backend: 'wasm' });
+    older.close();
+    const upgraded = await createCoreService({ dataDir: olderDir, mode: 'web' });
+    try {
+      const [model] = await upgraded.listModels({});
+      expect(model).toMatchObject({ id: modelId, hash: bundled.hash, name: bundled.name, runCount: 1, active: true, setup: bundled.setup });
+      expect((await upgraded.listRuns({ datasetId })).map((r) => [r.id, r.modelName])).toEqual([[runId, bundled.name]]);
+    } finally {
+      await upgraded.close();
+    }
   });
 
   it('says what is wrong with a path that is not a model', async () => {

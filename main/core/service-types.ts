@@ -20,7 +20,10 @@ export interface CoreServiceOptions {
   /** Imports compute only this shard of each folder's files (`analyze --shard i/n`). */
   shard?: import('./store/shard-owner').Shard;
   mode: 'electron' | 'web';
-  /** Default: resources/models/mobilenet_v1_0.75_224. */
+  /**
+   * A model folder or file to add to the library's models and make active (the CLI's --model). The bundled
+   * MobileNet (resources/models/mobilenet_v1_0.75_224) joins every library on its first start either way.
+   */
   modelDir?: string;
   /** Default: resources/samples. */
   samplesDir?: string;

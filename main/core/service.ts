@@ -72,7 +72,7 @@ export const createCoreService: CreateCoreService = async (options) => {
   })();
   // A failure is reported by the first call that needs a model, not as an unhandled rejection.
   /** The engine an import of the active model will use, started (and warmed up) before it is asked for. */
-  const startInBackground = (model: ModelEntry) => void registry.engine(model, undefined, warmUp).catch(() => undefined);
+  const startInBackground = (model: ModelEntry) => registry.warm(model, warmUp);
   ready.then(() => startInBackground(registry.active())).catch(() => undefined);
   /** The model a call names, else the active one. */
   const modelOf = async (modelId?: number): Promise<ModelEntry> => {
@@ -112,22 +112,33 @@ export const createCoreService: CreateCoreService = async (options) => {
   const startRun = async (target: DatasetRecord, choice: RunChoice) => {
     const model = await modelOf(choice.modelId);
     const layer = layerOf(model, choice.layer);
-    const engine = await registry.engine(model);
     const labels = registry.matcher(model);
     const settings = { method: choice.method ?? METHOD, topK: EXPLAIN_OPTIONS.topK, camTopK: choice.camTopK ?? EXPLAIN_OPTIONS.camTopK, layer };
-    const runId = store.ensureRun({
-      datasetId: target.id,
-      modelId: model.id,
-      method: settings.method,
-      layer,
-      options: { topK: settings.topK, camTopK: settings.camTopK, ...runOptionsOf(model) },
-      backend: describeEngine(engine.backend),
-    });
+    // The import holds its engine until it ends.
+    const { engine, release } = await registry.lease(model);
+    let runId: number;
+    try {
+      runId = store.ensureRun({
+        datasetId: target.id,
+        modelId: model.id,
+        method: settings.method,
+        layer,
+        options: { topK: settings.topK, camTopK: settings.camTopK, ...runOptionsOf(model) },
+        backend: describeEngine(engine.backend),
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const running = jobs.runningFor(runId);
+    if (running) release();
     const batchSize = options.batchSize ?? BATCH_SIZE;
     const jobId =
-      jobs.runningFor(runId) ??
+      running ??
       jobs.start({ datasetId: target.id, runId }, (control, progress) =>
-        runImport({ store, engine, labels: labels.withSource(datasetLabels.source(target.id)), dataset: target, runId, settings, batchSize, control, progress, shard: options.shard }),
+        runImport({ store, engine, labels: labels.withSource(datasetLabels.source(target.id)), dataset: target, runId, settings, batchSize, control, progress, shard: options.shard }).finally(
+          release,
+        ),
       );
     return { jobId, datasetId: target.id, runId };
   };
@@ -309,8 +320,12 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async measureFaithfulness(input: CallInput<'measureFaithfulness'>) {
       const { run, model } = await analysisTarget(input.runId);
-      const engine = await registry.engine(model, pixelsOfRun(model, run.options));
-      return { measured: await faithfulnessOfRun(store, engine, run.datasetId, run.id, { limit: input.limit }) };
+      const { engine, release } = await registry.lease(model, pixelsOfRun(model, run.options));
+      try {
+        return { measured: await faithfulnessOfRun(store, engine, run.datasetId, run.id, { limit: input.limit }) };
+      } finally {
+        release();
+      }
     },
 
     async compareRuns(input: CallInput<'compareRuns'>) {
@@ -371,34 +386,38 @@ export const createCoreService: CreateCoreService = async (options) => {
       const run = runId === null ? null : store.getRun(runId);
       const model = run ? await modelOfRun(run) : await modelOf();
       const layer = layerOf(model, input.layer);
-      const engine = await registry.engine(model, run ? pixelsOfRun(model, run.options) : model.setup);
-      const { labels } = engine.model;
       const keep = run !== null && run.method === method && run.layer === layer ? run.id : null;
-      const top = (scores: { index: number; prob: number }[]) =>
-        scores.map((s) => ({ index: s.index, prob: s.prob, label: displayName(labels[s.index] ?? `class ${s.index}`) }));
       const stored = keep === null ? null : library.heatmap(keep, image.id, input.classIndex);
       if (stored && image.top.length >= TOP_CLASSES) return { top: image.top.slice(0, TOP_CLASSES), heatmap: stored, method, layer, cached: true };
 
-      const file = store.imageFile(image.id);
-      const decoded = await decodeImage(file!, engine.model.inputSize, engine.model.resizeMode);
-      // A class among the stored top needs maps only down to its rank; any other is looked for in the top 5.
-      const rank = image.top.findIndex((s) => s.index === input.classIndex);
-      const [result] = await engine.explain({
-        pixels: decoded.pixels,
-        count: 1,
-        topK: TOP_CLASSES,
-        camTopK: rank >= 0 ? rank + 1 : TOP_CLASSES,
-        method,
-        layer,
-      });
-      const map = result.heatmaps.find((h) => h.classIndex === input.classIndex);
-      if (!map) {
-        const name = displayName(labels[input.classIndex] ?? `class ${input.classIndex}`);
-        throw new Error(`${name} is not among this photo's top ${TOP_CLASSES} classes; maps are computed for those`);
+      const { engine, release } = await registry.lease(model, run ? pixelsOfRun(model, run.options) : model.setup);
+      try {
+        const { labels } = engine.model;
+        const top = (scores: { index: number; prob: number }[]) =>
+          scores.map((s) => ({ index: s.index, prob: s.prob, label: displayName(labels[s.index] ?? `class ${s.index}`) }));
+        const file = store.imageFile(image.id);
+        const decoded = await decodeImage(file!, engine.model.inputSize, engine.model.resizeMode);
+        // A class among the stored top needs maps only down to its rank; any other is looked for in the top 5.
+        const rank = image.top.findIndex((s) => s.index === input.classIndex);
+        const [result] = await engine.explain({
+          pixels: decoded.pixels,
+          count: 1,
+          topK: TOP_CLASSES,
+          camTopK: rank >= 0 ? rank + 1 : TOP_CLASSES,
+          method,
+          layer,
+        });
+        const map = result.heatmaps.find((h) => h.classIndex === input.classIndex);
+        if (!map) {
+          const name = displayName(labels[input.classIndex] ?? `class ${input.classIndex}`);
+          throw new Error(`${name} is not among this photo's top ${TOP_CLASSES} classes; maps are computed for those`);
+        }
+        const heatmap = { h: map.h, w: map.w, scale: map.scale, values: Array.from(map.values), classIndex: map.classIndex };
+        if (keep !== null) library.saveHeatmap(keep, image.id, heatmap);
+        return { top: top(result.top), heatmap, method, layer, cached: false };
+      } finally {
+        release();
       }
-      const heatmap = { h: map.h, w: map.w, scale: map.scale, values: Array.from(map.values), classIndex: map.classIndex };
-      if (keep !== null) library.saveHeatmap(keep, image.id, heatmap);
-      return { top: top(result.top), heatmap, method, layer, cached: false };
     },
 
     // The model registry (issue 13).
@@ -435,7 +454,10 @@ export const createCoreService: CreateCoreService = async (options) => {
       }
     },
     async browse(input: CallInput<'browse'>) {
-      const used = store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt }));
+      const used = [
+        ...store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt })),
+        ...registry.list().map((m) => ({ path: m.path, at: m.addedAt })),
+      ];
       const recent = used.sort((a, b) => b.at.localeCompare(a.at)).map((u) => u.path).slice(0, RECENT_PATHS);
       return browse(input, { recent });
     },

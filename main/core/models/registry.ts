@@ -29,9 +29,28 @@ const FORMATS: Record<string, ModelFormat> = { onnx: 'onnx', layers: 'tfjs-layer
 /** Keras files become layers models: their format is the file's. */
 const FILE_FORMATS: Record<string, ModelFormat> = { '.h5': 'keras-h5', '.hdf5': 'keras-h5', '.keras': 'keras-v3' };
 
+/** An engine held by a caller until it calls release (an import holds its engine until it ends). */
+export interface EngineLease {
+  engine: Engine;
+  release(): void;
+}
+
+/** One engine pool: a model's engine under one setup, and how many callers hold it now. */
+interface Pool {
+  key: string;
+  modelId: number;
+  engine: Promise<Engine>;
+  started: Engine | null;
+  users: number;
+  /** No longer handed out (its model's setup changed): disposed once no caller holds it. */
+  retired: boolean;
+}
+
 export class ModelRegistry {
-  private readonly engines = new Map<string, Promise<Engine>>();
-  private readonly started = new Map<string, Engine>();
+  /** The pools handed out, by model and setup. */
+  private readonly pools = new Map<string, Pool>();
+  /** Every pool not yet disposed, retired ones included. */
+  private readonly open = new Set<Pool>();
   /** Why a model's engine did not start, by model id, until one does. */
   private readonly problems = new Map<number, string>();
   private readonly labelCache = new Map<string, { labels: string[]; matcher: LabelMatcher }>();
@@ -92,7 +111,9 @@ export class ModelRegistry {
     const model = this.get(id);
     const setup = this.checkedSetup(model, change);
     this.options.store.models.setSetup(id, setup, this.labels(model.classCount, setup).map(displayName));
-    return this.get(id);
+    const changed = this.get(id);
+    this.retireStale(changed);
+    return changed;
   }
 
   /** The model's setup with `change` applied, checked against the model. */
@@ -111,18 +132,30 @@ export class ModelRegistry {
   }
 
   /**
-   * The engine of `model` under its current labels and `pixels` (default its setup's), started on first use
-   * and kept until close; each request names its layer.
+   * The engine of `model` under its current labels and `pixels` (default its setup's), started on first use and
+   * kept while the setup stays; each request names its layer. Release the lease when done with the engine.
    */
-  engine(model: ModelEntry, pixels: PixelSetup = model.setup, warmUp?: EngineOptions['warmUp']): Promise<Engine> {
-    const key = JSON.stringify([model.id, pixels.preprocessing, pixels.resize, model.setup.labelSource, model.setup.labelsFile]);
-    let engine = this.engines.get(key);
-    if (!engine) {
-      engine = this.start(model, { modelDir: model.path, ...this.options.engineOptions, warmUp, setup: this.engineSetup(model, pixels) });
-      engine.then((started) => this.started.set(key, started)).catch(() => this.engines.delete(key));
-      this.engines.set(key, engine);
+  async lease(model: ModelEntry, pixels: PixelSetup = model.setup): Promise<EngineLease> {
+    const pool = this.pool(model, pixels);
+    pool.users += 1;
+    let engine: Engine;
+    try {
+      engine = await pool.engine;
+    } catch (error) {
+      this.release(pool);
+      throw error;
     }
-    return engine;
+    let held = true;
+    const release = () => {
+      if (held) this.release(pool);
+      held = false;
+    };
+    return { engine, release };
+  }
+
+  /** Starts the model's engine under its setup before it is asked for (it explains `warmUp` first). */
+  warm(model: ModelEntry, warmUp: EngineOptions['warmUp']): void {
+    this.pool(model, model.setup, warmUp).engine.catch(() => undefined);
   }
 
   /** A one-worker engine of `model` under `setup` (not kept: the caller disposes it). */
@@ -132,8 +165,7 @@ export class ModelRegistry {
 
   /** The model's engine under its current setup once it has started, else null. */
   startedEngine(model: ModelEntry): Engine | null {
-    const key = JSON.stringify([model.id, model.setup.preprocessing, model.setup.resize, model.setup.labelSource, model.setup.labelsFile]);
-    return this.started.get(key) ?? null;
+    return this.pools.get(poolKey(model, model.setup))?.started ?? null;
   }
 
   summary(model: ModelEntry): ModelSummary {
@@ -143,8 +175,48 @@ export class ModelRegistry {
   }
 
   async close(): Promise<void> {
-    const engines = await Promise.all([...this.engines.values()].map((engine) => engine.catch(() => null)));
-    await Promise.all(engines.map((engine) => engine?.dispose()));
+    await Promise.all([...this.open].map((pool) => this.dispose(pool)));
+  }
+
+  private pool(model: ModelEntry, pixels: PixelSetup, warmUp?: EngineOptions['warmUp']): Pool {
+    const key = poolKey(model, pixels);
+    const known = this.pools.get(key);
+    if (known) return known;
+    const options = { modelDir: model.path, ...this.options.engineOptions, warmUp, setup: this.engineSetup(model, pixels) };
+    const pool: Pool = { key, modelId: model.id, engine: this.start(model, options), started: null, users: 0, retired: false };
+    pool.engine.then(
+      (engine) => (pool.started = engine),
+      () => {
+        // A pool that did not start is not kept: the next caller tries again.
+        if (this.pools.get(key) === pool) this.pools.delete(key);
+        this.open.delete(pool);
+      },
+    );
+    this.pools.set(key, pool);
+    this.open.add(pool);
+    return pool;
+  }
+
+  private release(pool: Pool): void {
+    pool.users -= 1;
+    if (pool.retired && pool.users === 0) void this.dispose(pool);
+  }
+
+  /** The model's pools under a setup other than its current one close once no caller holds them. */
+  private retireStale(model: ModelEntry): void {
+    const current = poolKey(model, model.setup);
+    for (const pool of [...this.pools.values()]) {
+      if (pool.modelId !== model.id || pool.key === current) continue;
+      pool.retired = true;
+      this.pools.delete(pool.key);
+      if (pool.users === 0) void this.dispose(pool);
+    }
+  }
+
+  private async dispose(pool: Pool): Promise<void> {
+    if (!this.open.delete(pool)) return;
+    const engine = await pool.engine.catch(() => null);
+    await engine?.dispose();
   }
 
   /** Opens the model once (one worker) to learn what it offers, and records it with the proposed setup. */
@@ -210,6 +282,11 @@ export class ModelRegistry {
     this.imagenet ??= JSON.parse(readFileSync(this.options.imagenetFile, 'utf8')) as ImagenetClass[];
     return this.imagenet;
   }
+}
+
+/** The pool of a model's engine under its current labels and these pixel settings. */
+function poolKey(model: ModelEntry, pixels: PixelSetup): string {
+  return JSON.stringify([model.id, pixels.preprocessing, pixels.resize, model.setup.labelSource, model.setup.labelsFile]);
 }
 
 /**
