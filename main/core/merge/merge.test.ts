@@ -78,6 +78,18 @@ it('refuses shards of another n, two libraries holding one shard, and writes not
   expect(existsSync(into)).toBe(false);
 });
 
+it('says when the libraries hold shards of different runs (another folder)', async () => {
+  const [a0, a1] = await shardsOf(photoFolder(), 'folder-a', 2);
+  const b = photoFolder();
+  const [, b1] = await shardsOf(b, 'folder-b', 2);
+  const report = mergeShards({ shardFiles: [a0, b1], into: path.join(tmp, 'mixed.db') });
+  expect(report.ok).toBe(false);
+  expect(report.lines).toContain(`Shard 0/2 of ${b} (GradCAM at conv) is missing: none of the given libraries holds it`);
+  expect(report.lines.join('\n')).toContain('The libraries hold shards of 2 different runs, which do not combine: ');
+  expect(report.lines.join('\n')).toContain(`${b} (GradCAM at conv) with model c0ffee and {"topK":3,"camTopK":3} (folder-b-1.db)`);
+  expect(mergeShards({ shardFiles: [a0, a1], into: path.join(tmp, 'mixed.db') }).ok).toBe(true);
+});
+
 it('refuses shards that saw the folder change: other files, or other bytes under one name', async () => {
   const added = photoFolder();
   const before = await shardLibrary(path.join(tmp, 'added-0.db'), added, { index: 0, count: 2 });

@@ -45,6 +45,8 @@ export function mergeShards(options: MergeOptions): MergeReport {
     const plan = planMerge(sources);
     if (plan.errors.length > 0) return refused(plan.errors);
     const gaps = plan.runs.flatMap(describeGaps);
+    // Shards of other runs read as gaps in each run; say why they do not combine.
+    if (gaps.length > 0 && plan.runs.length > 1) gaps.push(describeRuns(plan.runs));
     if (gaps.length > 0 && !options.allowPartial) {
       return refused([...gaps, 'Nothing was merged; --allow-partial merges the shards that are there and reports the rest']);
     }
@@ -84,6 +86,15 @@ function describeGaps(run: RunPlan): string[] {
         `run its sightline analyze --shard ${describeShard(shardRun.shard)} again to finish it`,
     ),
   ];
+}
+
+function describeRuns(runs: readonly RunPlan[]): string {
+  const each = runs.map((run) => {
+    const [, modelHash, , , options] = JSON.parse(run.key) as string[];
+    const files = [...run.parts.values()].map((part) => path.basename(part.source.file)).join(', ');
+    return `${run.label} with model ${modelHash.slice(0, 12)} and ${options} (${files})`;
+  });
+  return `The libraries hold shards of ${runs.length} different runs, which do not combine: ${each.join('; ')}`;
 }
 
 /** Copies the run's shards that the merged library does not hold complete yet, in shard order. */
