@@ -70,7 +70,10 @@ export const inputSchemas = {
   listModels: z.object({}).strict(),
   /** Adds a model folder or file (model.onnx, .h5, .keras) to the registry with a proposed setup; adding the same bytes again returns the entry. */
   addModel: z.object({ path: filePath, activate: z.boolean().optional() }).strict(),
-  /** Changes a model's setup; runs made before keep theirs. */
+  /**
+   * Changes a model's setup. Runs made before keep their preprocessing, resize mode and layer (a run under another
+   * preprocessing or resize mode is a new run, its options naming them); class names follow the setup in all its runs.
+   */
   setModelSetup: z.object({ modelId: id, setup: setupChange }).strict(),
   /** The model imports and runs use when they name none. */
   setActiveModel: z.object({ modelId: id }).strict(),
@@ -78,8 +81,11 @@ export const inputSchemas = {
   previewModel: z
     .object({ modelId: id, imageId: id.optional(), setup: setupChange.optional(), method: z.enum(CAM_METHOD_NAMES).optional() })
     .strict(),
-  /** A folder on the machine that runs the library (browser mode's picker): `~` is the home folder; default home. */
-  browse: z.object({ path: filePath.optional(), show: z.enum(['folders', 'models']).optional() }).strict(),
+  /**
+   * A folder on the machine that runs the library (browser mode's picker): `~` is the home folder; default home.
+   * `show`: folders with their photo counts, or also the model files, or also the labels files (.json, .txt).
+   */
+  browse: z.object({ path: filePath.optional(), show: z.enum(['folders', 'models', 'labels']).optional() }).strict(),
   /** Where the dataset's ground truth comes from (see DatasetLabelSource); relabels its images without running the model again. */
   setDatasetLabels: z
     .object({ datasetId: id, source: z.union([z.enum(['auto', 'none']), z.object({ level: z.number().int().min(1).max(100) }).strict()]) })
@@ -145,8 +151,11 @@ export interface CallOutputs extends Record<CallName, unknown> {
   addModel: ModelSummary;
   setModelSetup: ModelSummary;
   setActiveModel: ModelSummary;
-  /** `imageId`: the photo used (the first sample photo when none was named). */
-  previewModel: { imageId: number | null; top: ClassScore[]; heatmap: Heatmap; layer: string };
+  /**
+   * `imageId`: the photo used (the first sample photo when none was named), null when it is not in the library;
+   * `photo`: that photo, upright and small (a thumbnail), as a JPEG data URL, to show it under the map either way.
+   */
+  previewModel: { imageId: number | null; photo: string; top: ClassScore[]; heatmap: Heatmap; layer: string };
   browse: BrowseResult;
   setDatasetLabels: DatasetSummary;
   setTags: { previous: TagChange[] };
@@ -178,6 +187,8 @@ export type Api = Service & {
   pickFolder?: () => Promise<string | null>;
   /** Desktop only: the native dialog for a model (a folder, or a .onnx, .h5, .keras file). Absent in the browser mode (the UI browses with `browse`). */
   pickModel?: () => Promise<string | null>;
+  /** Desktop only: the native dialog for a labels file (.json or .txt). Absent in the browser mode (the UI browses with `browse`). */
+  pickLabelsFile?: () => Promise<string | null>;
   /** Desktop only: the native path of a file or folder dropped on the window (a DOM File), or null. */
   pathForDroppedFile?: (file: unknown) => string | null;
   /** Desktop only: commands from the native menu; returns the unsubscribe function. */
