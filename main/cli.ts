@@ -7,7 +7,8 @@ import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type 
 import { RUNTIME_TITLES } from '../common/engine';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { mergeShards } from './core/merge/merge';
-import { appPaths, defaultDataDir } from './core/paths';
+import { defaultDataDir } from './core/base/data-dir';
+import { appPaths } from './core/paths';
 import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
 import { describeShard, type Shard } from './core/store/shard-owner';

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appPaths, defaultDataDir, findAppRoot } from './paths';
+import { defaultDataDir } from './base/data-dir';
+import { appPaths, findAppRoot } from './paths';
 
 describe('app paths', () => {
   it('finds the app root and the bundled resources', () => {

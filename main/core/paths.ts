@@ -1,6 +1,5 @@
 // Where the app's own files and the user's data live, in development, in out/ and in a packaged app.
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,23 +44,6 @@ export function appPaths(overrides: { resourcesDir?: string } = {}): AppPaths {
     labelsFile: path.join(resourcesDir, 'labels', 'imagenet_classes.json'),
     rendererDir: path.join(appRoot, 'out', 'renderer'),
   };
-}
-
-/** The per-user library folder: `SIGHTLINE_DATA_DIR` when set, else the platform's convention. */
-export function defaultDataDir(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string {
-  if (env.SIGHTLINE_DATA_DIR) return path.resolve(env.SIGHTLINE_DATA_DIR);
-  switch (platform) {
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'Sightline');
-    case 'win32':
-      return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Sightline');
-    default:
-      return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'sightline');
-  }
 }
 
 function packagedResourcesDir(): string | null {
