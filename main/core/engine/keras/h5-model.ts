@@ -3,7 +3,8 @@
 // `model_weights/<layer>/<weight name>` the weights, listed by the attributes `layer_names` and `weight_names`.
 import { attributes, childDataset, childGroup, openHdf5, readFloat32, textAttribute, textListAttribute, type Hdf5Group } from './hdf5';
 import { isKeras3Config, keras2Config } from './keras3-config';
-import type { KerasConfig, KerasModel, KerasWeight } from './keras-model';
+import { configLayers, layerName, type KerasConfig, type KerasModel, type KerasWeight } from './keras-model';
+import { MODEL_CLASSES, flattenNestedModels, hasNestedModels } from './nested-models';
 import { checkLayersSupported } from './layer-support';
 
 /** Larger configs are not a model's: a bound on what JSON.parse is given. */
@@ -18,14 +19,13 @@ export function readKerasH5(bytes: Uint8Array, what: string): KerasModel {
   const configText = textAttribute(rootAttrs.model_config);
   if (configText === undefined) throw new Error(withoutConfigMessage(file, rootAttrs, what));
   const savedConfig = parseModelConfig(configText, `The model_config of ${what}`);
-  checkLayersSupported(savedConfig, what);
-  // Keras 3 writes .h5 files too (model.save('x.h5')), with its own form of the config.
-  const modelConfig = isKeras3Config(savedConfig) ? keras2Config(savedConfig, what) : savedConfig;
+  const modelConfig = kerasConfigToRead(savedConfig, what);
+  checkLayersSupported(modelConfig, what);
   const weightsGroup = childGroup(file, 'model_weights', what);
   if (!weightsGroup) throw new Error(`${what} has a model config but no model_weights group: it holds no weights`);
   return {
     modelConfig,
-    weights: readLayerWeights(weightsGroup, what, bytes.length),
+    weights: readLayerWeights(weightsGroup, nestedModelNames(savedConfig), what, bytes.length),
     kerasVersion: textAttribute(rootAttrs.keras_version) ?? null,
     backend: textAttribute(rootAttrs.backend) ?? null,
   };
@@ -46,8 +46,31 @@ export function parseModelConfig(text: string, what: string): KerasConfig {
   return config as KerasConfig;
 }
 
-/** Every layer's weights in `layer_names` order, each named `<layer>/<variable>` as TF.js names them. */
-function readLayerWeights(group: Hdf5Group, what: string, maxValues: number): KerasWeight[] {
+/**
+ * The config TF.js is given: Keras 3's form (model.save('x.h5') in Keras 3) rewritten in Keras 2's; a Keras 2
+ * config with nested models flattened into one graph; else unchanged.
+ */
+function kerasConfigToRead(saved: KerasConfig, what: string): KerasConfig {
+  if (isKeras3Config(saved)) return keras2Config(saved, what);
+  return hasNestedModels(saved) ? flattenNestedModels(saved, what) : saved;
+}
+
+/** Layers of the saved config that are whole models, at any depth. */
+function nestedModelNames(modelConfig: KerasConfig): Set<string> {
+  const names = new Set<string>();
+  for (const layer of configLayers(modelConfig)) {
+    if (!MODEL_CLASSES.has(layer.class_name)) continue;
+    names.add(layerName(layer));
+    for (const inner of nestedModelNames({ class_name: layer.class_name, config: layer.config })) names.add(inner);
+  }
+  return names;
+}
+
+/**
+ * Every layer's weights in `layer_names` order, each named `<layer>/<variable>` as TF.js names them. A nested
+ * model's group holds its inner layers' weights, named by their own layers (`block1_conv1/kernel:0`).
+ */
+function readLayerWeights(group: Hdf5Group, nestedModels: Set<string>, what: string, maxValues: number): KerasWeight[] {
   const layerNames = textListAttribute(attributes(group, what), 'layer_names', what);
   if (!layerNames) throw new Error(`${what}: model_weights has no layer_names attribute`);
   return layerNames.flatMap((layer) => {
@@ -58,7 +81,8 @@ function readLayerWeights(group: Hdf5Group, what: string, maxValues: number): Ke
       const dataset = childDataset(layerGroup, weightName, what);
       if (!dataset) throw new Error(`${what}: weight ${weightName} of layer ${layer} is listed in weight_names but missing`);
       const { shape, values } = readFloat32(dataset, what, maxValues);
-      return { name: `${layer}/${variableName(weightName)}`, shape, values };
+      const owner = nestedModels.has(layer) ? (weightName.split('/').at(-2) ?? layer) : layer;
+      return { name: `${owner}/${variableName(weightName)}`, shape, values };
     });
   });
 }

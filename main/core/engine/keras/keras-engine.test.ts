@@ -1,7 +1,7 @@
 // Keras .h5 files through the real engine (readAnyModelFolder → loadModel → ONNX Runtime with a TF.js head):
 // the bundled MobileNet as .h5 gives exactly the TF.js folder's predictions and maps, and the lesson's VGG16 in
 // miniature matches pytorch-grad-cam's maps at block5_conv3 with caffe preprocessing.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { defaultModelDir } from '../paths';
 import { decodeBatch, samplePhotos } from '../test-support/photos';
 import type { ExplainResult } from '../types';
 import { kerasFixtures } from './test-support/fixtures';
+import { nestedVggH5 } from './test-support/nested-vgg';
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-keras-engine-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -96,6 +97,27 @@ describe('vgg16_mini.h5: the lesson’s network against pytorch-grad-cam', () =>
 });
 
 const bytesOf = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+
+describe('vgg16_mini nested in a Sequential, as transfer learning saves it', () => {
+  it('opens as one graph: block5_conv3 by default, the flat file’s top-5 and maps', async () => {
+    const file = path.join(workDir, 'finetuned.h5');
+    writeFileSync(file, await nestedVggH5(readFileSync(path.join(kerasFixtures, 'vgg16_mini.h5')), 'Sequential'));
+    const [nested, flat] = [await openEngine(file), await openEngine(path.join(kerasFixtures, 'vgg16_mini.h5'))];
+    try {
+      expect(nested.model).toMatchObject({ name: 'finetuned', layer: 'block5_conv3', preprocessing: 'caffe' });
+      expect(nested.model.candidateLayers).toEqual(flat.model.candidateLayers);
+      const inputs = new Uint8Array(readFileSync(path.join(kerasFixtures, 'vgg16_mini.inputs.u8')));
+      const request = { count: 4, topK: 5, camTopK: 1, method: 'GradCAM' as const };
+      const ours = await nested.explain({ ...request, pixels: inputs.slice() });
+      const theirs = await flat.explain({ ...request, pixels: inputs.slice() });
+      expect(ours.map(topOf)).toEqual(theirs.map(topOf));
+      ours.forEach((result, image) => expect(bytesOf(result.heatmaps[0].values).equals(bytesOf(theirs[image].heatmaps[0].values))).toBe(true));
+    } finally {
+      await nested.dispose();
+      await flat.dispose();
+    }
+  });
+});
 
 function topOf(result: ExplainResult) {
   return result.top.map(({ index, prob }) => [index, prob]);

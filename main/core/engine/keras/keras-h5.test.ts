@@ -10,6 +10,7 @@ import { readKerasModel } from './keras-file';
 import { kerasFixtures } from './test-support/fixtures';
 import { writeHdf5, writeKeras2Weights, type NamedWeights } from './test-support/hdf5-writer';
 import { keras3Config } from './test-support/keras-v3-writer';
+import { nestedVggH5 } from './test-support/nested-vgg';
 
 const mobilenetH5 = readFileSync(path.join(kerasFixtures, 'mobilenet_v1_0.75_224.h5'));
 const vggH5 = readFileSync(path.join(kerasFixtures, 'vgg16_mini.h5'));
@@ -172,7 +173,7 @@ describe('Keras 2 .h5 model files', () => {
     for (const message of errors) expect(message).toMatch(/vgg16_mini\.h5/);
   });
 
-  it('names custom layers and nested models in the refusal', async () => {
+  it('names custom layers and options TF.js would ignore in the refusal', async () => {
     const config = JSON.parse(configOf(vggH5)) as { config: { layers: { class_name: string; config: { name: string } }[] } };
     config.config.layers[5].class_name = 'MyAttention';
     config.config.layers[20].class_name = 'L2Normalize';
@@ -190,11 +191,21 @@ describe('Keras 2 .h5 model files', () => {
     expect(() => readKerasModel(grouped, 'grouped.h5')).toThrow(
       'grouped.h5: layer block1_conv2 (Conv2D) sets groups=2 (a grouped convolution), which TF.js layers does not implement',
     );
-    delete (config.config.layers[2].config as Record<string, unknown>).groups;
-    config.config.layers[5].class_name = 'Functional';
-    config.config.layers[20].class_name = 'Dense';
-    const nested = await writeHdf5((file) => file.create_attribute('model_config', JSON.stringify(config)));
-    expect(() => readKerasModel(nested, 'nested.h5')).toThrow(/^nested\.h5: layer block2_conv2 \(Functional\) is a whole model nested inside this one/);
+  });
+
+  it.each(['Functional', 'Sequential'] as const)('unpacks a model nested in a %s (transfer learning) into one graph of its layers', async (outer) => {
+    const flat = readKerasModel(vggH5, 'vgg16_mini.h5');
+    const nested = readKerasModel(await nestedVggH5(vggH5, outer), 'finetuned.h5');
+    expect(nested.preprocessing?.preset).toBe('caffe');
+    const layersOf = (model: typeof flat) =>
+      (model.artifacts.modelTopology as { model_config: { config: { layers: { class_name: string; config: { name: string } }[] } } }).model_config.config.layers;
+    const flatNames = layersOf(flat).map((layer) => layer.config.name);
+    expect(layersOf(nested).map((layer) => layer.config.name)).toEqual(['image', ...flatNames.slice(1)]);
+    expect(layersOf(nested).filter((layer) => ['Functional', 'Model', 'Sequential'].includes(layer.class_name))).toEqual([]);
+    const ours = weightsByName(nested.artifacts);
+    const theirs = weightsByName(flat.artifacts);
+    expect([...ours.keys()]).toEqual([...theirs.keys()]);
+    for (const [name, { values }] of theirs) expect(bytesOf(ours.get(name)!.values).equals(bytesOf(values)), name).toBe(true);
   });
 });
 

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { configLayers, layerName, type KerasConfig, type KerasLayerConfig } from './keras-model';
+import { MODEL_CLASSES } from './nested-models';
 
-const MODEL_CLASSES = new Set(['Model', 'Functional', 'Sequential']);
 
 export function checkLayersSupported(modelConfig: KerasConfig, what: string): void {
   if (!MODEL_CLASSES.has(modelConfig.class_name)) {
@@ -16,8 +16,8 @@ export function checkLayersSupported(modelConfig: KerasConfig, what: string): vo
   if (nested.length > 0) {
     throw new Error(
       `${what}: ${describe(nested)} ${nested.length === 1 ? 'is a whole model' : 'are whole models'} nested inside this one; ` +
-        `Sightline needs one flat graph of layers: build the model on the base model's own tensors, e.g. ` +
-        `keras.Model(base.input, head(base.output)), and save that`,
+        `Sightline unpacks nested models in Keras 2 configs only: build the model on the base model's own tensors, ` +
+        `e.g. keras.Model(base.input, head(base.output)), and save that`,
     );
   }
   const known = registeredClasses();
