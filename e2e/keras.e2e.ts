@@ -4,7 +4,7 @@
 // Real built CLI, real core service and web host, real Chromium, real photos.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,22 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
     await page.locator('[data-testid=tile] [data-testid=top-1]').first().waitFor();
     for (const text of (await page.locator('[data-testid=tile] [data-testid=top-1]').allInnerTexts()).slice(0, 6)) expect(text).not.toMatch(/^class \d/);
     await shot('03-gallery');
+  });
+
+  it('says what is wrong with a truncated .h5 file instead of adding it', async () => {
+    const broken = path.join(modelsDir, 'broken.h5');
+    writeFileSync(broken, readFileSync(fixture).subarray(0, 50_000));
+    await page.getByTestId('open-models').click();
+    await page.getByTestId('add-model').click();
+    await page.getByTestId('browse-path').fill(modelsDir);
+    await page.getByTestId('browse-go').click();
+    const entry = page.locator('[data-testid=file-browser] [data-testid=browse-entry][data-name="broken.h5"]');
+    await entry.waitFor();
+    await entry.getByTestId('browse-pick').click();
+    const error = models().getByTestId('error');
+    await error.waitFor();
+    expect(await error.innerText()).toContain(`broken.h5 is truncated: its HDF5 header says the file is ${readFileSync(fixture).length} bytes long, but it has 50000 bytes`);
+    await shot('04-truncated');
   });
 });
 
