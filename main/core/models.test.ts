@@ -1,9 +1,10 @@
 // The model registry through the service, as the gallery and the CLI use it: a real library on disk, the bundled
 // MobileNet, an ONNX model of the zoo (10 classes, labels "class 0" … "class 9"), real photos and real engines.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, ModelSummary } from '../../common/types';
 import { onnx } from './engine/onnx/graph-builder';
@@ -43,6 +44,18 @@ async function finished(started: Promise<{ jobId: string; datasetId: number; run
   jobId = run.jobId;
   const done = (await service.listJobs({})).find((j) => j.jobId === jobId && j.state !== 'running');
   return { ...run, last: done ?? (await ended) };
+}
+
+/** `photo` is a JPEG data URL of at most 320 pixels a side, of the one photo in `file` (or in the folder `file`). */
+async function expectThumbnailOf(photo: string, file: string): Promise<void> {
+  const [, base64] = /^data:image\/jpeg;base64,(.+)$/.exec(photo) ?? [];
+  expect(base64, photo.slice(0, 40)).toBeDefined();
+  const jpeg = await sharp(Buffer.from(base64, 'base64')).metadata();
+  expect(jpeg.format).toBe('jpeg');
+  expect(Math.max(jpeg.width, jpeg.height)).toBeLessThanOrEqual(320);
+  const source = statSync(file).isDirectory() ? path.join(file, readdirSync(file).sort()[0]) : file;
+  const { width, height } = (await sharp(source).metadata()).autoOrient;
+  expect(jpeg.width / jpeg.height).toBeCloseTo(width / height, 1);
 }
 
 const modelNamed = async (name: RegExp): Promise<ModelSummary> => (await service.listModels({})).find((m) => name.test(m.name))!;
@@ -209,8 +222,15 @@ describe('the model registry', () => {
     expect(preview.top).toHaveLength(5);
     expect(preview.top.map((t) => t.label)).toEqual(preview.top.map((t) => `class ${t.index}`));
     expect(preview.heatmap).toMatchObject({ h: 28, w: 28, classIndex: preview.top[0].index });
+    expect(preview.photo).toMatch(/^data:image\/jpeg;base64,/);
+    const photo = Buffer.from(preview.photo.replace(/^data:image\/jpeg;base64,/, ''), 'base64');
+    expect([...photo.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    // The sample photo is in no library, so the preview carries it: the samples' first photo, upright and small.
+    await expectThumbnailOf(preview.photo, path.join(samplesDir, '001_goldfish'));
     const image = (await service.listImages({ datasetId: (await service.listDatasets({}))[0].id }))[0];
-    expect((await service.previewModel({ modelId: zoo.id, imageId: image.id })).imageId).toBe(image.id);
+    const ofImage = await service.previewModel({ modelId: zoo.id, imageId: image.id });
+    expect(ofImage.imageId).toBe(image.id);
+    await expectThumbnailOf(ofImage.photo, path.join(photos, image.relPath));
     const after = await modelNamed(/^zoo resnet \(random/);
     expect(after.runCount).toBe(runsBefore);
     expect(after.setup.labelSource).toBe('file');

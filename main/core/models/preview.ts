@@ -30,13 +30,17 @@ export async function previewPhoto(store: Store, imageId: number | undefined, sa
   return { file, imageId: known?.id ?? null };
 }
 
-/** The top classes and the top class's map at the setup's layer, from an engine started with that setup. */
+/**
+ * The top classes and the top class's map at the setup's layer, from an engine started with that setup, and the
+ * photo's thumbnail (made by the same decode) for the view to show it when the library has no copy.
+ */
 export async function previewOn(engine: Engine, file: string, setup: ModelSetup, method: CamMethod): Promise<Omit<ModelPreview, 'imageId'>> {
   const decoded = await decodeImage(file, engine.model.inputSize, setup.resize);
   const [result] = await engine.explain({ pixels: decoded.pixels, count: 1, topK: TOP_CLASSES, camTopK: 1, method, layer: setup.layer });
   const [map] = result.heatmaps;
   const { labels } = engine.model;
   return {
+    photo: `data:image/jpeg;base64,${decoded.thumbnail.toString('base64')}`,
     top: result.top.map((score) => ({ index: score.index, prob: score.prob, label: displayName(labels[score.index] ?? `class ${score.index}`) })),
     heatmap: { h: map.h, w: map.w, scale: map.scale, values: Array.from(map.values), classIndex: map.classIndex },
     layer: setup.layer,
