@@ -21,13 +21,15 @@ export function readKerasH5(bytes: Uint8Array, what: string): KerasModel {
   const savedConfig = parseModelConfig(configText, `The model_config of ${what}`);
   const modelConfig = kerasConfigToRead(savedConfig, what);
   checkLayersSupported(modelConfig, what);
+  const nestedModels = nestedModelNames(savedConfig);
   const weightsGroup = childGroup(file, 'model_weights', what);
   if (!weightsGroup) throw new Error(`${what} has a model config but no model_weights group: it holds no weights`);
   return {
     modelConfig,
-    weights: readLayerWeights(weightsGroup, nestedModelNames(savedConfig), what, bytes.length),
+    weights: readLayerWeights(weightsGroup, nestedModels, what, bytes.length),
     kerasVersion: textAttribute(rootAttrs.keras_version) ?? null,
     backend: textAttribute(rootAttrs.backend) ?? null,
+    nestedModels: [...nestedModels],
   };
 }
 

@@ -18,6 +18,8 @@ export interface KerasModel {
   weights: KerasWeight[];
   kerasVersion: string | null;
   backend: string | null;
+  /** Models that were nested in it as layers, now unpacked (a transfer-learning base model, e.g. vgg16). */
+  nestedModels: string[];
 }
 
 export interface KerasConfig {

@@ -70,6 +70,7 @@ export function readKerasV3(bytes: Uint8Array, what: string): KerasModel {
     weights: readVariables(weightsFile, configLayers(modelConfig), weightsWhat, weightsBytes.length),
     kerasVersion: typeof metadata.keras_version === 'string' ? metadata.keras_version : null,
     backend: null,
+    nestedModels: [],
   };
 }
 

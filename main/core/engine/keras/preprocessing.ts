@@ -12,17 +12,27 @@ const APPLICATION_PRESETS: [RegExp, PreprocessingPreset][] = [
   [/^densenet/, 'torch'],
 ];
 
-/** The first layers of the VGG16/VGG19 architecture, under the names keras.applications gives them. */
-const VGG_LAYERS = ['block1_conv1', 'block1_conv2', 'block1_pool', 'block2_conv1'];
+/** Layer names keras.applications gives an architecture: fine-tuned copies keep them whatever the model is called. */
+const LAYER_SIGNATURES: { names: string[]; without?: string; preset: PreprocessingPreset; family: string }[] = [
+  { names: ['block1_conv1', 'block1_conv2', 'block1_pool', 'block2_conv1'], preset: 'caffe', family: 'VGG' },
+  // ResNet50/101/152 (v1: caffe); the V2 models have conv2_block1_preact_bn and scale to [-1, 1].
+  { names: ['conv1_conv', 'conv2_block1_1_conv', 'conv2_block1_0_conv'], without: 'conv2_block1_preact_bn', preset: 'caffe', family: 'ResNet' },
+  { names: ['conv1_conv', 'conv2_block1_preact_bn'], preset: 'mobilenet', family: 'ResNetV2' },
+];
 
-/** A preset and why, or null when the config says nothing about it. */
-export function detectPreprocessing(modelConfig: KerasConfig): { preset: PreprocessingPreset; reason: string } | null {
-  const modelName = String(modelConfig.config.name ?? '').toLowerCase();
-  const application = APPLICATION_PRESETS.find(([pattern]) => pattern.test(modelName));
-  if (application) return { preset: application[1], reason: `keras.applications model ${modelName}` };
+/**
+ * A preset and why, or null when the config says nothing about it. `nestedModels`: the names of models that were
+ * nested in it (a transfer-learning base model keeps its keras.applications name, e.g. vgg16).
+ */
+export function detectPreprocessing(modelConfig: KerasConfig, nestedModels: string[] = []): { preset: PreprocessingPreset; reason: string } | null {
+  for (const name of [String(modelConfig.config.name ?? ''), ...nestedModels].map((text) => text.toLowerCase())) {
+    const application = APPLICATION_PRESETS.find(([pattern]) => pattern.test(name));
+    if (application) return { preset: application[1], reason: `keras.applications model ${name}` };
+  }
   const layers = configLayers(modelConfig);
   const names = new Set(layers.map(layerName));
-  if (VGG_LAYERS.every((name) => names.has(name))) return { preset: 'caffe', reason: 'VGG layer names (block1_conv1 …)' };
+  const signature = LAYER_SIGNATURES.find((entry) => entry.names.every((name) => names.has(name)) && !(entry.without && names.has(entry.without)));
+  if (signature) return { preset: signature.preset, reason: `${signature.family} layer names (${signature.names[0]} …)` };
   const first = layers.find((layer) => layer.class_name !== 'InputLayer');
   if (first?.class_name === 'Rescaling') return { preset: 'raw', reason: `its first layer ${layerName(first)} scales the pixels itself` };
   return null;
