@@ -45,7 +45,7 @@ export const EVENT_NAMES = ['jobProgress'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** Electron IPC channel names; the web host uses /api/<call> instead. */
-export type DesktopCall = 'pickFolder' | 'pickModel' | 'revealImage' | 'saveFile';
+export type DesktopCall = 'pickFolder' | 'pickModel' | 'pickLabelsFile' | 'revealImage' | 'saveFile';
 export const ipcChannel = (call: CallName | DesktopCall): string => `sightline:${call}`;
 export const MENU_CHANNEL = 'sightline:menu';
 export const ipcEventChannel = (event: EventName): string => `sightline:event:${event}`;

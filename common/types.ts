@@ -96,6 +96,8 @@ export interface BrowseEntry {
   photoCountCapped?: boolean;
   /** When the entry is a model Sightline can open (a model folder, model.onnx, .h5, .keras). */
   model?: ModelFormat;
+  /** Files listed for the labels picker (.json, .txt): their size in bytes. */
+  bytes?: number;
 }
 
 export interface BrowseResult {

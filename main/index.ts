@@ -7,7 +7,7 @@ import { ipcChannel, MENU_CHANNEL } from '../common/calls';
 import type { MenuCommand } from '../common/contract';
 import { createCoreService } from './core/service';
 import type { CoreService } from './core/service-types';
-import { modelDialogOptions, modelPathOf } from './shell/dialogs';
+import { labelsDialogOptions, modelDialogOptions, modelPathOf } from './shell/dialogs';
 import { bindIpc, forwardEvents } from './shell/ipc';
 import { bindSaveFile, saveDialogOptions } from './shell/save-file';
 import { gpuProblem, menuTemplate, taskbarProgress } from './shell/menu';
@@ -49,6 +49,13 @@ async function pickModel(owner?: Electron.WebContents): Promise<string | null> {
   const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   const picked = result.canceled ? undefined : result.filePaths[0];
   return picked ? modelPathOf(picked) : null;
+}
+
+async function pickLabelsFile(owner?: Electron.WebContents): Promise<string | null> {
+  const win = (owner && BrowserWindow.fromWebContents(owner)) || mainWindow || undefined;
+  const options = labelsDialogOptions();
+  const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 async function saveFile(owner: Electron.WebContents, name: string, content: string): Promise<string | null> {
@@ -150,7 +157,7 @@ async function start(): Promise<void> {
   const service = await createCoreService({ dataDir, mode: 'electron' });
   protocol.handle(APP_SCHEME, (request) => handleAppRequest(request.url, rendererDir));
   protocol.handle(MEDIA_SCHEME, (request) => handleMediaRequest(request.url, service));
-  bindIpc(ipcMain, service, { pickFolder, pickModel });
+  bindIpc(ipcMain, service, { pickFolder, pickModel, pickLabelsFile });
   bindSaveFile(ipcMain, saveFile);
   ipcMain.handle(ipcChannel('revealImage'), (event, imageId: unknown) => {
     if (!isTrustedSender(event.senderFrame)) throw new Error("Refused revealImage: the sender is not the app's main frame");

@@ -22,6 +22,7 @@ const api = {
   mediaUrl: (kind: MediaKind, imageId: number): string => `sightline-media://${kind}/${Math.trunc(imageId)}`,
   pickFolder: (): Promise<string | null> => ipcRenderer.invoke(ipcChannel('pickFolder')),
   pickModel: (): Promise<string | null> => ipcRenderer.invoke(ipcChannel('pickModel')),
+  pickLabelsFile: (): Promise<string | null> => ipcRenderer.invoke(ipcChannel('pickLabelsFile')),
   pathForDroppedFile: (file: unknown): string | null => {
     try {
       return webUtils.getPathForFile(file as File) || null;

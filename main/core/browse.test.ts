@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../common/errors';
 import { browse } from './browse';
+import { LABELS_FILE_MAX_BYTES } from './models/setup';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'sightline-browse-'));
 
@@ -32,6 +33,14 @@ beforeAll(() => {
   file('models/net.keras');
   file('models/labels.txt');
   file('models/plain/readme.md');
+  file('labels/names.txt', 'cat\ndog\n');
+  file('labels/classes.JSON', '["cat", "dog"]');
+  file('labels/.hidden.txt', 'cat\ndog\n');
+  file('labels/huge.txt', Buffer.alloc(LABELS_FILE_MAX_BYTES + 1, 'a'));
+  file('labels/photo.jpg');
+  file('labels/model.onnx');
+  file('labels/more/labels.json', '[]');
+  file('labels/.cache/labels.txt', 'x');
   symlinkSync(path.join(home, 'photos'), path.join(home, 'linked'));
   file('a-file.jpg');
 });
@@ -44,6 +53,7 @@ describe('browse', () => {
     expect(result.entries.map((e) => [e.name, e.kind, e.photoCount, e.photoCountCapped ?? false])).toEqual([
       ['big', 'folder', 51, false],
       ['empty', 'folder', 0, false],
+      ['labels', 'folder', 1, false],
       ['linked', 'folder', 3, false],
       ['models', 'folder', 0, false],
       ['photos', 'folder', 3, false],
@@ -72,6 +82,19 @@ describe('browse', () => {
       ['vgg.h5', 'file', 'keras-h5'],
     ]);
     expect(entries.some((e) => e.photoCount !== undefined)).toBe(false);
+  });
+
+  it('lists folders and the .json and .txt files small enough to be labels when asked for labels files', async () => {
+    const { entries } = await browse({ path: path.join(home, 'labels'), show: 'labels' }, { home });
+    expect(entries).toEqual([
+      { name: 'classes.JSON', path: path.join(home, 'labels', 'classes.JSON'), kind: 'file', bytes: 14 },
+      { name: 'more', path: path.join(home, 'labels', 'more'), kind: 'folder' },
+      { name: 'names.txt', path: path.join(home, 'labels', 'names.txt'), kind: 'file', bytes: 8 },
+    ]);
+    // Model files are no labels, and a labels file is no model.
+    const inModels = (await browse({ path: path.join(home, 'models'), show: 'labels' }, { home })).entries;
+    expect(inModels.filter((e) => e.kind === 'file').map((e) => e.name)).toEqual(['labels.txt']);
+    expect((await browse({ path: path.join(home, 'labels'), show: 'models' }, { home })).entries.map((e) => e.name)).toEqual(['model.onnx', 'more']);
   });
 
   it('keeps the recent folders that still exist, newest first, once each', async () => {

@@ -1,19 +1,22 @@
 // The server-side folder browser (the browser mode's picker): one folder's subfolders, each with the number of
-// photos in it and below, or, for the model picker, its subfolders and model files with the models marked.
+// photos in it and below; for the model picker, its subfolders and model files with the models marked; for the
+// labels picker, its subfolders and the .json and .txt files small enough to be a list of class names.
 // Photo counts stop at a file limit and a time limit, so a home folder with a large tree answers at once.
 import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../common/errors';
+import type { CallInput } from '../../common/contract';
 import type { BrowseEntry, BrowseResult, ModelFormat } from '../../common/types';
+import { LABELS_FILE_MAX_BYTES } from './models/setup';
 import { hasImageExtension } from './scan/walk';
 import { expandHome } from './user-path';
 
 export interface BrowseRequest {
   /** Absolute, or starting with `~`; default: the home folder. */
   path?: string;
-  show?: 'folders' | 'models';
+  show?: CallInput<'browse'>['show'];
 }
 
 export interface BrowseLimits {
@@ -32,6 +35,7 @@ const TIME_LIMIT_MS = 1_500;
 /** How much of a model.json is read to tell a graph model from a layers model. */
 const MODEL_JSON_HEAD = 64 * 1024;
 const MODEL_FILES: Record<string, ModelFormat> = { '.onnx': 'onnx', '.h5': 'keras-h5', '.keras': 'keras-v3' };
+const LABELS_EXTENSIONS = new Set(['.json', '.txt']);
 
 export async function browse(request: BrowseRequest, limits: BrowseLimits = {}): Promise<BrowseResult> {
   const home = limits.home ?? os.homedir();
@@ -39,7 +43,7 @@ export async function browse(request: BrowseRequest, limits: BrowseLimits = {}):
   const dirents = await readdir(folder, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     throw new UserError(err.code === 'EACCES' || err.code === 'EPERM' ? `Permission denied: this account may not list ${folder}` : `${folder} cannot be listed: ${err.message}`);
   });
-  const showModels = request.show === 'models';
+  const show = request.show ?? 'folders';
   const deadline = performance.now() + (limits.timeLimitMs ?? TIME_LIMIT_MS);
   const fileLimit = limits.fileLimit ?? FILE_LIMIT;
 
@@ -48,15 +52,19 @@ export async function browse(request: BrowseRequest, limits: BrowseLimits = {}):
     visible.map(async (dirent): Promise<BrowseEntry | null> => {
       const full = path.join(folder, dirent.name);
       if (await isFolder(dirent, full)) {
-        if (showModels) {
+        if (show === 'labels') return { name: dirent.name, path: full, kind: 'folder' };
+        if (show === 'models') {
           const model = await modelFolderFormat(full);
           return { name: dirent.name, path: full, kind: 'folder', ...(model ? { model } : {}) };
         }
         const { count, capped } = await countPhotos(full, fileLimit, deadline);
         return { name: dirent.name, path: full, kind: 'folder', photoCount: count, ...(capped ? { photoCountCapped: true } : {}) };
       }
-      const model = MODEL_FILES[path.extname(dirent.name).toLowerCase()];
-      return showModels && model && dirent.isFile() ? { name: dirent.name, path: full, kind: 'file', model } : null;
+      if (!dirent.isFile()) return null;
+      const extension = path.extname(dirent.name).toLowerCase();
+      if (show === 'labels') return LABELS_EXTENSIONS.has(extension) ? labelsFileEntry(dirent.name, full) : null;
+      const model = MODEL_FILES[extension];
+      return show === 'models' && model ? { name: dirent.name, path: full, kind: 'file', model } : null;
     }),
   );
   const parent = path.dirname(folder);
@@ -112,6 +120,12 @@ async function countPhotos(root: string, fileLimit: number, deadline: number): P
     }
   }
   return { count, capped: false };
+}
+
+/** A .json or .txt file with its size; left out when it is too large to be a labels file (see readLabelsFile). */
+async function labelsFileEntry(name: string, full: string): Promise<BrowseEntry | null> {
+  const info = await stat(full).catch(() => null);
+  return info && info.size <= LABELS_FILE_MAX_BYTES ? { name, path: full, kind: 'file', bytes: info.size } : null;
 }
 
 /** A folder Sightline can open as a model: model.onnx, or a TF.js model.json (graph or layers). */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ipcChannel } from '../../common/calls';
-import { modelDialogOptions, modelPathOf } from './dialogs';
+import { labelsDialogOptions, modelDialogOptions, modelPathOf } from './dialogs';
 import { bindIpc } from './ipc';
 
 describe('the native model dialog', () => {
@@ -21,6 +21,14 @@ describe('the native model dialog', () => {
   });
 });
 
+describe('the native labels dialog', () => {
+  it('picks one .json or .txt file', () => {
+    const options = labelsDialogOptions();
+    expect(options.properties).toEqual(['openFile']);
+    expect(options.filters?.map((f) => f.extensions)).toEqual([['json', 'txt']]);
+  });
+});
+
 describe('the native pickers over IPC', () => {
   // Stand-ins for Electron's ipcMain and event objects (its binary is not installed here), as in security.test.ts.
   const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
@@ -28,6 +36,7 @@ describe('the native pickers over IPC', () => {
   bindIpc({ handle: (channel: string, handler: never) => void handlers.set(channel, handler) } as never, {} as never, {
     pickFolder: async () => (opened.push('folder'), '/photos'),
     pickModel: async () => (opened.push('model'), '/models/resnet'),
+    pickLabelsFile: async () => (opened.push('labels'), '/models/names.txt'),
   });
   const trusted = { senderFrame: { url: 'sightline-app://bundle/index.html', parent: null }, sender: {} };
   const foreign = { senderFrame: { url: 'https://evil.example/', parent: null }, sender: {} };
@@ -36,9 +45,11 @@ describe('the native pickers over IPC', () => {
     const pickModel = handlers.get(ipcChannel('pickModel'))!;
     await expect(pickModel(foreign)).rejects.toThrow(/Refused pickModel: the sender is not the app's main frame/);
     await expect(handlers.get(ipcChannel('pickFolder'))!(foreign)).rejects.toThrow(/Refused pickFolder/);
+    await expect(handlers.get(ipcChannel('pickLabelsFile'))!(foreign)).rejects.toThrow(/Refused pickLabelsFile/);
     expect(opened).toEqual([]);
     await expect(pickModel(trusted)).resolves.toBe('/models/resnet');
     await expect(handlers.get(ipcChannel('pickFolder'))!(trusted)).resolves.toBe('/photos');
-    expect(opened).toEqual(['model', 'folder']);
+    await expect(handlers.get(ipcChannel('pickLabelsFile'))!(trusted)).resolves.toBe('/models/names.txt');
+    expect(opened).toEqual(['model', 'folder', 'labels']);
   });
 });

@@ -1,5 +1,6 @@
 // What the native "Add a model" dialog offers, and what it hands back: a model is a folder (model.onnx or a TF.js
-// model.json with its weights, sightline.json and labels beside it) or a single .onnx, .h5 or .keras file.
+// model.json with its weights, sightline.json and labels beside it) or a single .onnx, .h5 or .keras file. And the
+// Setup view's dialog for a labels file.
 import path from 'node:path';
 import type { OpenDialogOptions } from 'electron';
 
@@ -17,6 +18,16 @@ export function modelDialogOptions(platform: NodeJS.Platform): OpenDialogOptions
     buttonLabel: 'Add model',
     filters: [{ name: 'Models (model.onnx, model.json, .onnx, .h5, .keras)', extensions: MODEL_EXTENSIONS }],
     properties: platform === 'darwin' ? ['openFile', 'openDirectory'] : ['openFile'],
+  };
+}
+
+/** A labels file: a JSON list or one name per line (see readLabelsFile). */
+export function labelsDialogOptions(): OpenDialogOptions {
+  return {
+    title: 'Choose a labels file',
+    buttonLabel: 'Use these labels',
+    filters: [{ name: 'Labels (JSON list or one name per line)', extensions: ['json', 'txt'] }],
+    properties: ['openFile'],
   };
 }
 

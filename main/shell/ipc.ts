@@ -21,11 +21,12 @@ export function guardedHandler(call: CallName, service: CoreService): Handler {
 export interface NativePickers {
   pickFolder: (sender: WebContents) => Promise<string | null>;
   pickModel: (sender: WebContents) => Promise<string | null>;
+  pickLabelsFile: (sender: WebContents) => Promise<string | null>;
 }
 
 export function bindIpc(ipcMain: Pick<IpcMain, 'handle'>, service: CoreService, pickers: NativePickers): void {
   for (const call of CALL_NAMES) ipcMain.handle(ipcChannel(call), guardedHandler(call, service));
-  for (const name of ['pickFolder', 'pickModel'] as const) {
+  for (const name of ['pickFolder', 'pickModel', 'pickLabelsFile'] as const) {
     ipcMain.handle(ipcChannel(name), async (event: IpcMainInvokeEvent) => {
       if (!isTrustedSender(event.senderFrame)) throw new Error(`Refused ${name}: the sender is not the app's main frame`);
       return pickers[name](event.sender);
