@@ -52,5 +52,9 @@ it('refuses a --model that is not a model, saying why', async () => {
     code: 1,
     stderr: expect.stringMatching(/^sightline: Cannot add the model at .*nope: there is no such file or folder$/m),
   });
+  await expect(sightline('serve', '--model', path.join(tmp, 'nope'), '--data-dir', dataDir)).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/^sightline: Cannot add the model at .*nope: there is no such file or folder$/m),
+  });
   await expect(sightline('models', 'extra', '--data-dir', dataDir)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/models takes no arguments/) });
 });
