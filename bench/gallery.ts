@@ -55,6 +55,18 @@ async function buildLibrary(db: Db, count: number): Promise<void> {
       if (rand() < 0.1) review.run(id, VERDICTS[Math.floor(rand() * VERDICTS.length)]);
     }
   })();
+  // Tags from a generator of their own, so the images, predictions and verdicts stay those of earlier figures:
+  // about as many photos tagged "blurry" as have a verdict, and a few other tags.
+  const tagRand = random(7);
+  const TAGS = ['blurry', 'watermark', 'needs crop', 'duplicate shot'];
+  db.prepare(`INSERT INTO tags (id, name) VALUES ${TAGS.map(() => '(?, ?)').join(', ')}`).run(...TAGS.flatMap((name, i) => [i + 1, name]));
+  const tag = db.prepare('INSERT INTO image_tags (image_id, tag_id) VALUES (?, ?)');
+  db.transaction(() => {
+    for (let id = 1; id <= count; id++) {
+      if (tagRand() < 0.1) tag.run(id, 1);
+      if (tagRand() < 0.05) tag.run(id, 2 + Math.floor(tagRand() * (TAGS.length - 1)));
+    }
+  })();
 }
 
 function median(values: number[]): number {
@@ -71,6 +83,9 @@ function benchQueries(query: LibraryQuery): [string, number, number][] {
     ['true class + not reviewed', { truth: ['3_class'], verdicts: ['none'] }, { key: 'fileName', descending: false }],
     ['confidence 50–70 %', { minConfidence: 0.5, maxConfidence: 0.7 }, { key: 'confidence', descending: false }],
     ['search "photo_01"', { search: 'photo_01' }, { key: 'fileName', descending: false }],
+    // A tag filter next to the verdict filter it should match in speed.
+    ['verdict: reviewed', { verdicts: [...VERDICTS] }, { key: 'fileName', descending: false }],
+    ['tag: blurry', { tags: ['blurry'] }, { key: 'fileName', descending: false }],
   ];
   return cases.map(([name, filter, sort]) => {
     const times: number[] = [];

@@ -4,14 +4,16 @@
 import type { Api, MenuCommand } from '../../../common/contract';
 import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo, Verdict } from '../../../common/types';
 import { DetailState } from './detail.svelte';
-import { downloadText } from './download';
+import { Exports, type ExportRequest } from './exports.svelte';
 import { errorMessage } from './format';
 import { ImageQuery } from './image-query.svelte';
 import { OverlaySettings } from './overlay-settings.svelte';
 import type { Preferences } from './preferences';
 import { Review } from './review.svelte';
 import { RowCache } from './row-cache.svelte';
+import { SavedViewList } from './saved-views.svelte';
 import { Selection } from './selection.svelte';
+import { Tagging } from './tags.svelte';
 
 /** While a job runs, the query and loaded rows are re-read at most this often so results appear as they come. */
 const REFRESH_MS = 1000;
@@ -47,6 +49,9 @@ export class Gallery {
   readonly selection = new Selection();
   readonly review: Review;
   readonly detail: DetailState;
+  readonly tagging: Tagging;
+  readonly views: SavedViewList;
+  readonly exports: Exports;
 
   readonly dataset = $derived(this.datasets.find((d) => d.id === this.datasetId) ?? null);
   readonly run = $derived(this.runs.find((r) => r.id === this.runId) ?? null);
@@ -74,6 +79,9 @@ export class Gallery {
     this.rows = new RowCache(api, onError);
     this.review = new Review(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());
     this.detail = new DetailState(api);
+    this.tagging = new Tagging(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());
+    this.views = new SavedViewList(api, this.query, this.overlay, (message) => (this.error = message));
+    this.exports = new Exports(api);
   }
 
   /** The filtered, sorted list of image ids. */
@@ -136,6 +144,8 @@ export class Gallery {
     this.closeNow();
     this.selection.clear();
     this.selection.focus = 0;
+    this.tagging.close();
+    void this.views.load(datasetId);
     await this.#attempt(async () => {
       this.runs = await this.#api.listRuns({ datasetId });
       const latest = this.datasets.find((d) => d.id === datasetId)?.runId ?? this.runs.at(-1)?.id ?? null;
@@ -295,21 +305,39 @@ export class Gallery {
     await done;
   }
 
+  /** Undoes the open dataset's latest change, of verdicts or of tags. */
   async undo(): Promise<void> {
-    await this.review.undo();
+    if (this.tagging.isLatest(this.datasetId, this.review.history.length)) await this.tagging.undo(this.datasetId);
+    else await this.review.undo();
+  }
+
+  get canUndo(): boolean {
+    return this.review.history.length > 0 || this.tagging.canUndo(this.datasetId);
+  }
+
+  /** Opens the tag box for what a key applies to (the selection, the open photo or the focused one). */
+  openTagBox(): void {
+    this.tagging.open(this.targets);
+  }
+
+  async changeTags(add: string[], remove: string[]): Promise<void> {
+    const targets = this.tagging.targets;
+    if (targets) await this.tagging.change(this.datasetId, targets, add, remove, this.review.history.length);
   }
 
   // --- Export and events ---------------------------------------------------------------------------
 
-  /** Downloads the current dataset's review as CSV. */
+  /** Saves the current dataset's review as CSV (the whole dataset), and says where it went. */
   async exportCsv(): Promise<void> {
+    if (!(await this.export({ scope: 'all', format: 'csv' })) && this.exports.error) this.error = this.exports.error;
+  }
+
+  /** Saves an export of the dataset, the current view or the flagged photos; false when it was not saved. */
+  async export(choice: Pick<ExportRequest, 'scope' | 'format' | 'dir'>): Promise<boolean> {
     const dataset = this.dataset;
-    if (!dataset) return;
+    if (!dataset) return false;
     await this.review.flushNote();
-    await this.#attempt(async () => {
-      const file = await this.#api.exportCsv({ datasetId: dataset.id, runId: this.runId ?? undefined });
-      downloadText(file.fileName, file.csv, 'text/csv;charset=utf-8');
-    });
+    return this.exports.run({ ...choice, datasetId: dataset.id, runId: this.runId, view: this.query.filter });
   }
 
   /** Shows a job that has just started (from the UI or the desktop menu) and its dataset. */

@@ -17,7 +17,8 @@ export class ImageQuery {
       this.filter.maxConfidence < 1 ||
       this.filter.search.trim() !== '' ||
       this.filter.suggested === true ||
-      (this.filter.groups?.length ?? 0) > 0,
+      (this.filter.groups?.length ?? 0) > 0 ||
+      (this.filter.tags?.length ?? 0) > 0,
   );
 
   readonly #api: Api;
@@ -53,7 +54,7 @@ export class ImageQuery {
   }
 
   /** Adds the value to a list facet, or takes it out. */
-  toggle<K extends 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'groups'>(
+  toggle<K extends 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'groups' | 'tags'>(
     facet: K,
     value: NonNullable<ImageFilter[K]>[number],
   ): Promise<void> {
@@ -64,6 +65,13 @@ export class ImageQuery {
 
   clear(): Promise<void> {
     this.filter = EMPTY_FILTER;
+    return this.refresh();
+  }
+
+  /** Shows another filter and sort at once (a saved view). */
+  show(filter: ImageFilter, sort: ImageSort): Promise<void> {
+    this.filter = filter;
+    this.sort = sort;
     return this.refresh();
   }
 

@@ -13,6 +13,7 @@ export type ShortcutAction =
   | { kind: 'queue' }
   | { kind: 'toggleSelect' }
   | { kind: 'undo' }
+  | { kind: 'tag' }
   | { kind: 'verdict'; verdict: Verdict };
 
 /** Where a shortcut works: the grid, an open photo, or both. */
@@ -40,7 +41,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
     action: { kind: 'verdict', verdict: o.value } as const,
   })),
   { keys: ['x', ' '], label: 'Select or unselect the focused photo (shift+click: a range)', scope: 'grid', action: { kind: 'toggleSelect' } },
-  { keys: ['u'], label: 'Undo the last verdict change (also Ctrl+Z)', scope: 'both', action: { kind: 'undo' } },
+  { keys: ['t'], label: 'Tag the selection, or the photo (Enter adds the tags typed)', scope: 'both', action: { kind: 'tag' } },
+  { keys: ['u'], label: 'Undo the last verdict or tag change (also Ctrl+Z)', scope: 'both', action: { kind: 'undo' } },
   { keys: ['q'], label: 'Queue: one photo at a time, next after each verdict', scope: 'grid', action: { kind: 'queue' } },
   { keys: ['n'], label: 'Write a note', scope: 'detail', action: { kind: 'note' } },
   { keys: ['z'], label: 'Show or hide the heatmap overlay', scope: 'both', action: { kind: 'toggleOverlay' } },
