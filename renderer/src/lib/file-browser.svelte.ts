@@ -1,10 +1,10 @@
 // The browser mode's picker: a page cannot see the machine's files, so the host lists its folders (`browse`),
-// one folder at a time, marking the entries that are models Sightline can open.
-import type { Api } from '../../../common/contract';
+// one folder at a time, marking the entries that are models Sightline can open, or listing the labels files.
+import type { Api, CallInput } from '../../../common/contract';
 import type { BrowseResult } from '../../../common/types';
 import { errorMessage } from './format';
 
-export type BrowseShow = 'folders' | 'models';
+export type BrowseShow = NonNullable<CallInput<'browse'>['show']>;
 
 export class FileBrowserState {
   listing = $state.raw<BrowseResult | null>(null);
@@ -13,12 +13,15 @@ export class FileBrowserState {
 
   readonly #api: Api;
   readonly #show: BrowseShow;
+  /** The folder listed first (default: the home folder). */
+  readonly start: string | undefined;
   /** Bumped on every request, so a slow answer for a folder left already is dropped. */
   #request = 0;
 
-  constructor(api: Api, show: BrowseShow) {
+  constructor(api: Api, show: BrowseShow, start?: string) {
     this.#api = api;
     this.#show = show;
+    this.start = start;
   }
 
   /** Lists a folder (`~` or nothing: the home folder). */
@@ -35,6 +38,11 @@ export class FileBrowserState {
     } finally {
       if (request === this.#request) this.loading = false;
     }
+  }
+
+  /** What the listing holds besides folders. */
+  get show(): BrowseShow {
+    return this.#show;
   }
 
   up(): Promise<void> {

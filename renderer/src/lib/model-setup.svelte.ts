@@ -1,10 +1,16 @@
-// The Setup view's draft: a model's setup as the person edits it, before Save; and the preview map of one photo
-// under the draft (computed by the engine, stored nowhere).
+// The Setup view's draft: a model's setup as the person edits it, before Save; choosing its labels file (the
+// desktop's native dialog, or the host's file browser); and the preview map of one photo under the draft (computed
+// by the engine, stored nowhere).
 import type { Api, CallOutputs } from '../../../common/contract';
 import type { ImageRow, ModelSetup, ModelSummary } from '../../../common/types';
+import { FileBrowserState } from './file-browser.svelte';
 import { errorMessage } from './format';
 
 export type Preview = CallOutputs['previewModel'];
+
+/** The folder part of a path, on either kind of separator. */
+const folderOf = (file: string): string => file.replace(/[\\/][^\\/]*$/, '') || '/';
+const MODEL_FILE = /\.(onnx|h5|keras)$/i;
 
 const sameSetup = (a: ModelSetup, b: ModelSetup): boolean =>
   a.preprocessing === b.preprocessing && a.resize === b.resize && a.labelSource === b.labelSource && a.labelsFile === b.labelsFile && a.layer === b.layer;
@@ -42,6 +48,29 @@ export class SetupDraft {
 
   update(change: Partial<ModelSetup>): void {
     this.setup = { ...this.setup, ...change };
+  }
+
+  /** Labels from this file from now on (the path as chosen: the service checks it when it previews). */
+  useLabelsFile(file: string): void {
+    this.update({ labelSource: 'file', labelsFile: file });
+  }
+
+  /** Desktop only: the native dialog for a labels file. */
+  get canPickLabelsFile(): boolean {
+    return typeof this.#api.pickLabelsFile === 'function';
+  }
+
+  /** Desktop: the native dialog, then its file is used (nothing changes when cancelled). */
+  async pickLabelsFile(): Promise<void> {
+    const picked = await this.#api.pickLabelsFile?.();
+    if (picked) this.useLabelsFile(picked);
+  }
+
+  /** The browser mode's picker over the host's labels files, opened where the labels file is, else at the model. */
+  labelsBrowser(): FileBrowserState {
+    const { labelsFile } = this.setup;
+    const modelFolder = MODEL_FILE.test(this.model.path) ? folderOf(this.model.path) : this.model.path;
+    return new FileBrowserState(this.#api, 'labels', labelsFile ? folderOf(labelsFile) : modelFolder);
   }
 
   resetToProposed(): void {
