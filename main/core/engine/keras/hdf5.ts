@@ -37,16 +37,27 @@ export function hdf5Call<T>(what: string, call: () => T): T {
   }
 }
 
-/** The group at `path`, or null when there is none (or it is a dataset). */
+/** The group at `path` (names joined by /), or null when there is none (or it is a dataset). */
 export function childGroup(group: Hdf5Group, path: string, what: string): Hdf5Group | null {
-  if (!group.keys.includes(path.split('/')[0])) return null;
-  const child = hdf5Call(what, () => group.get(path));
+  const child = childAt(group, path, what);
   return child instanceof jsfive.Group ? child : null;
 }
 
 export function childDataset(group: Hdf5Group, path: string, what: string): Hdf5Dataset | null {
-  const child = hdf5Call(what, () => (group.keys.includes(path.split('/')[0]) ? group.get(path) : null));
+  const child = childAt(group, path, what);
   return child instanceof jsfive.Dataset ? child : null;
+}
+
+/** Walks `path` one name at a time: a missing name is null, not jsfive's thrown string. */
+function childAt(group: Hdf5Group, path: string, what: string): Hdf5Group | Hdf5Dataset | null {
+  let current: Hdf5Group | Hdf5Dataset | null = group;
+  for (const name of path.split('/')) {
+    if (!(current instanceof jsfive.Group)) return null;
+    const parent: Hdf5Group = current;
+    if (!hdf5Call(what, () => parent.keys).includes(name)) return null;
+    current = hdf5Call(what, () => parent.get(name));
+  }
+  return current;
 }
 
 export function attributes(node: Hdf5Group | Hdf5Dataset, what: string): Record<string, AttributeValue> {
