@@ -5,6 +5,7 @@
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeResultsWithMetrics } from '../main/core/analysis/image-metrics';
 import { writeCsv } from '../main/core/export/csv';
 import { Store, type ImageResult } from '../main/core/store/store';
 
@@ -40,7 +41,7 @@ try {
         heatmaps: [{ classIndex: i % 1000, h: 7, w: 7, values, scale: 1 }],
       };
     });
-    store.writeResults(runId, batch);
+    writeResultsWithMetrics(store, runId, batch);
   }
   for (let i = 0; i < count; i += 10) store.setReview(pending[i].id, 'misattended', `=note ${i}\nwith a newline, a comma and "quotes" ünïcödé`);
   console.log(`Synthetic library: ${count} images with metrics in ${((performance.now() - started) / 1000).toFixed(1)} s`);

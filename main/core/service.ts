@@ -9,6 +9,7 @@ import type { DatasetSummary, JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
 import { CAM_METHODS } from './engine/types';
 import type { Writable } from 'node:stream';
+import { refreshBox } from './analysis/image-metrics';
 import { agreementOfRuns, clustersOfRun, faithfulnessOfRun, sanityOfRun } from './analysis/run-analysis';
 import { renderHtmlReport } from './analysis/html-report';
 import { csvFileName, csvString, writeCsv } from './export/csv';
@@ -371,7 +372,7 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async setExpectedBox(input: CallInput<'setExpectedBox'>) {
       if (!library.setExpectedBox(input.imageId, input.box)) throw new UserError(`No image with id ${input.imageId}`, 404);
-      store.metrics.refreshBox(input.imageId);
+      refreshBox(store.metrics, input.imageId);
       return { box: library.expectedBox(input.imageId) };
     },
 

@@ -10,6 +10,7 @@ import { decodeImage } from '../scan/decode';
 import type { Store } from '../store/store';
 import { clusterMaps } from './clusters';
 import { measureFaithfulness } from './faithfulness';
+import { saveAgreement, saveFaithfulness } from './image-metrics';
 import { rankCorrelation } from './metrics';
 import { summarizeSanity, writeRandomizedModel } from './sanity';
 
@@ -37,7 +38,7 @@ export async function faithfulnessOfRun(
     );
     const usable = items.filter((i): i is NonNullable<typeof i> => i !== null);
     const results = await measureFaithfulness(engine, usable.map((u) => ({ pixels: u.pixels, map: u.map, classIndex: u.map.classIndex })));
-    store.metrics.setFaithfulness(runId, usable.map((u, i) => ({ imageId: u.map.imageId, faithfulness: results[i] })));
+    saveFaithfulness(store.metrics, runId, usable.map((u, i) => ({ imageId: u.map.imageId, faithfulness: results[i] })));
     done += usable.length;
     options.onProgress?.(start + chunk.length, maps.length);
   }
@@ -51,7 +52,7 @@ export function agreementOfRuns(store: Store, datasetId: number, runId: number, 
     const other = store.metrics.classMap(otherRunId, map.imageId, map.classIndex);
     if (other && other.h === map.h && other.w === map.w) results.push({ imageId: map.imageId, agreement: rankCorrelation(map, other) });
   }
-  store.metrics.setAgreement(runId, otherRunId, results);
+  saveAgreement(store.metrics, runId, otherRunId, results);
   return { compared: results.length, mean: results.length ? results.reduce((s, r) => s + r.agreement, 0) / results.length : null };
 }
 

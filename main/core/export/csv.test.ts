@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeResultsWithMetrics } from '../analysis/image-metrics';
 import { Store } from '../store/store';
 import { CSV_COLUMNS, csvFileName, csvString, writeCsv } from './csv';
 
@@ -32,7 +33,7 @@ function seed() {
   const ids = Object.fromEntries(store.pendingImages(dataset.id, runId).map((p) => [p.relPath, p.id]));
   const map = new Float32Array(49).fill(0);
   map[0] = 1;
-  store.writeResults(runId, [
+  writeResultsWithMetrics(store, runId, [
     {
       imageId: ids[HOSTILE[0]], ok: true, contentHash: 'h1', width: 4, height: 4, thumbnail: Buffer.alloc(1),
       top: [{ index: 0, prob: 0.91234567891 }, { index: 1, prob: 0.05 }, { index: 2, prob: 0.01 }],

@@ -3,6 +3,7 @@
 // One bad file costs one row, never the run; a file whose bytes another image already has shares its results.
 import path from 'node:path';
 import type { CamMethodName, Engine } from '../engine/types';
+import { writeResultsWithMetrics } from '../analysis/image-metrics';
 import { clustersOfRun } from '../analysis/run-analysis';
 import { decodeImageBytes, readImageFile, type DecodedPixels } from '../scan/decode';
 import type { LabelMatcher } from '../scan/labels';
@@ -133,7 +134,7 @@ async function prepare(job: ImportJob, image: PendingImage): Promise<Prepared> {
 }
 
 function writeBatch(job: ImportJob, results: ImageResult[]): void {
-  job.store.writeResults(job.runId, results);
+  writeResultsWithMetrics(job.store, job.runId, results);
   const failed = results.filter((r) => !r.ok).length;
   job.progress.advance(results.length - failed, failed);
 }

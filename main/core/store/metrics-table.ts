@@ -1,9 +1,7 @@
 // The metrics table: attention metrics of each image's top-1 map per run, the optional analysis results
-// (faithfulness, agreement, cluster) and the suspicion score, which is recomputed whenever an input changes.
+// (faithfulness, agreement, cluster) and the suspicion score. It only stores: analysis/image-metrics.ts computes
+// them, and recomputes the suspicion whenever an input changes.
 import type { ImageMetrics, SanityCheck } from '../../../common/types';
-import { attentionMetrics, energyInBox, pointingHit, type Box, type MapGrid } from '../analysis/metrics';
-import type { Faithfulness } from '../analysis/faithfulness';
-import { suspicionScore } from '../analysis/suspicion';
 import { prepared, type Db } from './database';
 import { blobToHeatmap } from './heatmap-blob';
 
@@ -28,11 +26,31 @@ export interface MetricsDbRow {
   suspicion: number;
 }
 
-/** A stored top-1 map with what the metrics need around it. */
-export interface TopMap extends MapGrid {
+/** A stored map (a top-1 map unless asked for a class) with what the metrics need around it. */
+export interface TopMap {
   imageId: number;
   classIndex: number;
+  h: number;
+  w: number;
+  values: Float32Array;
 }
+
+/** The reviewer's expected region, in fractions of the image. */
+export interface ExpectedBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** What the import computes from a top-1 map. */
+export type ImportMetrics = Pick<
+  ImageMetrics,
+  'classIndex' | 'borderMass' | 'entropy' | 'gini' | 'peakX' | 'peakY' | 'areaAboveHalfMax' | 'pointingHit' | 'energyInBox'
+>;
+
+/** What the suspicion score is computed from. */
+export type SuspicionColumns = Pick<ImageMetrics, 'borderMass' | 'peakX' | 'peakY' | 'blurDrop' | 'agreement' | 'energyInBox'>;
 
 const TOP1_MAP = `SELECT h.image_id, h.class_index, h.h, h.w, h."values" FROM heatmaps h
   JOIN predictions p ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.rank = 0 AND p.class_index = h.class_index`;
@@ -40,12 +58,13 @@ const TOP1_MAP = `SELECT h.image_id, h.class_index, h.h, h.w, h."values" FROM he
 export class MetricsTable {
   constructor(private readonly db: Db) {}
 
-  /** (Re)computes the cheap metrics of the image's stored top-1 map in this run; call inside the batch transaction. */
-  computeAtImport(runId: number, imageId: number): void {
-    const map = this.topMap(runId, imageId);
-    if (!map) return void prepared(this.db, 'DELETE FROM metrics WHERE run_id = ? AND image_id = ?').run(runId, imageId);
-    const a = attentionMetrics(map);
-    const box = this.expectedBox(imageId);
+  /** Runs `write` in one transaction (nested inside the import's batch transaction when there is one). */
+  transaction(write: () => void): void {
+    this.db.transaction(write)();
+  }
+
+  /** Stores the cheap metrics of the image's top-1 map, clearing what later analysis steps had added. */
+  saveImportMetrics(runId: number, imageId: number, m: ImportMetrics): void {
     prepared(
       this.db,
       `INSERT INTO metrics (run_id, image_id, class_index, border_mass, entropy, gini, peak_x, peak_y, area_half_max,
@@ -54,44 +73,47 @@ export class MetricsTable {
            entropy = excluded.entropy, gini = excluded.gini, peak_x = excluded.peak_x, peak_y = excluded.peak_y,
            area_half_max = excluded.area_half_max, pointing_hit = excluded.pointing_hit, energy_in_box = excluded.energy_in_box,
            deletion_auc = NULL, insertion_auc = NULL, blur_drop = NULL, agreement = NULL, agreement_run_id = NULL, cluster = NULL`,
-    ).run(runId, imageId, map.classIndex, a.borderMass, a.entropy, a.gini, a.peakX, a.peakY, a.areaAboveHalfMax,
-      box ? Number(pointingHit(map, box)) : null, box ? energyInBox(map, box) : null);
-    this.updateSuspicion(runId, imageId);
+    ).run(runId, imageId, m.classIndex, m.borderMass, m.entropy, m.gini, m.peakX, m.peakY, m.areaAboveHalfMax,
+      m.pointingHit === null ? null : Number(m.pointingHit), m.energyInBox);
   }
 
-  /** The expected box changed: pointing game, energy in box and suspicion of every run of the image. */
-  refreshBox(imageId: number): void {
-    const box = this.expectedBox(imageId);
-    const runs = this.db.prepare('SELECT run_id FROM metrics WHERE image_id = ?').pluck().all(imageId) as number[];
-    const update = this.db.prepare('UPDATE metrics SET pointing_hit = ?, energy_in_box = ? WHERE run_id = ? AND image_id = ?');
-    this.db.transaction(() => {
-      for (const runId of runs) {
-        const map = this.topMap(runId, imageId);
-        if (!map) continue;
-        update.run(box ? Number(pointingHit(map, box)) : null, box ? energyInBox(map, box) : null, runId, imageId);
-        this.updateSuspicion(runId, imageId);
-      }
-    })();
+  /** An image without a top-1 map (a failed one) has no metrics. */
+  drop(runId: number, imageId: number): void {
+    prepared(this.db, 'DELETE FROM metrics WHERE run_id = ? AND image_id = ?').run(runId, imageId);
   }
 
-  setFaithfulness(runId: number, results: readonly { imageId: number; faithfulness: Faithfulness }[]): void {
-    const update = this.db.prepare('UPDATE metrics SET deletion_auc = ?, insertion_auc = ?, blur_drop = ? WHERE run_id = ? AND image_id = ?');
-    this.db.transaction(() => {
-      for (const { imageId, faithfulness: f } of results) {
-        update.run(f.deletionAuc, f.insertionAuc, f.blurDrop, runId, imageId);
-        this.updateSuspicion(runId, imageId);
-      }
-    })();
+  /** The runs with metrics of this image. */
+  runsOf(imageId: number): number[] {
+    return this.db.prepare('SELECT run_id FROM metrics WHERE image_id = ?').pluck().all(imageId) as number[];
   }
 
-  setAgreement(runId: number, otherRunId: number, results: readonly { imageId: number; agreement: number }[]): void {
-    const update = this.db.prepare('UPDATE metrics SET agreement = ?, agreement_run_id = ? WHERE run_id = ? AND image_id = ?');
-    this.db.transaction(() => {
-      for (const { imageId, agreement } of results) {
-        update.run(agreement, otherRunId, runId, imageId);
-        this.updateSuspicion(runId, imageId);
-      }
-    })();
+  saveBoxMetrics(runId: number, imageId: number, m: Pick<ImageMetrics, 'pointingHit' | 'energyInBox'>): void {
+    prepared(this.db, 'UPDATE metrics SET pointing_hit = ?, energy_in_box = ? WHERE run_id = ? AND image_id = ?')
+      .run(m.pointingHit === null ? null : Number(m.pointingHit), m.energyInBox, runId, imageId);
+  }
+
+  saveFaithfulness(runId: number, imageId: number, f: Pick<ImageMetrics, 'deletionAuc' | 'insertionAuc' | 'blurDrop'>): void {
+    prepared(this.db, 'UPDATE metrics SET deletion_auc = ?, insertion_auc = ?, blur_drop = ? WHERE run_id = ? AND image_id = ?')
+      .run(f.deletionAuc, f.insertionAuc, f.blurDrop, runId, imageId);
+  }
+
+  saveAgreement(runId: number, imageId: number, otherRunId: number, agreement: number): void {
+    prepared(this.db, 'UPDATE metrics SET agreement = ?, agreement_run_id = ? WHERE run_id = ? AND image_id = ?')
+      .run(agreement, otherRunId, runId, imageId);
+  }
+
+  suspicionColumns(runId: number, imageId: number): SuspicionColumns | null {
+    const row = prepared(
+      this.db,
+      'SELECT border_mass, peak_x, peak_y, blur_drop, agreement, energy_in_box FROM metrics WHERE run_id = ? AND image_id = ?',
+    ).get(runId, imageId) as Pick<MetricsDbRow, 'border_mass' | 'peak_x' | 'peak_y' | 'blur_drop' | 'agreement' | 'energy_in_box'> | undefined;
+    return row
+      ? { borderMass: row.border_mass, peakX: row.peak_x, peakY: row.peak_y, blurDrop: row.blur_drop, agreement: row.agreement, energyInBox: row.energy_in_box }
+      : null;
+  }
+
+  saveSuspicion(runId: number, imageId: number, suspicion: number): void {
+    prepared(this.db, 'UPDATE metrics SET suspicion = ? WHERE run_id = ? AND image_id = ?').run(suspicion, runId, imageId);
   }
 
   setClusters(runId: number, clusters: ReadonlyMap<number, number>): void {
@@ -108,7 +130,7 @@ export class MetricsTable {
   }
 
   /** The map of a given class of an image in a run, if stored. */
-  classMap(runId: number, imageId: number, classIndex: number): MapGrid | null {
+  classMap(runId: number, imageId: number, classIndex: number): TopMap | null {
     const row = this.db
       .prepare('SELECT image_id, class_index, h, w, "values" FROM heatmaps WHERE run_id = ? AND image_id = ? AND class_index = ?')
       .get(runId, imageId, classIndex) as MapDbRow | undefined;
@@ -148,34 +170,18 @@ export class MetricsTable {
       : null;
   }
 
-  private topMap(runId: number, imageId: number): TopMap | null {
+  /** The image's top-1 map in the run, if stored. */
+  topMap(runId: number, imageId: number): TopMap | null {
     const row = prepared(this.db, `${TOP1_MAP} WHERE h.run_id = ? AND h.image_id = ?`).get(runId, imageId) as MapDbRow | undefined;
     return row ? toTopMap(row) : null;
   }
 
-  private expectedBox(imageId: number): Box | null {
+  expectedBox(imageId: number): ExpectedBox | null {
     const row = prepared(this.db, 'SELECT box_x, box_y, box_w, box_h FROM reviews WHERE image_id = ?').get(imageId) as
       | { box_x: number | null; box_y: number | null; box_w: number | null; box_h: number | null }
       | undefined;
     if (!row || row.box_x === null || row.box_y === null || row.box_w === null || row.box_h === null) return null;
     return { x0: row.box_x, y0: row.box_y, x1: row.box_x + row.box_w, y1: row.box_y + row.box_h };
-  }
-
-  private updateSuspicion(runId: number, imageId: number): void {
-    const row = prepared(
-      this.db,
-      'SELECT border_mass, peak_x, peak_y, blur_drop, agreement, energy_in_box FROM metrics WHERE run_id = ? AND image_id = ?',
-    ).get(runId, imageId) as Pick<MetricsDbRow, 'border_mass' | 'peak_x' | 'peak_y' | 'blur_drop' | 'agreement' | 'energy_in_box'> | undefined;
-    if (!row) return;
-    const score = suspicionScore({
-      borderMass: row.border_mass,
-      peakX: row.peak_x,
-      peakY: row.peak_y,
-      blurDrop: row.blur_drop,
-      agreement: row.agreement,
-      energyInBox: row.energy_in_box,
-    });
-    prepared(this.db, 'UPDATE metrics SET suspicion = ? WHERE run_id = ? AND image_id = ?').run(score, runId, imageId);
   }
 }
 

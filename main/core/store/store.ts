@@ -296,7 +296,7 @@ export class Store {
     return (count.get(datasetId) as { n: number }).n;
   }
 
-  /** Writes one mini-batch of results in a single transaction. */
+  /** Writes one mini-batch of results in a single transaction; analysis/image-metrics.ts adds their metrics. */
   writeResults(runId: number, results: readonly ImageResult[]): void {
     const markDone = prepared(
       this.db,
@@ -352,8 +352,6 @@ export class Store {
             insertHeatmap.run(runId, r.imageId, h.classIndex, h.h, h.w, h.scale, heatmapToBlob(h.values));
           }
         }
-        // The cheap metrics come with the batch; a failed image loses its old ones.
-        this.metrics.computeAtImport(runId, r.imageId);
       }
     })();
   }

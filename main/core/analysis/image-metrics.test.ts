@@ -1,12 +1,13 @@
-// The metrics table on a real SQLite library: computed in the import's batch transaction, kept in step with
+// The image metrics on a real SQLite library: computed in the import's batch transaction, kept in step with
 // the reviewer's expected box, and the suspicion score recomputed when an analysis step adds an input.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from './database';
-import { LibraryQuery } from './query';
-import { Store } from './store';
+import { openDatabase } from '../store/database';
+import { LibraryQuery } from '../store/query';
+import { Store } from '../store/store';
+import { refreshBox, saveFaithfulness, writeResultsWithMetrics } from './image-metrics';
 
 let dir: string;
 let store: Store;
@@ -37,8 +38,8 @@ function seed() {
     top: [{ index: 1, prob: 0.9 }, { index: 0, prob: 0.1 }],
     heatmaps: [{ classIndex: 1, h: 4, w: 4, values, scale: 4 }, { classIndex: 0, h: 4, w: 4, values: CENTRE, scale: 1 }],
   });
-  store.writeResults(runId, [ok(ids['corner.jpg'], CORNER), ok(ids['centre.jpg'], CENTRE)]);
-  store.writeResults(runId, [
+  writeResultsWithMetrics(store, runId, [ok(ids['corner.jpg'], CORNER), ok(ids['centre.jpg'], CENTRE)]);
+  writeResultsWithMetrics(store, runId, [
     { imageId: ids['twin.jpg'], ok: true, contentHash: `h${ids['corner.jpg']}`, twinId: ids['corner.jpg'] },
     { imageId: ids['bad.jpg'], ok: false, error: 'broken', contentHash: null },
   ]);
@@ -67,17 +68,17 @@ describe('metrics at import', () => {
     const id = ids['centre.jpg'];
     const before = store.metrics.get(runId, id)!.suspicion;
     library.setExpectedBox(id, { x: 0, y: 0, w: 0.5, h: 0.5 });
-    store.metrics.refreshBox(id);
+    refreshBox(store.metrics, id);
     let m = store.metrics.get(runId, id)!;
     expect(m.pointingHit).toBe(true);
     expect(m.energyInBox).toBeCloseTo(0.25, 6);
     expect(m.suspicion).toBeGreaterThan(before);
     library.setExpectedBox(id, null);
-    store.metrics.refreshBox(id);
+    refreshBox(store.metrics, id);
     m = store.metrics.get(runId, id)!;
     expect(m.energyInBox).toBeNull();
     expect(m.suspicion).toBeCloseTo(before, 9);
-    store.metrics.setFaithfulness(runId, [{ imageId: id, faithfulness: { baseProb: 0.9, deletionAuc: 0.1, insertionAuc: 0.8, blurDrop: 0 } }]);
+    saveFaithfulness(store.metrics, runId, [{ imageId: id, faithfulness: { baseProb: 0.9, deletionAuc: 0.1, insertionAuc: 0.8, blurDrop: 0 } }]);
     // border 0, peak not in the border, unfaithful 1 (weight 0.5): 0.5 / 2.5
     expect(store.metrics.get(runId, id)!.suspicion).toBeCloseTo(0.5 / 2.5, 6);
     library.close();
