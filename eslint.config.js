@@ -1,6 +1,8 @@
 // Lint = the layering rule of DESIGN.md plus TypeScript's recommended checks.
 // common → nothing of ours; main/core → common + Node (never electron); shell and web host → core + common;
 // preload → common + electron; renderer → common only.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
 import svelteParser from 'svelte-eslint-parser';
 
@@ -34,6 +36,70 @@ const layers = [
   },
 ];
 
+// Inside main/core the arrows point down: each folder imports itself, core/base/ (types and helpers below every
+// folder), common/ and only the folders it lists here. The files directly in main/core (the service and its
+// helpers) sit on top and may import any folder; of them only user-path.ts counts as base. Tests and
+// test-support/ assemble the whole stack and are exempt.
+//   engine, store  ← nothing of core
+//   scan           ← engine
+//   analysis       ← engine, scan, store      (analysis computes the metrics, store only stores them)
+//   export         ← store
+//   models         ← engine, scan, store
+//   jobs           ← engine, scan, store, analysis
+//   merge          ← scan, store, analysis, jobs
+const CORE_IMPORTS = {
+  base: [],
+  engine: [],
+  store: [],
+  scan: ['engine'],
+  analysis: ['engine', 'scan', 'store'],
+  export: ['store'],
+  models: ['engine', 'scan', 'store'],
+  jobs: ['engine', 'scan', 'store', 'analysis'],
+  merge: ['scan', 'store', 'analysis', 'jobs'],
+};
+const CORE_BASE_FILES = ['user-path'];
+const coreDir = fileURLToPath(new URL('./main/core/', import.meta.url));
+
+/** The core folder (or 'root' for a file directly in main/core) that a file belongs to; null outside core. */
+function coreLayer(file) {
+  const relative = path.relative(coreDir, file);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return null;
+  const parts = relative.split(path.sep);
+  if (parts.length > 1) return parts[0];
+  return CORE_BASE_FILES.includes(path.basename(relative).replace(/\.[^.]+$/, '')) ? 'base' : 'root';
+}
+
+const coreLayering = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const from = coreLayer(context.filename);
+    if (from === null || from === 'root') return {};
+    const allowed = CORE_IMPORTS[from];
+    if (!allowed) {
+      const message = `main/core/${from}/ is not in the core layer table of eslint.config.js: add it.`;
+      return { Program: (node) => context.report({ node, message }) };
+    }
+    const check = (node, specifier) => {
+      if (typeof specifier !== 'string' || !specifier.startsWith('.')) return;
+      const to = coreLayer(path.resolve(path.dirname(context.filename), specifier));
+      if (to === null || to === from || to === 'base') return;
+      if (allowed.includes(to)) return;
+      const target = to === 'root' ? 'the service layer (files directly in main/core)' : `main/core/${to}/`;
+      const may = ['base', ...allowed].join(', ');
+      context.report({ node, message: `Upward import inside core: main/core/${from}/ may import only ${may}, not ${target}.` });
+    };
+    const fromSource = (node) => node.source && check(node, node.source.value);
+    return {
+      ImportDeclaration: fromSource,
+      ExportAllDeclaration: fromSource,
+      ExportNamedDeclaration: fromSource,
+      ImportExpression: (node) => check(node, node.source.value),
+      TSImportType: (node) => check(node, node.argument?.literal?.value),
+    };
+  },
+};
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'e2e/artifacts/**', 'resources/**', '**/__fixtures__/**'] },
   ...tseslint.configs.recommended,
@@ -54,4 +120,10 @@ export default tseslint.config(
     files,
     rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
   })),
+  {
+    files: ['main/core/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/test-support/**'],
+    plugins: { sightline: { rules: { 'core-layering': coreLayering } } },
+    rules: { 'sightline/core-layering': 'error' },
+  },
 );
