@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, ModelSummary } from '../../common/types';
 import { onnx } from './engine/onnx/graph-builder';
+import { THUMBNAIL_LIMIT } from './scan/decode';
 import { createCoreService } from './service';
 import type { CoreService } from './service-types';
 import { Store } from './store/store';
@@ -46,13 +47,13 @@ async function finished(started: Promise<{ jobId: string; datasetId: number; run
   return { ...run, last: done ?? (await ended) };
 }
 
-/** `photo` is a JPEG data URL of at most 320 pixels a side, of the one photo in `file` (or in the folder `file`). */
+/** `photo` is a JPEG data URL of a thumbnail (see THUMBNAIL_LIMIT) of the one photo in `file` (or in the folder `file`). */
 async function expectThumbnailOf(photo: string, file: string): Promise<void> {
   const [, base64] = /^data:image\/jpeg;base64,(.+)$/.exec(photo) ?? [];
   expect(base64, photo.slice(0, 40)).toBeDefined();
   const jpeg = await sharp(Buffer.from(base64, 'base64')).metadata();
   expect(jpeg.format).toBe('jpeg');
-  expect(Math.max(jpeg.width, jpeg.height)).toBeLessThanOrEqual(320);
+  expect(Math.max(jpeg.width, jpeg.height)).toBeLessThanOrEqual(THUMBNAIL_LIMIT);
   const source = statSync(file).isDirectory() ? path.join(file, readdirSync(file).sort()[0]) : file;
   const { width, height } = (await sharp(source).metadata()).autoOrient;
   expect(jpeg.width / jpeg.height).toBeCloseTo(width / height, 1);
