@@ -1,12 +1,14 @@
 // The CLI as a person runs it: a child process, a real folder, a real model, a CSV on disk.
 import { parse } from 'csv-parse/sync';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { openDatabase } from './core/store/database';
+import { LibraryQuery } from './core/store/query';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-cli-'));
@@ -73,6 +75,25 @@ it('analyze --html --sanity --faithfulness --bom: lowercase method, an HTML repo
   const html = readFileSync(path.join(tmp, 'two.html'), 'utf8');
   for (const id of ['summary', 'suspicious', 'manifest']) expect(html).toContain(`<section id="${id}">`);
   expect(html).toMatch(/Sanity check<\/th><td>rank correlation/);
+});
+
+it('analyze --flagged --flagged-links: the photos flagged in the library as a path list and a folder of links', async () => {
+  const folder = path.join(tmp, 'flagged');
+  for (const sample of ['008_hen', '281_tabby']) cpSync(path.join(root, 'resources/samples', sample), path.join(folder, sample), { recursive: true });
+  const dataDir = path.join(tmp, 'data-flagged');
+  await sightline('analyze', folder, '--out', 'flagged.csv', '--data-dir', dataDir);
+  // A person flags the tabby in the gallery (the library it writes to).
+  const library = openDatabase(path.join(dataDir, 'library.db'));
+  const tabby = library.prepare("SELECT id FROM images WHERE rel_path LIKE '281_tabby/%'").pluck().get() as number;
+  new LibraryQuery(library).setVerdicts([{ imageId: tabby, verdict: 'misattended' }]);
+  library.close();
+
+  const { stderr } = await sightline('analyze', folder, '--out', 'flagged.csv', '--data-dir', dataDir, '--flagged', 'retrain/flagged.txt', '--flagged-links', 'links');
+  const cat = path.join(realpathSync(folder), '281_tabby/gcompris_cat.webp');
+  expect(readFileSync(path.join(tmp, 'retrain/flagged.txt'), 'utf8')).toBe(`${cat}\n`);
+  expect(readlinkSync(path.join(tmp, 'links/281_tabby/gcompris_cat.webp'))).toBe(cat);
+  expect(readdirSync(path.join(tmp, 'links'))).toEqual(['281_tabby']);
+  expect(stderr).toContain(`${path.join(tmp, 'retrain/flagged.txt')} (1 flagged), ${path.join(tmp, 'links')} (1 links)`);
 });
 
 it('explains its usage and fails with code 2 on a wrong command line', async () => {

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress, type ModelSummary, type RuntimeReport } from '../common/types';
 import { RUNTIME_TITLES } from '../common/engine';
+import { EMPTY_FILTER, FLAGGED_VERDICTS } from '../common/query';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { mergeShards } from './core/merge/merge';
 import { defaultDataDir } from './core/base/data-dir';
@@ -20,7 +21,7 @@ Usage:
   sightline start                    open the desktop app (falls back to serve without Electron)
   sightline analyze <folder> --out <report.csv> [--html <report.html>] [--method NAME] [--layer NAME] [--maps N]
                    [--bom] [--faithfulness N|all] [--compare METHOD] [--sanity] [--data-dir DIR] [--backend NAME]
-                   [--runtime auto|onnx|tfjs] [--model PATH]
+                   [--runtime auto|onnx|tfjs] [--model PATH] [--flagged <paths.txt>] [--flagged-links DIR]
                                      classify every photo, compute class-activation maps and their metrics, write a
                                      CSV report (and an HTML one); analysing the folder again rescans it and does
                                      only new or changed files
@@ -50,6 +51,9 @@ Options:
   --layer NAME     the layer the maps come from (default: the model's last spatial layer)
   --maps N         maps for the top N classes, 0 to 3 (default 3)
   --html FILE      also write the self-contained HTML report
+  --flagged FILE   also write the absolute paths of the photos flagged in the gallery (misattended, label error,
+                   unsure), one a line, for retraining
+  --flagged-links DIR  also make DIR (new or empty) hold a link to each flagged photo, in its subfolder
   --bom            start the CSV with a UTF-8 byte-order mark (for Excel)
   --faithfulness N|all  deletion/insertion AUC and blur drop for the first N maps (or all): ~19 passes each
   --compare METHOD run METHOD too and store each map's rank correlation with it (agreement)
@@ -78,6 +82,8 @@ export async function main(argv: string[]): Promise<number> {
         layer: { type: 'string' },
         maps: { type: 'string' },
         html: { type: 'string' },
+        flagged: { type: 'string' },
+        'flagged-links': { type: 'string' },
         bom: { type: 'boolean' },
         faithfulness: { type: 'string' },
         compare: { type: 'string' },
@@ -110,6 +116,8 @@ export async function main(argv: string[]): Promise<number> {
         const run = { method: methodOption(values.method), layer: values.layer, camTopK: mapsOption(values.maps) };
         const steps: AnalysisSteps = {
           html: values.html,
+          flaggedList: values.flagged,
+          flaggedLinks: values['flagged-links'],
           bom: values.bom ?? false,
           faithfulness: faithfulnessOption(values.faithfulness),
           compare: methodOption(values.compare),
@@ -154,6 +162,9 @@ interface RunOptions {
 
 interface AnalysisSteps {
   html: string | undefined;
+  /** Files for the photos flagged in the gallery: a list of their paths, a folder of links to them. */
+  flaggedList: string | undefined;
+  flaggedLinks: string | undefined;
   bom: boolean;
   /** Measure faithfulness for this many images (Infinity: all); null: skip. */
   faithfulness: number | null;
@@ -203,6 +214,7 @@ async function analyze(
       writeFileSync(htmlTarget, (await service.exportHtml({ datasetId, runId })).html);
       reports.push(htmlTarget);
     }
+    reports.push(...(await flaggedExports(service, datasetId, runId, steps)));
     process.stderr.write(
       `${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${last.done - last.failed} analysed, ${last.failed} failed` +
         `${last.message ? ` (${last.message})` : ''}. Report: ${reports.join(', ')}\n`,
@@ -212,6 +224,24 @@ async function analyze(
     process.off('SIGINT', cancelOnSignal);
     await service.close();
   }
+}
+
+/** The flagged photos' path list and folder of links, when asked for; what was written, for the report line. */
+async function flaggedExports(service: CoreService, datasetId: number, runId: number, steps: AnalysisSteps): Promise<string[]> {
+  const flagged = { ...EMPTY_FILTER, verdicts: [...FLAGGED_VERDICTS] };
+  const written: string[] = [];
+  if (steps.flaggedList) {
+    const target = path.resolve(steps.flaggedList);
+    const list = await service.exportPaths({ datasetId, runId, filter: flagged, kind: 'list' });
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, list.kind === 'list' ? list.text : '');
+    written.push(`${target} (${list.count} flagged)`);
+  }
+  if (steps.flaggedLinks) {
+    const links = await service.exportPaths({ datasetId, runId, filter: flagged, kind: 'links', dir: steps.flaggedLinks });
+    written.push(`${links.kind === 'links' ? links.dir : steps.flaggedLinks} (${links.count} links)`);
+  }
+  return written;
 }
 
 /** The explicit analysis steps after the import; false when the sanity check warns. */
@@ -395,7 +425,7 @@ function shardOption(value: string | undefined): Shard | undefined {
 
 /** A shard computes part of a library: reports and analysis steps run on the merged one. */
 function refuseWithShard(values: Record<string, unknown>): void {
-  const steps = ['out', 'html', 'faithfulness', 'compare', 'sanity'].filter((name) => values[name] !== undefined);
+  const steps = ['out', 'html', 'flagged', 'flagged-links', 'faithfulness', 'compare', 'sanity'].filter((name) => values[name] !== undefined);
   if (steps.length === 0) return;
   throw new UsageError(
     `${steps.map((name) => `--${name}`).join(', ')} cannot go with --shard: a shard holds part of the results. ` +
