@@ -58,6 +58,10 @@ const VERDICT_LABELS: Record<VerdictFilter, string> = {
 
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
+/** The images that have any of `count` tags (bound by name), read from the image_tags_by_tag index. */
+export const taggedImagesSql = (count: number): string =>
+  `SELECT it.image_id FROM tags t JOIN image_tags it ON it.tag_id = t.id WHERE t.name IN (${placeholders(count)})`;
+
 function conditions(filter: ImageFilter): Condition[] {
   const list: Condition[] = [];
   if (filter.predicted.length > 0) {
@@ -77,12 +81,7 @@ function conditions(filter: ImageFilter): Condition[] {
     list.push({ facet: 'groups', sql: `grp IN (${placeholders(filter.groups.length)})`, params: filter.groups });
   }
   if (filter.tags?.length) {
-    // Read from the image_tags_by_tag index: a tag's images, however many the dataset has.
-    list.push({
-      facet: 'tags',
-      sql: `image_id IN (SELECT it.image_id FROM tags t JOIN image_tags it ON it.tag_id = t.id WHERE t.name IN (${placeholders(filter.tags.length)}))`,
-      params: filter.tags,
-    });
+    list.push({ facet: 'tags', sql: `image_id IN (${taggedImagesSql(filter.tags.length)})`, params: filter.tags });
   }
   if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
     list.push({ facet: 'other', sql: 'prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
