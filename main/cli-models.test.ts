@@ -26,6 +26,7 @@ it('analyze --model imports the samples with the zoo model, sightline models lis
   expect(first.stderr).toContain(`Setup: preprocessing torch, resize stretch, labels from ${path.join(zooResnet, 'labels.txt')}, default layer /layer4/layer4.0/relu_1/Relu_output_0`);
   expect(first.stderr).toMatch(/^Run \d+: GradCAM at \/layer4\/layer4\.0\/relu_1\/Relu_output_0, \{"topK":3,"camTopK":3\}$/m);
   expect(first.stderr).toMatch(/^Scan: 34 added, 0 changed, 0 removed, 0 unchanged$/m);
+  expect(first.stderr).toMatch(/^Model: zoo resnet \(random weights\) \(224×224, default layer \/layer4\/layer4\.0\/relu_1\/Relu_output_0\)$/m);
   const records = parse(readFileSync(path.join(tmp, 'zoo.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   expect(records).toHaveLength(34);
   for (const record of records) {
@@ -39,10 +40,14 @@ it('analyze --model imports the samples with the zoo model, sightline models lis
   expect(lines[1]).toMatch(/^ {3}1 {3}mobilenet_v1_0\.75_224 +tfjs-layers +224×224 +1000 +[0-9a-f]{12} +0$/);
   expect(lines[2]).toMatch(/^\* {2}2 {3}zoo resnet \(random weights\) +onnx +224×224 +10 +[0-9a-f]{12} +1$/);
   expect(lines[3]).toMatch(/the active model/);
+  // The report's rows name the model that computed them.
+  const [, zooHash] = / ([0-9a-f]{12}) /.exec(lines[2])!;
+  expect(new Set(records.map((r) => r.model_hash.slice(0, 12)))).toEqual(new Set([zooHash]));
 
   // Again, the model now the library's active one: the same run, nothing new to compute.
   const again = await sightline('analyze', samples, '--out', 'zoo-again.csv', '--data-dir', dataDir);
   expect(again.stderr).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 34 unchanged$/m);
+  expect(again.stderr).toMatch(/^Model: zoo resnet \(random weights\) /m);
   expect(again.stderr).toMatch(/34\/34 {2}failed 0 {2}0\.0 img\/s/);
   expect(again.stderr).toMatch(new RegExp(`^${first.stderr.match(/^Run \d+:/m)![0]}`, 'm'));
 });
