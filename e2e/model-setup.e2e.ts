@@ -58,7 +58,11 @@ describe('the Setup view with no dataset open', () => {
     // The photo came with the preview (no library holds it) and loaded: a real picture, not a broken image.
     const photo = preview.getByTestId('setup-preview-photo');
     expect(await photo.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
-    await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const loaded = () => photo.evaluate((element) => {
+      const img = element as unknown as { complete: boolean; naturalWidth: number };
+      return img.complete && img.naturalWidth > 0;
+    });
+    await expect.poll(loaded).toBe(true);
     expect(await preview.locator('figcaption').innerText()).toContain('A sample photo');
     await shot('01-sample-photo');
   });
