@@ -10,8 +10,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, parse } from 'node:path';
 import sharp from 'sharp';
 import { createEngine } from '../main/core/engine/index';
-import type { ResizeMode } from '../common/types';
-import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD } from '../main/core/jobs/import-job';
+import { DEFAULT_RUN, type ResizeMode } from '../common/types';
+import { BATCH_SIZE } from '../main/core/jobs/import-job';
 import { mapAhead } from '../main/core/jobs/map-ahead';
 import { appPaths } from '../main/core/paths';
 import { decodeImageBytes, readImageFile } from '../main/core/scan/decode';
@@ -87,7 +87,7 @@ async function engineOnly(files: string[], onnxCacheDir: string): Promise<Throug
     );
     const batches: Buffer[] = [];
     for (let i = 0; i + BATCH_SIZE <= decoded.length; i += BATCH_SIZE) batches.push(Buffer.concat(decoded.slice(i, i + BATCH_SIZE)));
-    const explain = (pixels: Buffer) => engine.explain({ pixels: new Uint8Array(pixels), count: BATCH_SIZE, method: METHOD, ...EXPLAIN_OPTIONS });
+    const explain = (pixels: Buffer) => engine.explain({ pixels: new Uint8Array(pixels), count: BATCH_SIZE, ...DEFAULT_RUN });
     await explain(batches[0]);
     const figures = await timed(batches.length * BATCH_SIZE, async () => {
       let previous: Promise<unknown> = Promise.resolve();
@@ -166,7 +166,7 @@ export async function benchPipeline(minimum = Number(process.env.SIGHTLINE_BENCH
     const ratio = pipeline.imagesPerSecond / engine.imagesPerSecond;
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
     const ms = (value: number) => `${value.toFixed(1)} ms`;
-    const work = `${METHOD} top-${EXPLAIN_OPTIONS.camTopK}, batch ${BATCH_SIZE}`;
+    const work = `${DEFAULT_RUN.method} top-${DEFAULT_RUN.camTopK}, batch ${BATCH_SIZE}`;
     console.log(
       `pipeline  ${done}/${files.length} distinct images (${failed} failed) in ${seconds.toFixed(1)} s: ${pipeline.imagesPerSecond.toFixed(2)} img/s (${work})`,
     );

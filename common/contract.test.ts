@@ -14,6 +14,16 @@ describe('contract input schemas', () => {
     expect(() => parseInput('getImage', { imageId: -1 })).toThrow(/imageId/);
   });
 
+  it('checks the CAM method against the one list in every call that takes one', () => {
+    expect(parseInput('explainImage', { imageId: 1, classIndex: 0, method: 'EigenCAM' })).toMatchObject({ method: 'EigenCAM' });
+    for (const [call, input] of [
+      ['explainImage', { imageId: 1, classIndex: 0, method: 'GuidedBackprop' }],
+      ['startRun', { datasetId: 1, method: 'GuidedBackprop' }],
+    ] as const) {
+      expect(() => parseInput(call, input)).toThrow(/^Invalid input for \w+: method: .*"GradCAM"\|"HiResCAM"/);
+    }
+  });
+
   it('lists the first few problems, each clipped, so a large bad request never gets a larger answer', () => {
     const changes = Array.from({ length: 20_000 }, () => ({ imageId: 'x'.repeat(10), verdict: 'y'.repeat(10) }));
     const request = JSON.stringify({ changes });

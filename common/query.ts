@@ -1,7 +1,7 @@
 // What the gallery asks the library for: a filtered, sorted list of image ids with facet counts, pages
 // of rows, verdicts for many images at once, the expected-region box, and maps computed on demand.
 import { z } from 'zod';
-import { VERDICTS } from './types';
+import { CAM_METHOD_NAMES, VERDICTS } from './types';
 import type { ClassScore, Heatmap, Verdict } from './types';
 
 const id = z.number().int().positive();
@@ -17,7 +17,7 @@ export type Correctness = (typeof CORRECTNESS)[number];
 export const VERDICT_FILTERS = ['none', ...VERDICTS] as const;
 export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
 
-/** `suspicion`: the run's stored suspicion score (issue 5); images without one come last either way. */
+/** `suspicion`: the run's stored suspicion score; images without one come last either way. */
 export const SORT_KEYS = ['fileName', 'confidence', 'suspicion'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
@@ -125,7 +125,7 @@ export const queryInputSchemas = {
       imageId: id,
       runId: id.optional(),
       classIndex: z.number().int().min(0),
-      method: z.string().min(1).max(50),
+      method: z.enum(CAM_METHOD_NAMES),
       /** One of AppInfo.model.candidateLayers; default: the engine's layer. */
       layer: z.string().min(1).max(200).optional(),
     })

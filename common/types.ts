@@ -16,6 +16,16 @@ export const CAM_METHOD_NAMES = [
 ] as const;
 export type CamMethod = (typeof CAM_METHOD_NAMES)[number];
 
+/**
+ * The run an import makes unless asked otherwise: Grad-CAM, the top 3 classes of each image with a map for each.
+ * Its layer is the model's own default (ModelSetup.layer), which main/core's resolveLayer checks.
+ */
+export const DEFAULT_RUN: { readonly method: CamMethod; readonly topK: number; readonly camTopK: number } = {
+  method: 'GradCAM',
+  topK: 3,
+  camTopK: 3,
+};
+
 /** How a model wants its input scaled: see README "Use your own model". */
 export const PREPROCESSING_PRESETS = ['mobilenet', 'caffe', 'torch', 'raw'] as const;
 export type PreprocessingPreset = (typeof PREPROCESSING_PRESETS)[number];
@@ -274,7 +284,7 @@ export interface AppInfo {
   backend: BackendReport | null;
 }
 
-/** Attention metrics of an image's top-1 map in a run (issue 5); null where the step has not run or no box is drawn. */
+/** Attention metrics of an image's top-1 map in a run; null where the step has not run or no box is drawn. */
 export interface ImageMetrics {
   classIndex: number;
   /** Share of the map's mass in the outer 10 % frame. */

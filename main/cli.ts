@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, realpathSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CAM_METHOD_NAMES, type AppInfo, type BackendName, type CamMethod, type JobProgress, type ModelSummary, type RuntimeReport } from '../common/types';
+import { CAM_METHOD_NAMES, DEFAULT_RUN, type AppInfo, type BackendName, type CamMethod, type JobProgress, type ModelSummary, type RuntimeReport } from '../common/types';
 import { RUNTIME_TITLES } from '../common/engine';
 import { EMPTY_FILTER, FLAGGED_VERDICTS } from '../common/query';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
@@ -47,7 +47,7 @@ Options:
   --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
   --runtime NAME   what runs a TF.js layers model: onnx (ONNX Runtime), tfjs, or auto (default: ONNX Runtime
                    when the model converts, else TF.js, saying why)
-  --method NAME    ${CAM_METHOD_NAMES.join(', ')} (default GradCAM)
+  --method NAME    ${CAM_METHOD_NAMES.join(', ')} (default ${DEFAULT_RUN.method})
   --layer NAME     the layer the maps come from (default: the model's last spatial layer)
   --maps N         maps for the top N classes, 0 to 3 (default 3)
   --html FILE      also write the self-contained HTML report

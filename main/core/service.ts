@@ -5,19 +5,19 @@ import path from 'node:path';
 import type { CallInput, CallOutputs, EventName, EventPayloads } from '../../common/contract';
 import { describeEngine } from '../../common/engine';
 import { UserError } from '../../common/errors';
-import type { DatasetSummary, JobProgress } from '../../common/types';
+import { DEFAULT_RUN, type DatasetSummary, type JobProgress } from '../../common/types';
 import { createEngine } from './engine/index';
-import { CAM_METHODS } from './engine/types';
 import type { Writable } from 'node:stream';
 import { refreshBox } from './analysis/image-metrics';
 import { agreementOfRuns, clustersOfRun, faithfulnessOfRun, sanityOfRun } from './analysis/run-analysis';
 import { renderHtmlReport } from './analysis/html-report';
 import { csvFileName, csvString, writeCsv } from './export/csv';
 import { reportManifest } from './export/manifest';
-import { BATCH_SIZE, EXPLAIN_OPTIONS, METHOD, runImport, WARM_UP_BATCHES } from './jobs/import-job';
+import { BATCH_SIZE, runImport, WARM_UP_BATCHES } from './jobs/import-job';
 import { JobManager } from './jobs/job-manager';
 import { previewOn, previewPhoto } from './models/preview';
 import { ModelRegistry, pixelsOfRun, runOptionsOf } from './models/registry';
+import { resolveLayer } from './models/setup';
 import { appPaths } from './paths';
 import { browse } from './browse';
 import { DisplayImages } from './display-images';
@@ -66,7 +66,7 @@ export const createCoreService: CreateCoreService = async (options) => {
   // The bundled MobileNet joins the library on its first start, and a model given in the options is added and made
   // active; both in the background, so that getInfo never waits. The active model's engine then starts and explains
   // a few batches of the default run before it reports ready: the first import runs at full speed from its first batch.
-  const warmUp = { batches: WARM_UP_BATCHES, method: METHOD, ...EXPLAIN_OPTIONS };
+  const warmUp = { batches: WARM_UP_BATCHES, ...DEFAULT_RUN };
   const ready = (async () => {
     if (registry.list().length === 0) await registry.add(paths.defaultModelDir);
     if (options.modelDir) await registry.add(options.modelDir, true);
@@ -87,15 +87,6 @@ export const createCoreService: CreateCoreService = async (options) => {
     if (!model) throw new UserError(`Run ${run.id} was made by ${run.modelName}, which is not in the library's models: add that model again`, 409);
     return model;
   };
-  /** The layer asked for, else the model's default, after checking the model has it. */
-  const layerOf = (model: ModelEntry, layer: string | undefined): string => {
-    const chosen = layer ?? model.setup.layer;
-    if (!model.candidateLayers.some((candidate) => candidate.name === chosen)) {
-      const names = model.candidateLayers.map((candidate) => candidate.name).join(', ');
-      throw new UserError(`The model has no layer "${chosen}" with a spatial output; one of: ${names}`);
-    }
-    return chosen;
-  };
 
   const dataset = (datasetId: number): DatasetRecord => {
     const found = store.getDataset(datasetId);
@@ -112,9 +103,9 @@ export const createCoreService: CreateCoreService = async (options) => {
   /** Starts (or joins) the run of `target` for this model, method, layer and number of maps. */
   const startRun = async (target: DatasetRecord, choice: RunChoice) => {
     const model = await modelOf(choice.modelId);
-    const layer = layerOf(model, choice.layer);
+    const layer = resolveLayer(model, choice.layer);
     const labels = registry.matcher(model);
-    const settings = { method: choice.method ?? METHOD, topK: EXPLAIN_OPTIONS.topK, camTopK: choice.camTopK ?? EXPLAIN_OPTIONS.camTopK, layer };
+    const settings = { method: choice.method ?? DEFAULT_RUN.method, topK: DEFAULT_RUN.topK, camTopK: choice.camTopK ?? DEFAULT_RUN.camTopK, layer };
     // The import holds its engine until it ends.
     const { engine, release } = await registry.lease(model);
     let runId: number;
@@ -305,12 +296,11 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async sanityCheck(input: CallInput<'sanityCheck'>) {
       const { run, model } = await analysisTarget(input.runId);
-      const method = CAM_METHODS.find((m) => m === run.method) ?? METHOD;
       // The randomised copy runs under the run's setup.
       const setup = { ...pixelsOfRun(model, run.options), labels: registry.labels(model.classCount, model.setup) };
       return sanityOfRun(store, run.datasetId, run.id, {
         modelDir: model.path,
-        method,
+        method: run.method,
         layer: run.layer,
         // The randomised copy is converted once, into its own temporary folder, not the library's cache.
         startEngine: (dir) => createEngine({ modelDir: dir, ...engineOptions, onnxCacheDir: path.join(dir, 'onnx-cache'), layer: run.layer, setup }),
@@ -381,12 +371,11 @@ export const createCoreService: CreateCoreService = async (options) => {
     async explainImage(input: CallInput<'explainImage'>) {
       const image = store.getImage(input.imageId, input.runId);
       if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
-      const method = CAM_METHODS.find((m) => m === input.method);
-      if (!method) throw new UserError(`Unknown method ${input.method}: use one of ${CAM_METHODS.join(', ')}`);
+      const { method } = input;
       const runId = runOf(image.datasetId, input.runId);
       const run = runId === null ? null : store.getRun(runId);
       const model = run ? await modelOfRun(run) : await modelOf();
-      const layer = layerOf(model, input.layer);
+      const layer = resolveLayer(model, input.layer);
       const keep = run !== null && run.method === method && run.layer === layer ? run.id : null;
       const stored = keep === null ? null : library.heatmap(keep, image.id, input.classIndex);
       if (stored && image.top.length >= TOP_CLASSES) return { top: image.top.slice(0, TOP_CLASSES), heatmap: stored, method, layer, cached: true };
@@ -449,7 +438,7 @@ export const createCoreService: CreateCoreService = async (options) => {
       const photo = await previewPhoto(store, input.imageId, samplesDir);
       const engine = await registry.temporaryEngine(model, setup);
       try {
-        return { imageId: photo.imageId, ...(await previewOn(engine, photo.file, setup, input.method ?? METHOD)) };
+        return { imageId: photo.imageId, ...(await previewOn(engine, photo.file, setup, input.method ?? DEFAULT_RUN.method)) };
       } finally {
         await engine.dispose();
       }

@@ -4,8 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { SanityCheck } from '../../../common/types';
-import type { CamMethodName, Engine } from '../engine/types';
+import type { CamMethod, SanityCheck } from '../../../common/types';
+import type { Engine } from '../engine/types';
 import { decodeImage } from '../scan/decode';
 import type { Store } from '../store/store';
 import { clusterMaps } from './clusters';
@@ -74,7 +74,7 @@ export function clustersOfRun(store: Store, datasetId: number, runId: number): n
 export interface SanityOptions {
   /** The run's model: a folder or a model file, in any format the engine reads. */
   modelDir: string;
-  method: CamMethodName;
+  method: CamMethod;
   layer: string;
   /** Starts an engine on a model folder at the run's layer (the service's createEngine). */
   startEngine: (modelDir: string) => Promise<Engine>;

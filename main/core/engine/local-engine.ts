@@ -2,9 +2,8 @@
 // gradient, and the whole network on the TF.js layers runtime), the runtime that computes the forward pass,
 // and request checks.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendReport } from '../../../common/types';
+import { CAM_METHOD_NAMES, DEFAULT_RUN, type BackendReport } from '../../../common/types';
 import { selectBackend } from './backends';
-import { CAM_METHODS } from './cam/names';
 import type { CamMap, CamRequest, ImageExplanation } from './cam/pipeline';
 import { loadGraphRuntime } from './graph/graph-runtime';
 import { loadLayersFolder } from './model';
@@ -43,11 +42,11 @@ export class LocalEngine {
   }
 
   async explain(request: ExplainRequest): Promise<ExplainResult[]> {
-    const { count, topK = 3, camTopK = 1, method = 'GradCAM', classes, layer } = request;
+    const { count, topK = DEFAULT_RUN.topK, camTopK = 1, method = DEFAULT_RUN.method, classes, layer } = request;
     requireWholeNumber('count', count, 1);
     requireWholeNumber('topK', topK, 1);
     requireWholeNumber('camTopK', camTopK, 0);
-    if (!CAM_METHODS.includes(method)) throw new Error(`Unknown CAM method ${method}; one of ${CAM_METHODS.join(', ')}`);
+    if (!CAM_METHOD_NAMES.includes(method)) throw new Error(`Unknown CAM method ${method}; one of ${CAM_METHOD_NAMES.join(', ')}`);
     const { inputSize, preprocessing } = this.runtime.model;
     const batch = { pixels: request.pixels, count, size: inputSize, preset: preprocessing };
     const explanations = await this.runtime.explainPixels(batch, { method, topK, camTopK: Math.min(camTopK, topK), classes, layer });

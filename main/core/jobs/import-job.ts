@@ -2,7 +2,8 @@
 // fed with the next mini-batch while it works on the current one, and write each batch in one transaction.
 // One bad file costs one row, never the run; a file whose bytes another image already has shares its results.
 import path from 'node:path';
-import type { CamMethodName, Engine } from '../engine/types';
+import type { CamMethod } from '../../../common/types';
+import type { Engine } from '../engine/types';
 import { writeResultsWithMetrics } from '../analysis/image-metrics';
 import { clustersOfRun } from '../analysis/run-analysis';
 import { decodeImageBytes, readImageFile, type DecodedPixels } from '../scan/decode';
@@ -15,9 +16,6 @@ import { mapAhead } from './map-ahead';
 import { pendingInShard } from './shard-select';
 import type { ProgressTracker } from './progress';
 
-/** The default run: Grad-CAM maps for each image's top-3 classes, at the model's default layer. */
-export const METHOD: CamMethodName = 'GradCAM';
-export const EXPLAIN_OPTIONS = { topK: 3, camTopK: 3 } as const;
 export const BATCH_SIZE = 8;
 /** Batches of the default run each engine worker explains at start (EngineOptions.warmUp). */
 export const WARM_UP_BATCHES = 3;
@@ -29,7 +27,7 @@ export const WARM_UP_BATCHES = 3;
 const ENGINE_AHEAD = 4;
 
 export interface RunSettings {
-  method: CamMethodName;
+  method: CamMethod;
   topK: number;
   camTopK: number;
   /** The run's target layer (default: the engine's). */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelSetup } from '../../../common/types';
 import type { ModelInfo } from '../engine/types';
-import { changeSetup, LABELS_FILE_MAX_BYTES, proposeSetup, readLabelsFile } from './setup';
+import { changeSetup, LABELS_FILE_MAX_BYTES, proposeSetup, readLabelsFile, resolveLayer } from './setup';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-setup-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -57,6 +57,17 @@ describe('readLabelsFile', () => {
     expect(() => readLabelsFile(file('object.json', '{"0": "cat"}'), 2)).toThrow(/must hold a JSON list of class names/);
     expect(() => readLabelsFile(file('numbers.json', '[1, 2]'), 2)).toThrow(/every label must be a text or an object with a "name"/);
     expect(() => readLabelsFile(file('three.txt', 'a\nb\nc'), 2)).toThrow(/names 3 classes, but the model has 2 outputs/);
+  });
+});
+
+describe('resolveLayer', () => {
+  const model = { candidateLayers: [{ name: 'block4', shape: [14, 14, 256] as [number, number, number] }, { name: 'block5', shape: [7, 7, 512] as [number, number, number] }], setup: { layer: 'block5' } };
+
+  it('takes the layer asked for, else the model default, and names the layers there are when it has no such layer', () => {
+    expect(resolveLayer(model, 'block4')).toBe('block4');
+    expect(resolveLayer(model)).toBe('block5');
+    expect(() => resolveLayer(model, 'fc1')).toThrow('The model has no layer "fc1" with a spatial output; one of: block4, block5');
+    expect(() => resolveLayer({ ...model, setup: { layer: 'gone' } })).toThrow(/no layer "gone"/);
   });
 });
 

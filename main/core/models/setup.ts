@@ -39,10 +39,7 @@ export function changeSetup(setup: ModelSetup, change: SetupChange, model: { can
     ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)),
   };
   if (next.labelsFile !== null) next.labelsFile = path.resolve(next.labelsFile);
-  if (!model.candidateLayers.some((layer) => layer.name === next.layer)) {
-    const names = model.candidateLayers.map((layer) => layer.name).join(', ');
-    throw new UserError(`The model has no layer "${next.layer}" with a spatial output; one of: ${names}`);
-  }
+  resolveLayer({ candidateLayers: model.candidateLayers, setup: next });
   if (next.labelSource === 'file' && next.labelsFile === null) throw new UserError('A labels file is needed when the labels come from a file');
   if (next.labelSource === 'imagenet' && model.classCount !== IMAGENET_CLASSES) {
     throw new UserError(`ImageNet's labels name 1000 classes, but the model has ${model.classCount} outputs`);
@@ -50,6 +47,16 @@ export function changeSetup(setup: ModelSetup, change: SetupChange, model: { can
   // Checked now, so that a wrong file is refused when it is chosen, not at the next run.
   setupLabels(next, model.classCount, null);
   return next;
+}
+
+/** The layer a run or a map uses: the one asked for, else the model's default, after checking that the model has it. */
+export function resolveLayer(model: { candidateLayers: readonly CandidateLayer[]; setup: Pick<ModelSetup, 'layer'> }, requested?: string): string {
+  const chosen = requested ?? model.setup.layer;
+  if (!model.candidateLayers.some((layer) => layer.name === chosen)) {
+    const names = model.candidateLayers.map((layer) => layer.name).join(', ');
+    throw new UserError(`The model has no layer "${chosen}" with a spatial output; one of: ${names}`);
+  }
+  return chosen;
 }
 
 /** The class names under `setup`, one per model output; `imagenetFile` may be null where ImageNet's are not asked for. */

@@ -2,22 +2,22 @@
 // a second map beside it (another run or method), how the stage shows them, and the expected-region box.
 import type { Api } from '../../../common/contract';
 import type { Box, Explanation } from '../../../common/query';
-import type { ClassScore, Heatmap, ImageMetrics, ImageRow, RunInfo } from '../../../common/types';
+import { DEFAULT_RUN, type CamMethod, type ClassScore, type Heatmap, type ImageMetrics, type ImageRow, type RunInfo } from '../../../common/types';
 import { errorMessage } from './format';
 
 /** Opening a photo asks for its top 5 only once it has stayed open this long (stepping through stays cheap). */
 const TOP5_DWELL_MS = 350;
 
 export type StageView = 'overlay' | 'sideBySide' | 'compare';
-export type CompareTarget = { kind: 'run'; runId: number } | { kind: 'method'; method: string };
+export type CompareTarget = { kind: 'run'; runId: number } | { kind: 'method'; method: CamMethod };
 
 export class DetailState {
   /** null: the run's top-1 class and method, as stored. */
   classIndex = $state<number | null>(null);
-  method = $state<string | null>(null);
+  method = $state<CamMethod | null>(null);
   /** null: the run's layer, as stored. */
   layer = $state<string | null>(null);
-  /** The attention metrics and suspicion of the run's top-1 map (issue 5); null until loaded or when there are none. */
+  /** The attention metrics and suspicion of the run's top-1 map; null until loaded or when there are none. */
   metrics = $state.raw<ImageMetrics | null>(null);
   /** The image the metrics belong to, so a stepped-away photo never shows the previous one's. */
   metricsFor = $state<number | null>(null);
@@ -59,8 +59,8 @@ export class DetailState {
     return this.layer ?? this.#run?.layer ?? null;
   }
 
-  get activeMethod(): string {
-    return this.method ?? this.#run?.method ?? 'GradCAM';
+  get activeMethod(): CamMethod {
+    return this.method ?? this.#run?.method ?? DEFAULT_RUN.method;
   }
 
   open(image: ImageRow, run: RunInfo | null): void {
@@ -99,7 +99,7 @@ export class DetailState {
     return this.#refresh();
   }
 
-  setMethod(method: string): Promise<void> {
+  setMethod(method: CamMethod): Promise<void> {
     this.method = method === this.#run?.method ? null : method;
     const refreshed = this.#refresh();
     return this.compare?.kind === 'method' ? Promise.all([refreshed, this.#loadCompare(this.#token)]).then(() => undefined) : refreshed;
@@ -144,7 +144,7 @@ export class DetailState {
     return this.#explain(this.#token, this.classIndex ?? image.top[0]?.index ?? 0, this.activeMethod, false);
   }
 
-  async #explain(token: number, classIndex: number, method: string, onlyTop: boolean): Promise<void> {
+  async #explain(token: number, classIndex: number, method: CamMethod, onlyTop: boolean): Promise<void> {
     const image = this.#image;
     if (!image) return;
     const request = this.#request;

@@ -15,4 +15,4 @@ const LABELS: Record<CamMethod, string> = {
 
 export const METHODS: readonly { value: CamMethod; label: string }[] = CAM_METHOD_NAMES.map((value) => ({ value, label: LABELS[value] }));
 
-export const methodLabel = (value: string): string => METHODS.find((m) => m.value === value)?.label ?? value;
+export const methodLabel = (value: CamMethod): string => LABELS[value];
