@@ -32,9 +32,7 @@ export interface EngineOptions {
   /**
    * Mini-batches of `batchSize` synthetic images each worker explains before it reports ready (default
    * none), with the method and maps of the requests to come. A worker's first batches cost more than later
-   * ones, as V8 optimises the JavaScript and tiers up the wasm kernels while they run: on 2 workers × batch 8
-   * the first 200 images took 11.5 ms of CPU each against 10 later. Three batches per worker (about half a
-   * second at start) take that out of the first import.
+   * ones, as V8 optimises the JavaScript and tiers up the wasm kernels while they run (README, "Runtimes").
    */
   warmUp?: { batches: number } & Pick<ExplainRequest, 'method' | 'topK' | 'camTopK'>;
   /**

@@ -21,8 +21,7 @@ export const BATCH_SIZE = 8;
 export const WARM_UP_BATCHES = 3;
 /**
  * Mini-batches handed to the engine and not yet written: one computing on each of the engine's (usually 2)
- * workers and one queued behind each, so a worker never waits for the next batch. With 2 the workers
- * took turns: the pipeline kept 1.2 of 2 cores busy (47 img/s); with 4, 1.97 (84 img/s).
+ * workers and one queued behind each, so a worker never waits for the next batch (README, "Runtimes").
  */
 const ENGINE_AHEAD = 4;
 

@@ -109,7 +109,7 @@ export const migrations: readonly string[] = [
   CREATE INDEX images_by_true_label ON images(dataset_id, true_label);
   CREATE INDEX heatmaps_by_run_scale ON heatmaps(run_id, scale);
   `,
-  // 4: issue 5, attention metrics of each image's top-1 map per run (the cheap ones at import; faithfulness,
+  // 4: attention metrics of each image's top-1 map per run (the cheap ones at import; faithfulness,
   // agreement and the cluster by explicit analysis steps), the suspicion score (indexed per run for sorting and
   // the "suggested for review" filter), and the model-randomisation sanity check of a run.
   `

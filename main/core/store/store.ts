@@ -110,7 +110,7 @@ const RUN_SELECT = `SELECT r.id, r.dataset_id, r.model_id, m.name AS model_name,
 
 export class Store {
   private readonly db: Db;
-  /** Attention metrics and suspicion per run and image (issue 5). */
+  /** Attention metrics and suspicion per run and image. */
   readonly metrics: MetricsTable;
   /** The shard of a run this library computes, when it is one (issue 16). */
   readonly shards: ShardTable;
