@@ -20,11 +20,14 @@ const bin = path.join(root, 'bin', 'sightline.js');
 const fixture = path.join(root, 'main', 'core', 'engine', '__fixtures__', 'keras', 'vgg16_mini.h5');
 const fixtureHash = createHash('sha256').update(readFileSync(fixture)).digest('hex');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-keras-e2e-'));
-// The model alone in its folder: no sightline.json or labels beside it, so the setup is what Sightline proposes.
+// The model in a folder without sightline.json or labels, so the setup is what Sightline proposes; a truncated copy beside it.
 const modelsDir = path.join(tmp, 'models');
 const modelFile = path.join(modelsDir, 'vgg16_mini.h5');
+const brokenFile = path.join(modelsDir, 'broken.h5');
+const BROKEN_LENGTH = 50_000;
 mkdirSync(modelsDir);
 copyFileSync(fixture, modelFile);
+writeFileSync(brokenFile, readFileSync(fixture).subarray(0, BROKEN_LENGTH));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const CLASS_FOLDERS = ['008_hen', '235_german_shepherd', '368_gibbon', '967_espresso'];
@@ -119,8 +122,6 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
   });
 
   it('says what is wrong with a truncated .h5 file instead of adding it', async () => {
-    const broken = path.join(modelsDir, 'broken.h5');
-    writeFileSync(broken, readFileSync(fixture).subarray(0, 50_000));
     await page.getByTestId('open-models').click();
     await page.getByTestId('add-model').click();
     await page.getByTestId('browse-path').fill(modelsDir);
@@ -130,7 +131,9 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
     await entry.getByTestId('browse-pick').click();
     const error = models().getByTestId('error');
     await error.waitFor();
-    expect(await error.innerText()).toContain(`broken.h5 is truncated: its HDF5 header says the file is ${readFileSync(fixture).length} bytes long, but it has 50000 bytes`);
+    expect(await error.innerText()).toContain(
+      `broken.h5 is truncated: its HDF5 header says the file is ${readFileSync(fixture).length} bytes long, but it has ${BROKEN_LENGTH} bytes`,
+    );
     await shot('04-truncated');
   });
 });
