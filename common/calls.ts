@@ -1,4 +1,5 @@
 // Names only, no schemas: the sandboxed preload imports this without pulling in the validator.
+import type { Service } from './contract';
 export const CALL_NAMES = [
   'getInfo',
   'listDatasets',
@@ -40,6 +41,13 @@ export const CALL_NAMES = [
   'exportPaths',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
+
+/** The contract's calls over a transport (IPC or HTTP): one function per call name, each sending its input, {} when none. */
+export function callsOver(send: (call: CallName, input: unknown) => Promise<unknown>): Omit<Service, 'on'> {
+  // The only cast of the transports: Object.fromEntries cannot type a mapped object. Its keys are exactly
+  // CALL_NAMES, which Service's calls are made from; the inputs are checked where the call is served.
+  return Object.fromEntries(CALL_NAMES.map((call) => [call, (input: unknown) => send(call, input ?? {})])) as Omit<Service, 'on'>;
+}
 
 export const EVENT_NAMES = ['jobProgress'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { _electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { findElectronBinary } from '../bin/electron-binary.js';
+import { CALL_NAMES } from '../common/calls';
 
 const binary = findElectronBinary();
 const skipReason = 'path' in binary ? null : binary.missing;
@@ -27,8 +28,9 @@ describe('Electron desktop shell', () => {
       expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
       expect(await page.evaluate(() => typeof (globalThis as unknown as { process?: unknown }).process)).toBe('undefined');
       const calls = await page.evaluate(() => Object.keys((globalThis as unknown as { sightline: object }).sightline).sort());
-      expect(calls).toContain('importFolder');
-      expect(calls).toContain('mediaUrl');
+      // Exactly the contract's Api: every call, events, media URLs and the desktop-only extras, nothing more.
+      const desktopOnly = ['pickFolder', 'pickModel', 'pickLabelsFile', 'pathForDroppedFile', 'onMenuCommand', 'revealImage', 'saveFile'];
+      expect(calls).toEqual([...CALL_NAMES, 'on', 'mediaUrl', ...desktopOnly].sort());
       const info = await page.evaluate(() => (globalThis as unknown as { sightline: { getInfo(i: object): Promise<{ mode: string }> } }).sightline.getInfo({}));
       expect(info.mode).toBe('electron');
       await page.screenshot({ path: join('e2e', 'artifacts', 'electron-window.png') });

@@ -1,11 +1,7 @@
 // Exposes exactly the contract's Api to the renderer, and nothing else (contextIsolation + sandbox).
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { CALL_NAMES, EVENT_NAMES, ipcChannel, ipcEventChannel, MENU_CHANNEL } from '../common/calls';
+import { callsOver, EVENT_NAMES, ipcChannel, ipcEventChannel, MENU_CHANNEL } from '../common/calls';
 import type { Api, EventName, EventPayloads, MediaKind, MenuCommand } from '../common/contract';
-
-const calls = Object.fromEntries(
-  CALL_NAMES.map((call) => [call, (input: unknown) => ipcRenderer.invoke(ipcChannel(call), input ?? {})]),
-);
 
 function subscribe<T>(channel: string, listener: (payload: T) => void): () => void {
   const wrapped = (_event: Electron.IpcRendererEvent, payload: T): void => listener(payload);
@@ -14,7 +10,7 @@ function subscribe<T>(channel: string, listener: (payload: T) => void): () => vo
 }
 
 const api = {
-  ...calls,
+  ...callsOver((call, input) => ipcRenderer.invoke(ipcChannel(call), input)),
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
     if (!EVENT_NAMES.includes(event)) throw new Error(`Unknown event ${String(event)}`);
     return subscribe(ipcEventChannel(event), listener);
@@ -33,6 +29,6 @@ const api = {
   onMenuCommand: (listener: (command: MenuCommand) => void): (() => void) => subscribe(MENU_CHANNEL, listener),
   revealImage: (imageId: number): Promise<void> => ipcRenderer.invoke(ipcChannel('revealImage'), imageId),
   saveFile: (suggestedName: string, content: string): Promise<string | null> => ipcRenderer.invoke(ipcChannel('saveFile'), suggestedName, content),
-} as Api;
+} satisfies Api;
 
 contextBridge.exposeInMainWorld('sightline', api);

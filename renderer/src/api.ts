@@ -1,5 +1,5 @@
 // The one place that knows the transport: the desktop preload's `window.sightline`, or HTTP to the web host.
-import { CALL_NAMES, EVENT_NAMES } from '../../common/calls';
+import { callsOver, EVENT_NAMES } from '../../common/calls';
 import type { Api, CallName, EventName, EventPayloads, MediaKind } from '../../common/contract';
 
 const TOKEN_KEY = 'sightline.token';
@@ -35,7 +35,7 @@ function httpApi(token: string): Api {
       res = await fetch(`/api/${name}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', [TOKEN_HEADER]: token },
-        body: JSON.stringify(input ?? {}),
+        body: JSON.stringify(input),
       });
     } catch {
       throw new Error('Lost the connection to Sightline. Check that `sightline serve` is still running, then reload this page.');
@@ -49,9 +49,8 @@ function httpApi(token: string): Api {
   let source: EventSource | null = null;
   const events = (): EventSource => (source ??= new EventSource(`/api/events?token=${encodeURIComponent(token)}`));
 
-  const calls = Object.fromEntries(CALL_NAMES.map((name) => [name, (input: unknown) => call(name, input)]));
   return {
-    ...calls,
+    ...callsOver(call),
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
       if (!EVENT_NAMES.includes(event)) throw new Error(`Unknown event ${String(event)}`);
       const handler = (message: MessageEvent<string>): void => listener(JSON.parse(message.data) as EventPayloads[E]);
@@ -60,5 +59,5 @@ function httpApi(token: string): Api {
       return () => target.removeEventListener(event, handler);
     },
     mediaUrl: (kind: MediaKind, imageId: number): string => `/media/${kind}/${Math.trunc(imageId)}?token=${encodeURIComponent(token)}`,
-  } as Api;
+  } satisfies Api;
 }
