@@ -1,18 +1,9 @@
 // The two custom schemes: the renderer bundle (instead of file://) and media bytes by database id.
 import { readFile } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { isMediaKind, mediaId } from '../../common/media';
+import { bundleFile } from '../core/renderer-bundle';
 import type { CoreService } from '../core/service-types';
 import { APP_SCHEME, CONTENT_SECURITY_POLICY, MEDIA_SCHEME } from './security';
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 const notFound = (): Response => new Response('Not found', { status: 404 });
 
@@ -26,9 +17,9 @@ export async function handleMediaRequest(url: string, service: Pick<CoreService,
   }
   if (parsed.protocol !== `${MEDIA_SCHEME}:` || parsed.search || parsed.hash) return notFound();
   const kind = parsed.host;
-  const idText = parsed.pathname.replace(/^\//, '');
-  if ((kind !== 'thumb' && kind !== 'image') || !/^[1-9]\d{0,15}$/.test(idText)) return notFound();
-  const media = await service.readMedia(kind, Number(idText));
+  const id = mediaId(parsed.pathname.replace(/^\//, ''));
+  if (!isMediaKind(kind) || id === null) return notFound();
+  const media = await service.readMedia(kind, id);
   if (!media) return notFound();
   return new Response(new Uint8Array(media.body), {
     headers: { 'Content-Type': media.mime, 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' },
@@ -44,18 +35,9 @@ export async function handleAppRequest(url: string, rendererDir: string): Promis
     return new Response('Bad request', { status: 400 });
   }
   if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== 'bundle') return notFound();
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(parsed.pathname);
-  } catch {
-    return new Response('Bad request', { status: 400 });
-  }
-  if (pathname.includes('\0')) return new Response('Bad request', { status: 400 });
-  const root = resolve(rendererDir);
-  const file = resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`);
-  if (!file.startsWith(root + sep)) return notFound();
-  const type = MIME[extname(file)];
-  if (!type) return notFound();
+  const found = bundleFile(rendererDir, parsed.pathname);
+  if (!found) return notFound();
+  const { file, type } = found;
   try {
     const body = await readFile(file);
     return new Response(new Uint8Array(body), {

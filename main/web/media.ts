@@ -1,11 +1,8 @@
 // GET /media/<thumb|image>/<id>: bytes the database holds for an image id; never a path.
 import type { ServerResponse } from 'node:http';
-import type { MediaKind } from '../../common/contract';
+import { isMediaKind, mediaId } from '../../common/media';
 import type { CoreService } from '../core/service-types';
 import { SECURITY_HEADERS, sendError } from './guards';
-
-const KINDS: ReadonlySet<string> = new Set<MediaKind>(['thumb', 'image']);
-const POSITIVE_ID = /^[1-9]\d{0,15}$/;
 
 export async function serveMedia(
   res: ServerResponse,
@@ -14,10 +11,10 @@ export async function serveMedia(
   service: Pick<CoreService, 'readMedia'>,
   headOnly: boolean,
 ): Promise<void> {
-  if (!KINDS.has(kind)) return sendError(res, 404, 'Not found');
-  const id = Number(idText);
-  if (!POSITIVE_ID.test(idText) || !Number.isSafeInteger(id)) return sendError(res, 400, 'The image id must be a positive integer');
-  const media = await service.readMedia(kind as MediaKind, id);
+  if (!isMediaKind(kind)) return sendError(res, 404, 'Not found');
+  const id = mediaId(idText);
+  if (id === null) return sendError(res, 400, 'The image id must be a positive integer');
+  const media = await service.readMedia(kind, id);
   if (!media) return sendError(res, 404, 'Not found');
   res.writeHead(200, {
     ...SECURITY_HEADERS,
