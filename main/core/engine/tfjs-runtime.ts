@@ -1,25 +1,19 @@
 // The TF.js layers runtime: the model's own layers compute the forward pass (convolutions fused with
-// their batch norm and activation, forward.ts) and TF.js differentiates the head after the target layer.
-// Each target layer's fused forward pass is built on first use and kept.
+// their batch norm and activation, forward.ts) and TF.js differentiates the head after the target layer,
+// through the CAM pipeline (cam/pipeline.ts) like every runtime.
 import type * as tf from '@tensorflow/tfjs-core';
 import { explainBatch, type CamRequest, type ImageExplanation } from './cam/pipeline';
-import { cutAt, type GraphCut } from './cut';
-import { layersForward, type ForwardStep } from './forward';
+import type { CamTarget } from './cam/network';
 import type { LoadedModel } from './model';
-import { preprocess, type PixelBatch } from './preprocess';
+import type { PixelBatch } from './preprocess';
 import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from './runtime';
-
-/** A target layer: where the graph is cut, and the fused forward pass that keeps what its head needs. */
-interface CamTarget {
-  cut: GraphCut;
-  forward: ForwardStep;
-}
+import { LayersNetwork, layersTarget } from './runtimes/tfjs-layers/network';
 
 export class TfjsLayersRuntime implements ExplainRuntime {
   readonly report: RuntimeReport;
   readonly model: RuntimeModel;
-  private readonly targets = new Map<string, CamTarget>();
-  private readonly defaultTarget: CamTarget;
+  private readonly network: LayersNetwork;
+  private readonly targets = new Map<string, CamTarget<number>>();
 
   /** Takes ownership of `loaded`; throws (without disposing it) when `layer` is not a CAM target. */
   constructor(
@@ -27,49 +21,35 @@ export class TfjsLayersRuntime implements ExplainRuntime {
     layer: string | undefined,
     fallbackReason?: string,
   ) {
-    this.defaultTarget = targetAt(loaded, layer);
-    this.targets.set(this.defaultTarget.cut.layer.name, this.defaultTarget);
+    this.network = new LayersNetwork(loaded.graph);
+    const defaultTarget = this.add(layersTarget(loaded, layer));
     this.report = { name: 'tfjs-layers', ...(fallbackReason && { fallbackReason }) };
-    this.model = runtimeModelOf(loaded, this.defaultTarget.cut.layer.name);
+    this.model = runtimeModelOf(loaded, defaultTarget.layer.name);
   }
 
-  /** The pipeline, synchronously: TF.js computes everything on this thread. */
-  explainNow(x: tf.Tensor4D, request: CamRequest & { layer?: string }): ImageExplanation[] {
-    const { cut, forward } = this.targetFor(request.layer);
-    return explainBatch(this.loaded.graph, cut, x, request, forward);
+  explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    return explainBatch(this.network, this.target(request.layer), x, request);
   }
 
-  async explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
-    return this.explainNow(x, request);
-  }
-
-  async explainPixels({ pixels, count, size, preset }: PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
-    const x = preprocess(pixels, count, size, preset);
-    try {
-      return this.explainNow(x, request);
-    } finally {
-      x.dispose();
-    }
+  explainPixels(batch: PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    return explainBatch(this.network, this.target(request.layer), batch, request);
   }
 
   async dispose(): Promise<void> {
-    this.targets.forEach((target) => target.forward.dispose());
+    this.network.dispose();
     this.targets.clear();
     this.loaded.dispose();
   }
 
-  private targetFor(layer: string | undefined): CamTarget {
-    if (layer === undefined) return this.defaultTarget;
-    let target = this.targets.get(layer);
-    if (!target) {
-      target = targetAt(this.loaded, layer);
-      this.targets.set(layer, target);
-    }
+  /** The target at `layer` (default: the model's default layer). */
+  private target(layer: string = this.model.defaultLayer): CamTarget<number> {
+    return this.targets.get(layer) ?? this.add(layersTarget(this.loaded, layer));
+  }
+
+  /** Keeps `target`, with the network's plan for it built. */
+  private add(target: CamTarget<number>): CamTarget<number> {
+    this.network.prepare([target.tensor, ...target.constants]);
+    this.targets.set(target.layer.name, target);
     return target;
   }
-}
-
-function targetAt(loaded: LoadedModel, layer: string | undefined): CamTarget {
-  const cut = cutAt(loaded, layer);
-  return { cut, forward: layersForward(loaded.graph, [cut.layer.tensor, ...cut.constants]) };
 }

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../../common/types';
 import { selectBackend } from './backends';
 import { CAM_METHODS, type CamMethodName } from './cam/names';
+import type { CamNetwork } from './cam/network';
 import { explainBatch, type ImageExplanation } from './cam/pipeline';
-import { cutAt } from './cut';
-import { layersForward, type ForwardStep } from './forward';
 import { loadModel } from './model';
 import { defaultModelDir } from './paths';
+import { LayersNetwork, layersTarget } from './runtimes/tfjs-layers/network';
 import { smallResidualNet, vgg16 } from './test-support/architectures';
 import { saveModelFolder, seededValues } from './test-support/model-files';
 
@@ -24,15 +24,15 @@ const TOLERANCE = 1e-4;
 const SLOW = Boolean(process.env.SIGHTLINE_SLOW);
 
 /** Reuses the first result for the batch it was made for; any other input (Score-CAM's masked images) runs for real. */
-function forwardOnce(step: ForwardStep, x: tf.Tensor4D): ForwardStep {
-  const first = step.run(x);
+async function forwardOnce(network: LayersNetwork, x: tf.Tensor4D, keep: number[]): Promise<CamNetwork<number> & { dispose(): void }> {
+  const first = await network.run(x, keep);
   return {
-    run: (input) =>
-      input === x ? { logits: first.logits.clone(), kept: new Map([...first.kept].map(([id, t]) => [id, t.clone()])) } : step.run(input),
+    run: async (input, tensors) =>
+      input === x ? { logits: first.logits.clone(), kept: new Map([...first.kept].map(([id, t]) => [id, t.clone()])) } : network.run(input, tensors),
     dispose: () => {
       first.logits.dispose();
       first.kept.forEach((t) => t.dispose());
-      step.dispose();
+      network.dispose();
     },
   };
 }
@@ -42,11 +42,13 @@ type MapsByMethod = Map<CamMethodName, ImageExplanation[]>;
 async function mapsOn(backend: BackendName, modelDir: string, input: Float32Array, layer: string, methods: CamMethodName[]): Promise<MapsByMethod> {
   await selectBackend(backend);
   const model = await loadModel(modelDir);
-  const cut = cutAt(model, layer);
+  const target = layersTarget(model, layer);
   const x = tf.tensor4d(input, [1, model.inputSize, model.inputSize, 3]);
-  const forward = forwardOnce(layersForward(model.graph, [cut.layer.tensor, ...cut.constants]), x);
+  const forward = await forwardOnce(new LayersNetwork(model.graph), x, [target.tensor, ...target.constants]);
   try {
-    return new Map(methods.map((method) => [method, explainBatch(model.graph, cut, x, { method, topK: 2, camTopK: 2 }, forward)]));
+    const maps: MapsByMethod = new Map();
+    for (const method of methods) maps.set(method, await explainBatch(forward, target, x, { method, topK: 2, camTopK: 2 }));
+    return maps;
   } finally {
     forward.dispose();
     x.dispose();

@@ -1,13 +1,17 @@
-// The shared CAM pipeline: one forward pass over the mini-batch that keeps the target layer's activations,
-// then one gradient pass through the head for all requested classes at once (or the masked-input scores
-// for Score-CAM), then the method's own formula. The head runs on the activations repeated once per class
+// The CAM pipeline, the one every runtime uses (after pytorch-grad-cam's BaseCAM): one network run over
+// the mini-batch that keeps the target layer's activations A and whatever else the head reads, then one
+// gradient pass through the head for all requested classes at once (or the masked-input scores for
+// Score-CAM), then the method's own formula (methods.ts). The head runs on A repeated once per class
 // rank; summing the chosen class scores over that batch gives each (image, class) its own gradient,
-// because batch rows do not interact.
+// because batch rows do not interact. One pass over ranks × images rather than one pass per rank: the
+// head's weights are read once for all ranks (VGG16's 100 MB dense layers dominate its head), and the
+// ops of a head fed at an intermediate node run once.
 import * as tf from '@tensorflow/tfjs-core';
-import { forward as layerByLayer, headLogits, type GraphCut } from '../cut';
-import type { ForwardStep } from '../forward';
-import type { LayerGraph } from '../layer-graph';
-import { camMethods, type CamMethod, type CamMethodName } from './methods';
+import { preprocess, type PixelBatch } from '../preprocess';
+import { gridView } from './grid-view';
+import { camMethods, type CamMethodName } from './methods';
+import type { CamHead, CamNetwork, CamTarget, NetworkOutputs } from './network';
+import { checkBatch, explanations, readPredictions, splitRows } from './predictions';
 import { maskedInputScores } from './score-cam';
 
 export interface CamRequest {
@@ -34,48 +38,87 @@ export interface ImageExplanation {
 }
 
 /**
- * Explains the batch `x` at the cut's layer. `forward` computes the logits and the tensors the head needs;
- * by default the model's layers one by one. The engine passes its fused pass (forward.ts), and another
- * runtime can pass its own.
+ * Explains `input` at `target`. `input`: a preprocessed NHWC batch, or the scan stage's pixels. Pixels reach
+ * a network with runPixels() without an NHWC tensor; one is made only when the method needs the input
+ * itself (Score-CAM's masks).
  */
-export function explainBatch(
-  graph: LayerGraph,
-  cut: GraphCut,
-  x: tf.Tensor4D,
+export async function explainBatch<Ref>(
+  network: CamNetwork<Ref>,
+  target: CamTarget<Ref>,
+  input: tf.Tensor4D | PixelBatch,
   request: CamRequest,
-  forward: ForwardStep = referenceForward(graph, cut),
-): ImageExplanation[] {
-  checkBatch(x.shape[0], request);
-  const { logits, kept } = forward.run(x);
+): Promise<ImageExplanation[]> {
+  const batch = new BatchInput(input);
   try {
-    const predicted = readPredictions(logits, request);
-    const { classesByRank } = predicted;
-    const activations = kept.get(cut.layer.tensor) as tf.Tensor4D;
-    const constants = new Map([...kept].filter(([id]) => id !== cut.layer.tensor));
-    const mapsByRank =
-      classesByRank.length === 0
-        ? []
-        : mapsForRanks(graph, cut, forward, x, activations, constants, classesByRank, camMethods[request.method]);
-    return explanations(predicted, mapsByRank, cut.layer.shape);
+    checkBatch(batch.count, request);
+    const method = camMethods[request.method];
+    const needsActivations = request.camTopK > 0 || request.classes !== undefined;
+    const fetch = needsActivations ? [target.tensor, ...(method.uses === 'gradients' ? target.constants : [])] : [];
+    const { logits, kept } = await batch.run(network, fetch);
+    try {
+      const predicted = readPredictions(logits, request);
+      const { classesByRank } = predicted;
+      if (classesByRank.length === 0) return explanations(predicted, [], target.layer.shape);
+      const tensor = kept.get(target.tensor)!;
+      const activations = gridView(tensor, target.layer);
+      try {
+        const mapsByRank = await mapsForRanks(network, target, batch, activations, kept, classesByRank, request);
+        return explanations(predicted, mapsByRank, target.layer.shape);
+      } finally {
+        if (activations !== tensor) activations.dispose();
+      }
+    } finally {
+      logits.dispose();
+      kept.forEach((tensor) => tensor.dispose());
+    }
   } finally {
-    logits.dispose();
-    kept.forEach((tensor) => tensor.dispose());
+    batch.dispose();
   }
 }
 
-/** [rank][image] → map, read back from the device once. */
-function mapsForRanks(
-  graph: LayerGraph,
-  cut: GraphCut,
-  forward: ForwardStep,
-  x: tf.Tensor4D,
+/** The batch as the caller gave it, with the NHWC tensor made from pixels only if something asks for it. */
+class BatchInput {
+  private made: tf.Tensor4D | null = null;
+
+  constructor(private readonly input: tf.Tensor4D | PixelBatch) {}
+
+  get count(): number {
+    return this.input instanceof tf.Tensor ? this.input.shape[0] : this.input.count;
+  }
+
+  run<Ref>(network: CamNetwork<Ref>, tensors: Ref[]): Promise<NetworkOutputs<Ref>> {
+    const { input } = this;
+    if (input instanceof tf.Tensor || !network.runPixels) return network.run(this.tensor(), tensors);
+    return network.runPixels(input, tensors);
+  }
+
+  /** The preprocessed NHWC batch; owned by this object. */
+  tensor(): tf.Tensor4D {
+    const { input } = this;
+    if (input instanceof tf.Tensor) return input;
+    this.made ??= preprocess(input.pixels, input.count, input.size, input.preset);
+    return this.made;
+  }
+
+  dispose(): void {
+    this.made?.dispose();
+    this.made = null;
+  }
+}
+
+/** [rank][image] → map, read back from the device once per rank (once for all ranks with gradients). */
+async function mapsForRanks<Ref>(
+  network: CamNetwork<Ref>,
+  target: CamTarget<Ref>,
+  batch: BatchInput,
   activations: tf.Tensor4D,
-  constants: Map<number, tf.Tensor>,
+  kept: Map<Ref, tf.Tensor>,
   classesByRank: number[][],
-  method: CamMethod,
-): Float32Array[][] {
-  const count = x.shape[0];
-  const cells = cut.layer.shape[0] * cut.layer.shape[1];
+  request: CamRequest,
+): Promise<Float32Array[][]> {
+  const method = camMethods[request.method];
+  const count = batch.count;
+  const cells = target.layer.shape[0] * target.layer.shape[1];
   const read = (map: tf.Tensor3D) => {
     const rows = splitRows(map.dataSync() as Float32Array, map.shape[0], cells);
     map.dispose();
@@ -87,7 +130,7 @@ function mapsForRanks(
       return classesByRank.map(() => maps);
     }
     case 'channel-scores': {
-      const scoresByRank = maskedInputScores(forward, x, activations, classesByRank);
+      const scoresByRank = await maskedInputScores(network, batch.tensor(), activations, classesByRank);
       return scoresByRank.map((scores) => {
         const maps = read(tf.tidy(() => method.map(activations, scores)));
         scores.dispose();
@@ -95,21 +138,21 @@ function mapsForRanks(
       });
     }
     case 'gradients': {
+      const { head } = target;
+      if (typeof head === 'string') throw new Error(`${request.method} needs gradients, but ${head}`);
+      // A token target's head takes the class token from the tensor itself.
+      const constants = new Map([...kept].filter(([ref]) => ref !== target.tensor || target.layer.layout === 'tokens'));
+      const ranks = classesByRank.length;
       const maps = read(
         tf.tidy(() => {
-          const repeated = repeatBatch(activations, classesByRank.length);
-          const repeatedConstants = new Map([...constants].map(([id, t]) => [id, repeatBatch(t, classesByRank.length)]));
-          const gradients = classGradients(graph, cut, repeated, repeatedConstants, classesByRank.flat());
-          return method.map(repeated, gradients);
+          const repeated = repeatBatch(activations, ranks);
+          const repeatedConstants = new Map([...constants].map(([ref, t]) => [ref, repeatBatch(t, ranks)]));
+          return method.map(repeated, classGradients(head, repeated, repeatedConstants, classesByRank.flat()));
         }),
       );
       return classesByRank.map((_, rank) => maps.slice(rank * count, (rank + 1) * count));
     }
   }
-}
-
-function referenceForward(graph: LayerGraph, cut: GraphCut): ForwardStep {
-  return { run: (x) => layerByLayer(graph, x, [cut.layer.tensor, ...cut.constants]), dispose: () => undefined };
 }
 
 /** The batch `times` times over, along the batch axis. */
@@ -118,91 +161,10 @@ function repeatBatch<T extends tf.Tensor>(t: T, times: number): T {
 }
 
 /** ∂y_c/∂A for each row's class c (one gradient pass for the whole batch). */
-function classGradients(
-  graph: LayerGraph,
-  cut: GraphCut,
-  activations: tf.Tensor4D,
-  constants: Map<number, tf.Tensor>,
-  classes: number[],
-): tf.Tensor4D {
-  const classCount = graph.outputShape.slice(1).reduce<number>((product, side) => product * (side ?? 1), 1);
-  const selector = tf.oneHot(tf.tensor1d(classes, 'int32'), classCount);
-  const scoreSum = (a: tf.Tensor) => tf.sum(tf.mul(headLogits(graph, cut, a, constants), selector));
+function classGradients<Ref>(head: CamHead<Ref>, activations: tf.Tensor4D, constants: Map<Ref, tf.Tensor>, classes: number[]): tf.Tensor4D {
+  const scoreSum = (a: tf.Tensor) => {
+    const logits = head(a as tf.Tensor4D, constants);
+    return tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(classes, 'int32'), logits.shape[1])));
+  };
   return tf.grad(scoreSum)(activations) as tf.Tensor4D;
-}
-
-/** What both pipelines (this one and onnx/pipeline.ts) check before the forward pass. */
-export function checkBatch(count: number, request: CamRequest): void {
-  if (request.classes && request.classes.length !== count) {
-    throw new Error(`classes names ${request.classes.length} images, but the batch has ${count}`);
-  }
-}
-
-export interface Predictions {
-  logitRows: Float32Array[];
-  top: { index: number; prob: number }[][];
-  /** [rank][image]: the class each map is for. */
-  classesByRank: number[][];
-}
-
-/** The logits read back once: each image's top-k, and the classes to map (`request.classes`, else the top camTopK). */
-export function readPredictions(logits: tf.Tensor2D, request: CamRequest): Predictions {
-  const [count, classCount] = logits.shape;
-  const logitRows = splitRows(logits.dataSync() as Float32Array, count);
-  const top = logitRows.map((row) => topClasses(row, request.topK));
-  const classesByRank = ranksOf(request.classes ?? top.map((row) => row.slice(0, request.camTopK).map((t) => t.index)));
-  if (classesByRank.flat().some((index) => !Number.isInteger(index) || index < 0 || index >= classCount)) {
-    throw new Error(`Class indices must be whole numbers from 0 to ${classCount - 1}`);
-  }
-  return { logitRows, top, classesByRank };
-}
-
-/** Per image: its logits, top-k and one map per rank (`mapsByRank[rank][image]`, at the layer's [h, w]). */
-export function explanations(predicted: Predictions, mapsByRank: Float32Array[][], [h, w]: readonly number[]): ImageExplanation[] {
-  const { logitRows, top, classesByRank } = predicted;
-  return logitRows.map((row, image) => ({
-    logits: row,
-    top: top[image],
-    maps: classesByRank.map((classes, rank) => ({ classIndex: classes[image], h, w, preRelu: mapsByRank[rank][image] })),
-  }));
-}
-
-/** The k classes with the largest logits, with their softmax probabilities. */
-export function topClasses(logits: Float32Array, k: number): { index: number; prob: number }[] {
-  const max = logits.reduce((m, value) => Math.max(m, value), -Infinity);
-  const total = logits.reduce((sum, value) => sum + Math.exp(value - max), 0);
-  return topIndices(logits, k).map((index) => ({ index, prob: Math.exp(logits[index] - max) / total }));
-}
-
-/**
- * The indices of the k largest values, largest first, ties by lower index: a sorted list of at most k,
- * which a value enters only if it beats the list's last (a full sort of 1000 classes per image cost more
- * than the rest of reading predictions).
- */
-export function topIndices(values: Float32Array, k: number): number[] {
-  const best: number[] = [];
-  const size = Math.min(k, values.length);
-  for (let index = 0; index < values.length; index++) {
-    const value = values[index];
-    if (best.length === size && !(value > values[best[size - 1]])) continue;
-    let at = best.length === size ? size - 1 : best.length;
-    // Later indices go after equal values: only a strictly larger value moves ahead.
-    while (at > 0 && value > values[best[at - 1]]) at--;
-    if (best.length === size) best.pop();
-    best.splice(at, 0, index);
-  }
-  return best;
-}
-
-/** [image][rank] → [rank][image]. */
-function ranksOf(classesByImage: number[][]): number[][] {
-  const rankCount = classesByImage[0]?.length ?? 0;
-  if (classesByImage.some((classes) => classes.length !== rankCount)) {
-    throw new Error('Every image must ask for the same number of class maps');
-  }
-  return Array.from({ length: rankCount }, (_, rank) => classesByImage.map((classes) => classes[rank]));
-}
-
-export function splitRows(values: Float32Array, count: number, rowLength = values.length / count): Float32Array[] {
-  return Array.from({ length: count }, (_, row) => values.slice(row * rowLength, (row + 1) * rowLength));
 }

@@ -1,30 +1,39 @@
 // Score-CAM's channel scores (Wang et al., arXiv:1910.01279, eq. 4–6): each activation channel, upsampled
 // to the input size with align-corners bilinear interpolation and min-max normalised, masks the input;
-// the masked image's class logit is that channel's score. C forward passes per image, in mini-batches.
+// the masked image's class logit is that channel's score. C network runs per image, in mini-batches.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ForwardStep } from '../forward';
+import type { CamNetwork } from './network';
 
-const MASKED_BATCH = 16;
+/**
+ * Masked images per network run, for every runtime (the two pipelines this one replaced used 16 and 32): a
+ * run's fixed cost is small next to 16 images' own, while the memory a run needs grows with the batch
+ * (one VGG16 first-block tensor is 13 MB per image).
+ */
+export const MASKED_BATCH = 16;
 
 /** Per class rank, the scores [N, C] of `classesByRank[rank][image]`. */
-export function maskedInputScores(
-  forward: ForwardStep,
+export async function maskedInputScores<Ref>(
+  network: CamNetwork<Ref>,
   x: tf.Tensor4D,
   activations: tf.Tensor4D,
   classesByRank: number[][],
-): tf.Tensor2D[] {
+): Promise<tf.Tensor2D[]> {
   const count = x.shape[0];
   const channels = activations.shape[3];
   const scores = classesByRank.map(() => new Float32Array(count * channels));
   for (let image = 0; image < count; image++) {
     for (let first = 0; first < channels; first += MASKED_BATCH) {
       const size = Math.min(MASKED_BATCH, channels - first);
-      // The tensors kept for the head are not needed here; tidy disposes them.
-      const logits = tf.tidy(() => forward.run(maskedInputs(x, activations, image, first, size)).logits);
-      const values = logits.arraySync();
+      const masked = maskedInputs(x, activations, image, first, size);
+      const { logits, kept } = await network.run(masked).finally(() => masked.dispose());
+      kept.forEach((tensor) => tensor.dispose());
+      const values = logits.dataSync() as Float32Array;
+      const classCount = logits.shape[1];
       logits.dispose();
       classesByRank.forEach((classes, rank) => {
-        values.forEach((row, offset) => (scores[rank][image * channels + first + offset] = row[classes[image]]));
+        for (let offset = 0; offset < size; offset++) {
+          scores[rank][image * channels + first + offset] = values[offset * classCount + classes[image]];
+        }
       });
     }
   }
@@ -33,7 +42,7 @@ export function maskedInputScores(
 
 /**
  * Image `image` of `x` masked by each of the activation channels `first` … `first + size − 1`, upsampled
- * (align corners) and min-max normalised: [size, H, W, 3]. Shared with the ONNX pipeline.
+ * (align corners) and min-max normalised: [size, H, W, 3].
  */
 export function maskedInputs(x: tf.Tensor4D, activations: tf.Tensor4D, image: number, first: number, size: number): tf.Tensor4D {
   const [, height, width] = x.shape;

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends';
 import { explainBatch } from '../cam/pipeline';
-import { cutAt } from '../cut';
 import { createEngine, type Engine } from '../index';
 import { loadModel } from '../model';
 import { defaultModelDir } from '../paths';
 import { preprocess } from '../preprocess';
+import { layerByLayerNetwork, layersTarget } from '../runtimes/tfjs-layers/network';
 import { decodeBatch, samplePhotos } from '../test-support/photos';
 import { relativeError } from './test-support/compare';
 import { writeMobileNetGraph } from './test-support/fixtures';
@@ -42,7 +42,11 @@ describe('createEngine on a TF.js graph model folder', () => {
     const results = await engine.explain({ pixels: pixels.slice(), count: photos.length, topK: 5, camTopK: 1, method: 'GradCAM' });
     const loaded = await loadModel(defaultModelDir());
     const x = preprocess(pixels, photos.length, 224, 'mobilenet');
-    const reference = explainBatch(loaded.graph, cutAt(loaded, 'conv_pw_13_relu'), x, { method: 'GradCAM', topK: 5, camTopK: 1 });
+    const reference = await explainBatch(layerByLayerNetwork(loaded.graph), layersTarget(loaded, 'conv_pw_13_relu'), x, {
+      method: 'GradCAM',
+      topK: 5,
+      camTopK: 1,
+    });
     x.dispose();
     loaded.dispose();
     expect(results).toHaveLength(photos.length);

@@ -1,6 +1,6 @@
 // TF.js graph models (model.json with a GraphDef, `format: graph-model`, as tensorflowjs_converter writes
 // them for SavedModels) on tfjs-converter's executor. One probe run on a zero image finds the logits and the
-// nodes with a spatial 4-D output; the CAM pipeline is the ONNX path's (onnx/pipeline.ts), with the graph as
+// nodes with a spatial 4-D output; the CAM pipeline is every runtime's (cam/pipeline.ts), with the graph as
 // its network. The head is the same executor fed at the target node: tfjs-converter runs any subgraph whose
 // inputs are fed, and every op it runs is a tfjs-core op on TF.js's tape, so tf.grad differentiates the
 // model's own ops from A to the class scores, whatever they are. Nodes after the cut that read tensors from
@@ -10,11 +10,11 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradient functions; tfjs-layers registers all of them on import.
 import '@tensorflow/tfjs-layers';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import type { CamRequest, ImageExplanation } from '../cam/pipeline';
+import type { CamNetwork, CamTarget, NetworkOutputs } from '../cam/network';
+import { explainBatch, type CamRequest, type ImageExplanation } from '../cam/pipeline';
 import { inputSizeProblem, type ModelFolder } from '../model-folder';
 import { resolveLabels } from '../model';
 import type { PixelBatch } from '../preprocess';
-import { explainOnnxBatch, type CamNetwork, type OnnxTarget } from '../onnx/pipeline';
 import type { ExplainRuntime, RuntimeModel, RuntimeReport } from '../runtime';
 import { GraphTopology, nodeName, type GraphNodeDef } from './graph-topology';
 
@@ -42,14 +42,14 @@ export async function loadGraphRuntime(folder: ModelFolder, layer?: string): Pro
 }
 
 /** The graph model as the CAM pipeline's network: logits plus any named node outputs (NHWC, as TF keeps them). */
-export class GraphNetwork implements CamNetwork {
+export class GraphNetwork implements CamNetwork<string> {
   constructor(
     private readonly model: GraphModel,
     readonly inputName: string,
     readonly logitsRef: string,
   ) {}
 
-  async run(x: tf.Tensor4D, tensors: string[] = []): Promise<{ logits: tf.Tensor2D; kept: Map<string, tf.Tensor> }> {
+  async run(x: tf.Tensor4D, tensors: string[] = []): Promise<NetworkOutputs<string>> {
     const { logits, kept } = this.runSync(x, tensors);
     return { logits, kept };
   }
@@ -84,7 +84,7 @@ export class GraphNetwork implements CamNetwork {
 
 export class GraphRuntime implements ExplainRuntime {
   readonly report: RuntimeReport = { name: 'tfjs-graph' };
-  private readonly targets = new Map<string, OnnxTarget>();
+  private readonly targets = new Map<string, CamTarget<string>>();
 
   private constructor(
     readonly model: RuntimeModel,
@@ -125,11 +125,11 @@ export class GraphRuntime implements ExplainRuntime {
   }
 
   async explainTensor(x: tf.Tensor4D, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
-    return explainOnnxBatch(this.network, this.target(request.layer), x, request);
+    return explainBatch(this.network, this.target(request.layer), x, request);
   }
 
   async explainPixels(batch: PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
-    return explainOnnxBatch(this.network, this.target(request.layer), batch, request);
+    return explainBatch(this.network, this.target(request.layer), batch, request);
   }
 
   async dispose(): Promise<void> {
@@ -138,7 +138,7 @@ export class GraphRuntime implements ExplainRuntime {
   }
 
   /** The CAM target at a node (default: the model's default layer); throws when the node cannot be one. */
-  target(layer: string = this.model.defaultLayer): OnnxTarget {
+  target(layer: string = this.model.defaultLayer): CamTarget<string> {
     let target = this.targets.get(layer);
     if (target) return target;
     const candidate = this.model.candidateLayers.find((choice) => choice.name === layer);

@@ -1,6 +1,7 @@
 // How a probed tensor's dims map to a grid (the zoo test covers the default layer on real exports).
 import { describe, expect, it } from 'vitest';
-import { PROBE_BATCH, gridOf, leadingTokens } from './candidate-layers';
+import { leadingTokens } from '../cam/grid-view';
+import { PROBE_BATCH, gridOf } from './candidate-layers';
 
 const n = PROBE_BATCH;
 

@@ -31,11 +31,6 @@ export function gridOf(dims: number[], batch: number): Omit<GridLayer, 'name'> |
   return null;
 }
 
-/** Tokens before the grid in a token tensor of `tokens` rows (the class token), for a square grid of side `side`. */
-export function leadingTokens(tokens: number, side: number): number {
-  return tokens - side * side;
-}
-
 /** Ops after which the class scores no longer have a spatial grid. */
 const REDUCTIONS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax', 'ReduceSum', 'Flatten', 'Gather', 'Slice']);
 /** Ops a head applies to finished features, per position or as local pooling, on its way to the reduction. */

@@ -2,14 +2,14 @@
 // For a TF.js layers model, tryLayersModel() converts it (cached) and falls back with a reason when a
 // layer does not convert; for an ONNX file, see onnx-model.ts.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CamRequest, ImageExplanation } from '../cam/pipeline';
+import type { CamTarget } from '../cam/network';
+import { explainBatch, type CamRequest, type ImageExplanation } from '../cam/pipeline';
 import type { LoadedModel } from '../model';
 import type { PixelBatch } from '../preprocess';
 import { convertCached, defaultOnnxCacheDir } from './cache';
 import { UnsupportedLayerError } from './convert';
 import { layersModelTarget } from './layers-target';
 import { OnnxNetwork } from './network';
-import { explainOnnxBatch, type OnnxTarget } from './pipeline';
 import { selectProvider, type ProviderName, type ProviderReport } from './providers';
 
 export interface OnnxPathOptions {
@@ -22,16 +22,16 @@ export interface OnnxPathOptions {
 }
 
 export class OnnxExplainer {
-  private readonly targets = new Map<string, OnnxTarget>();
+  private readonly targets = new Map<string, CamTarget<string>>();
 
   constructor(
     readonly provider: ProviderReport,
     readonly network: OnnxNetwork,
-    private readonly findTarget: (layer: string | undefined) => OnnxTarget,
+    private readonly findTarget: (layer: string | undefined) => CamTarget<string>,
   ) {}
 
   /** The target for a layer name (default: the model's default layer); throws when there is none. */
-  target(layer?: string): OnnxTarget {
+  target(layer?: string): CamTarget<string> {
     const key = layer ?? '';
     let target = this.targets.get(key);
     if (!target) {
@@ -45,7 +45,7 @@ export class OnnxExplainer {
 
   /** The CAM pipeline on a preprocessed NHWC batch, or on the scan stage's pixels. */
   explainTensor(x: tf.Tensor4D | PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
-    return explainOnnxBatch(this.network, this.target(request.layer), x, request);
+    return explainBatch(this.network, this.target(request.layer), x, request);
   }
 
   dispose(): Promise<void> {

@@ -1,20 +1,19 @@
 // A CAM target in a converted TF.js model: the cut is the TF.js path's own (cut.ts), so the head that
 // TF.js differentiates is the same layers with the same weights; only the names change to ONNX's.
-import type * as tf from '@tensorflow/tfjs-core';
-import { cutAt, headLogits } from '../cut';
+import type { CamTarget } from '../cam/network';
 import type { LoadedModel } from '../model';
+import { layersTarget } from '../runtimes/tfjs-layers/network';
 import { onnxTensorName } from './convert';
-import type { OnnxTarget } from './pipeline';
 
-export function layersModelTarget(model: LoadedModel, layerName: string | undefined): OnnxTarget {
+export function layersModelTarget(model: LoadedModel, layerName: string | undefined): CamTarget<string> {
   const { graph } = model;
-  const cut = cutAt(model, layerName);
-  const constantNames = cut.constants.map((id) => onnxTensorName(graph, id));
+  const target = layersTarget(model, layerName);
+  const { head } = target;
+  const constantNames = target.constants.map((id) => onnxTensorName(graph, id));
   return {
-    layer: { name: cut.layer.name, shape: cut.layer.shape },
-    tensor: onnxTensorName(graph, cut.layer.tensor),
+    layer: target.layer,
+    tensor: onnxTensorName(graph, target.tensor),
     constants: constantNames,
-    head: (activations: tf.Tensor4D, constants: Map<string, tf.Tensor>) =>
-      headLogits(graph, cut, activations, new Map(cut.constants.map((id, i) => [id, constants.get(constantNames[i])!]))),
+    head: (activations, constants) => head(activations, new Map(target.constants.map((id, i) => [id, constants.get(constantNames[i])!]))),
   };
 }

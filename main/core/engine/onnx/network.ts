@@ -4,6 +4,7 @@
 // the node that writes it, so the plain logits session keeps every fusion.
 import * as tf from '@tensorflow/tfjs-core';
 import ort from 'onnxruntime-node';
+import type { CamNetwork, NetworkOutputs } from '../cam/network';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
 import { preprocess, preprocessNchw, type PixelBatch } from '../preprocess';
 import { nchwToNhwc, nhwcToNchw, type Dims4 } from './layout';
@@ -18,13 +19,8 @@ export interface NetworkOptions {
   threads?: number;
 }
 
-export interface NetworkOutputs {
-  logits: tf.Tensor2D;
-  /** The requested tensors by ONNX name; 4-D NCHW ones as NHWC. */
-  kept: Map<string, tf.Tensor>;
-}
-
-export class OnnxNetwork {
+/** Tensors are named as in the ONNX graph; 4-D NCHW ones come back NHWC. */
+export class OnnxNetwork implements CamNetwork<string> {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   /** runPixels' input array, free between runs (null while a run holds it). */
   private inputScratch: Float32Array | null = null;
@@ -54,7 +50,7 @@ export class OnnxNetwork {
   }
 
   /** `x` NHWC, preprocessed. The caller owns the returned tensors. */
-  run(x: tf.Tensor4D, tensors: string[] = []): Promise<NetworkOutputs> {
+  run(x: tf.Tensor4D, tensors: string[] = []): Promise<NetworkOutputs<string>> {
     const [n, h, w, c] = x.shape;
     return this.runNchw(nhwcToNchw(x.dataSync() as Float32Array, [n, h, w, c]), [n, c, h, w], tensors, () => x.clone());
   }
@@ -63,7 +59,7 @@ export class OnnxNetwork {
    * The scan stage's pixels, preprocessed straight into NCHW in an array this network reuses from batch to
    * batch: no NHWC tensor, no copy out of TF.js, no transposed copy, and no garbage.
    */
-  runPixels(batch: PixelBatch, tensors: string[] = []): Promise<NetworkOutputs> {
+  runPixels(batch: PixelBatch, tensors: string[] = []): Promise<NetworkOutputs<string>> {
     const input = preprocessNchw(batch, this.inputScratch ?? undefined);
     this.inputScratch = null;
     const { count, size, pixels, preset } = batch;
@@ -77,7 +73,7 @@ export class OnnxNetwork {
     dims: Dims4,
     tensors: string[],
     inputTensor: () => tf.Tensor4D,
-  ): Promise<NetworkOutputs> {
+  ): Promise<NetworkOutputs<string>> {
     const wanted = [...new Set(tensors)].filter((name) => name !== this.inputName);
     const session = await this.session(wanted);
     const n = dims[0];

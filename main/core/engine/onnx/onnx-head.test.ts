@@ -16,7 +16,8 @@ import { preprocess } from '../preprocess';
 import { seededValues } from '../test-support/model-files';
 import { decodeBatch, samplePhotos } from '../test-support/photos';
 import { loadOnnxModel } from './onnx-model';
-import { gridView, type OnnxTarget } from './pipeline';
+import { gridView } from '../cam/grid-view';
+import type { CamHead } from '../cam/network';
 import { residualNet, vgg16 } from './test-support/architectures';
 import { maxAbsDifference } from './test-support/compare';
 import { bothPaths, compareAtLayer, compareHeadGradients, type BothPaths } from './test-support/onnx-files';
@@ -141,7 +142,7 @@ async function expectHeadMatchesRuntime(file: string, layer: string, x: tf.Tenso
   const { explainer, info } = await loadOnnxModel(file);
   try {
     const target = explainer.target(layer);
-    const head = target.head as Exclude<OnnxTarget['head'], string>;
+    const head = target.head as CamHead<string>;
     expect(typeof target.head, String(target.head)).toBe('function');
     const { logits, kept } = await explainer.network.run(x, [layer, ...target.constants]);
     const activations = gridView(kept.get(layer)!, info.candidateLayers.find((candidate) => candidate.name === layer)!);

@@ -11,7 +11,7 @@
 // with the class token put back in front of the grid.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CandidateLayer } from '../../../../common/types';
-import { leadingTokens } from './candidate-layers';
+import { leadingTokens } from '../cam/grid-view';
 import { graphOf, onnx, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './graph-builder';
 
 export interface OnnxHead {

@@ -5,12 +5,13 @@
 // say what stops them otherwise.
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
-import { defaultLayer, gridOf, leadingTokens, PROBE_BATCH, type GridLayer } from './candidate-layers';
+import { leadingTokens } from '../cam/grid-view';
+import type { CamTarget } from '../cam/network';
+import { defaultLayer, gridOf, PROBE_BATCH, type GridLayer } from './candidate-layers';
 import { OnnxExplainer, type OnnxPathOptions } from './explainer';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
 import { OnnxNetwork } from './network';
 import { buildOnnxHead } from './onnx-head';
-import type { OnnxTarget } from './pipeline';
 import { selectProvider } from './providers';
 
 export interface OnnxModelInfo {
@@ -54,7 +55,7 @@ export async function loadOnnxModelBytes(
   const fallback = defaultLayer(candidateLayers, graphOf(model).node, network.logitsName);
   if (!fallback) throw new Error(`${source} has no tensor with a spatial grid (NCHW, NHWC or ViT tokens) that reaches its class scores`);
   channelsLast.forEach((name) => network.channelsLast.add(name));
-  const findTarget = (layer: string | undefined): OnnxTarget => {
+  const findTarget = (layer: string | undefined): CamTarget<string> => {
     const choice = layer === undefined ? fallback : candidateLayers.find((c) => c.name === layer);
     if (!choice) {
       throw new Error(`The ONNX model has no tensor with a spatial grid named ${layer}; candidates: ${candidateLayers.map((c) => c.name).join(', ')}`);

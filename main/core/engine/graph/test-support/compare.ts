@@ -1,10 +1,10 @@
-// Compares the graph runtime with the TF.js layers path (explainBatch on the same layers model, layer by
+// Compares the graph runtime with the TF.js layers path (the pipeline on the same layers model, layer by
 // layer) map by map.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { explainBatch, type CamRequest } from '../../cam/pipeline';
-import { cutAt } from '../../cut';
 import type { LoadedModel } from '../../model';
+import { layerByLayerNetwork, layersTarget } from '../../runtimes/tfjs-layers/network';
 import type { GraphRuntime } from '../graph-runtime';
 
 export interface Comparison {
@@ -30,7 +30,7 @@ export async function compareWithLayers(
   const tensorsBefore = tf.memory().numTensors;
   const ours = await runtime.explainTensor(x, { ...request, layer: node });
   expect(tf.memory().numTensors, 'tensors left behind by the graph runtime').toBe(tensorsBefore);
-  const reference = explainBatch(loaded.graph, cutAt(loaded, request.layer), x, request);
+  const reference = await explainBatch(layerByLayerNetwork(loaded.graph), layersTarget(loaded, request.layer), x, request);
   let mapError = 0;
   let logitError = 0;
   let largestMap = 0;

@@ -14,7 +14,7 @@ import { convertLayerGraph, onnxTensorName } from '../convert';
 import type { OnnxExplainer } from '../explainer';
 import { layersModelTarget } from '../layers-target';
 import { loadOnnxModel, type OnnxModelInfo } from '../onnx-model';
-import type { OnnxTarget } from '../pipeline';
+import type { CamHead } from '../../cam/network';
 import { compareWithTfjs } from './compare';
 
 export interface BothPaths {
@@ -89,7 +89,7 @@ export async function compareHeadGradients(paths: BothPaths, x: tf.Tensor4D, lay
   try {
     const activations = kept.get(tensor) as tf.Tensor4D;
     const classes = Array.from(tf.tidy(() => tf.argMax(logits, 1).dataSync()));
-    const gradient = (head: Exclude<OnnxTarget['head'], string>) =>
+    const gradient = (head: CamHead<string>) =>
       tf.tidy(() => {
         const score = (a: tf.Tensor) => {
           const scores = head(a as tf.Tensor4D, kept);
