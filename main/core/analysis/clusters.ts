@@ -2,6 +2,7 @@
 // normalised to sum 1, and clustered with k-means (k-means++ seeding, deterministic seed). A strategy
 // shared by many images (always the background, always a corner) shows up as one group.
 import type { MapGrid } from './metrics';
+import { seededRandom } from './seeded-random';
 
 export const CLUSTER_GRID = 4;
 
@@ -32,17 +33,6 @@ function distance(a: Float64Array, b: Float64Array): number {
   return d;
 }
 
-/** A small deterministic generator (mulberry32), so that the same maps always give the same groups. */
-function random(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Clustering {
   /** Cluster index per map, in input order; clusters are numbered by size, largest first. */
   assignment: number[];
@@ -53,7 +43,7 @@ export function kMeans(points: Float64Array[], k: number, iterations = 50, seed 
   const n = points.length;
   if (n === 0) return { assignment: [], centroids: [] };
   k = Math.max(1, Math.min(k, n));
-  const next = random(seed);
+  const next = seededRandom(seed);
   const centroids = [points[Math.floor(next() * n)].slice()];
   while (centroids.length < k) {
     const weights = points.map((p) => Math.min(...centroids.map((c) => distance(p, c))));

@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { GraphTopology, nodeName, type GraphNodeDef } from '../engine/graph/graph-topology';
 import { ONNX_MODEL_FILE, bytesPerValue, weightBytes, type ModelFolder, type OnnxModelFolder } from '../engine/model-folder';
 import { graphOf, onnx, type TensorProto } from '../engine/onnx/graph-builder';
+import { seededRandom } from './seeded-random';
 
 export interface RandomizedModel {
   /** The model's files for a new folder (its settings and labels are the caller's to write). */
@@ -196,15 +197,9 @@ function shuffleElements(bytes: Uint8Array, elementSize: number, seed: number): 
   bytes.set(aligned);
 }
 
-/** Fisher–Yates with a seeded mulberry32: the same copy for the same seed. */
+/** Fisher–Yates, seeded: the same copy for the same seed. */
 function shuffle<T>(values: { length: number; [index: number]: T }, seed: number): void {
-  let t = seed >>> 0;
-  const next = () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [values[i], values[j]] = [values[j], values[i]];
