@@ -28,7 +28,7 @@ try {
     trueLabel: `class ${i % 1000}`,
     trueIndex: i % 1000,
   }));
-  store.applyScan(dataset.id, files, []);
+  store.applyScan(dataset.id, files, [], modelId);
   const pending = store.pendingImages(dataset.id, runId);
   for (let start = 0; start < pending.length; start += 1000) {
     const batch = pending.slice(start, start + 1000).map((p, j): ImageResult => {

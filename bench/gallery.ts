@@ -36,8 +36,9 @@ async function buildLibrary(db: Db, count: number): Promise<void> {
   db.prepare("INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'synthetic', 'synthetic', '/m', 224, ?)").run(JSON.stringify(labels));
   db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (1, 1, 1, 'GradCAM', 'conv_pw_13_relu', 'cpu', 'done')").run();
   const image = db.prepare(
-    "INSERT INTO images (id, dataset_id, rel_path, size, mtime_ms, width, height, true_label, true_index, status, content_hash) VALUES (?, 1, ?, 1000, 0, 640, 480, ?, ?, 'done', ?)",
+    "INSERT INTO images (id, dataset_id, rel_path, size, mtime_ms, width, height, true_label, status, content_hash) VALUES (?, 1, ?, 1000, 0, 640, 480, ?, 'done', ?)",
   );
+  const imageTruth = db.prepare('INSERT INTO image_truth (image_id, model_id, true_index) VALUES (?, 1, ?)');
   const prediction = db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, ?, ?, ?)');
   const heatmap = db.prepare('INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (1, ?, ?, 7, 7, ?, ?)');
   const thumb = db.prepare('INSERT INTO thumbnails (image_id, jpeg) VALUES (?, ?)');
@@ -47,7 +48,8 @@ async function buildLibrary(db: Db, count: number): Promise<void> {
       const truth = Math.floor(rand() * CLASSES);
       const top1 = rand() < 0.8 ? truth : Math.floor(rand() * CLASSES);
       const p1 = 0.3 + rand() * 0.7;
-      image.run(id, `${String(truth).padStart(3, '0')}_class/photo_${String(id).padStart(5, '0')}.jpg`, `${truth}_class`, truth, `h${id}`);
+      image.run(id, `${String(truth).padStart(3, '0')}_class/photo_${String(id).padStart(5, '0')}.jpg`, `${truth}_class`, `h${id}`);
+      imageTruth.run(id, truth);
       [top1, (top1 + 1) % CLASSES, (top1 + 2) % CLASSES].forEach((c, rank) => prediction.run(id, rank, c, rank === 0 ? p1 : (1 - p1) / 2));
       const values = Float32Array.from({ length: 49 }, () => rand() * 3);
       heatmap.run(id, top1, Math.max(...values), heatmapToBlob(values));

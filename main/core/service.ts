@@ -128,7 +128,7 @@ export const createCoreService: CreateCoreService = async (options) => {
     const jobId =
       running ??
       jobs.start({ datasetId: target.id, runId }, (control, progress) =>
-        runImport({ store, engine, labels: labels.withSource(datasetLabels.source(target.id)), dataset: target, runId, settings, batchSize, control, progress, shard: options.shard }).finally(
+        runImport({ store, engine, labels: labels.withSource(datasetLabels.source(target.id)), modelId: model.id, dataset: target, runId, settings, batchSize, control, progress, shard: options.shard }).finally(
           release,
         ),
       );
@@ -183,8 +183,17 @@ export const createCoreService: CreateCoreService = async (options) => {
 
     async setDatasetLabels(input: CallInput<'setDatasetLabels'>) {
       const target = dataset(input.datasetId);
-      const matcher = registry.matcher(await modelOf()).withSource(input.source);
-      datasetLabels.apply(target.id, input.source, (relPath) => matcher.forFile(relPath));
+      // Each model with runs on the dataset gets its classes, and the active one, which the next import uses.
+      const modelIds = new Set([...datasetLabels.modelsWithRuns(target.id), (await modelOf()).id]);
+      const models = [...modelIds].flatMap((id) => store.models.get(id) ?? []);
+      datasetLabels.apply(
+        target.id,
+        input.source,
+        models.map((model) => {
+          const matcher = registry.matcher(model).withSource(input.source);
+          return { modelId: model.id, truthFor: (relPath: string) => matcher.forFile(relPath) };
+        }),
+      );
       return withLabels(store.listDatasets().find((d) => d.id === target.id)!);
     },
 

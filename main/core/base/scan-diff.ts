@@ -2,12 +2,19 @@
 // it, and the import job hands one to the other, so the types sit below both.
 import type { ScanSummary } from '../../../common/types';
 
-/** A photo's class from its folders (scan/labels.ts). */
+/** A photo's class from its folders (scan/labels.ts), as one model's classes read them. */
 export interface GroundTruth {
   trueLabel: string | null;
+  /** The class of that model; null where it has none for the folder. */
   trueIndex: number | null;
   /** The folder level the label came from (1 = a folder directly in the dataset's root), null without a label. */
   trueLevel: number | null;
+}
+
+/** One model's reading of a dataset's folders: the store records each file's class under `modelId`. */
+export interface ModelTruth {
+  modelId: number;
+  truthFor: (relPath: string) => GroundTruth;
 }
 
 /** A file as the folder walk found it, with the ground truth from its folder. */
@@ -16,6 +23,7 @@ export interface ScannedFile {
   size: number;
   mtimeMs: number;
   trueLabel: string | null;
+  /** The class under the scanning model (ModelTruth). */
   trueIndex: number | null;
   /** The folder level the label came from (scan/labels.ts); absent or null without a label. */
   trueLevel?: number | null;

@@ -29,6 +29,7 @@ function seed() {
     dataset.id,
     HOSTILE.map((relPath, i) => ({ kind: 'added' as const, relPath, size: 1, mtimeMs: 1, trueLabel: i === 0 ? 'German shepherd' : null, trueIndex: i === 0 ? 0 : null })),
     [],
+    modelId,
   );
   const ids = Object.fromEntries(store.pendingImages(dataset.id, runId).map((p) => [p.relPath, p.id]));
   const map = new Float32Array(49).fill(0);

@@ -38,6 +38,8 @@ export interface ImportJob {
   /** An engine of the run's model and setup. */
   engine: Engine;
   labels: LabelMatcher;
+  /** The run's model: the scan records each file's class under it (labels are its classes). */
+  modelId: number;
   dataset: DatasetRecord;
   runId: number;
   settings: RunSettings;
@@ -58,7 +60,7 @@ export async function runImport(job: ImportJob): Promise<void> {
   store.setRunState(runId, 'running');
   try {
     progress.note(`Scanning ${dataset.rootPath}`);
-    progress.scanned(await rescan(store, dataset, (relPath) => job.labels.forFile(relPath), control.signal));
+    progress.scanned(await rescan(store, dataset, { modelId: job.modelId, truthFor: (relPath) => job.labels.forFile(relPath) }, control.signal));
     if (job.shard) {
       store.shards.begin(runId, job.shard);
       progress.note(`Reading every file's content hash to find shard ${describeShard(job.shard)}`);

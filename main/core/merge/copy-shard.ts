@@ -1,7 +1,8 @@
 // Copies one shard of a run into the merged library, in one transaction, with ids remapped by what identifies a
 // row everywhere: a dataset by its root, a model by its hash, a run by its key, an image by its relative path.
 // Every file the shard saw gets a row (in the shard's order, so ids follow the folder walk as on one machine); the
-// files of the shard get their state, results and thumbnail from it, replacing what the merged library had.
+// files of the shard get their state, results and thumbnail from it, replacing what the merged library had, and
+// every file its class under the run's model.
 // Columns are those both libraries have, so columns added by later migrations travel without changes here.
 import type { Db } from '../store/database';
 import { shardOfFile } from '../store/shard-owner';
@@ -32,12 +33,16 @@ export function copyShard(target: Db, { source, run }: ShardPart): CopiedShard {
     const images = copy('images');
     const targetImageId = target.prepare('SELECT id FROM images WHERE dataset_id = ? AND rel_path = ?').pluck();
     const owned = new Map<number, number>();
+    const everyImage = new Map<number, number>();
     for (const image of images.rows('SELECT * FROM images WHERE dataset_id = ? ORDER BY id', run.datasetId)) {
       const mine = shardOfFile(image.content_hash as string | null, image.rel_path as string, run.shard.count) === run.shard.index;
       const row = mine ? { ...image, dataset_id: datasetId } : { ...image, dataset_id: datasetId, status: 'pending', error: null, width: null, height: null };
       images.insert(row, mine ? { update: ['dataset_id', 'rel_path'] } : { ignore: true });
-      if (mine) owned.set(image.id as number, targetImageId.get(datasetId, image.rel_path) as number);
+      const imageId = targetImageId.get(datasetId, image.rel_path) as number;
+      everyImage.set(image.id as number, imageId);
+      if (mine) owned.set(image.id as number, imageId);
     }
+    copyTruth(source.db, target, run.runId, modelId, everyImage);
 
     for (const table of ['predictions', 'heatmaps', 'metrics']) {
       const drop = target.prepare(`DELETE FROM ${table} WHERE run_id = ? AND image_id = ?`);
@@ -65,6 +70,22 @@ export function copyShard(target: Db, { source, run }: ShardPart): CopiedShard {
     target.prepare('UPDATE runs SET state = ? WHERE id = ?').run(merged === run.shard.count ? 'done' : 'cancelled', runId);
     return { targetRunId: runId, images: owned.size };
   })();
+}
+
+/**
+ * The class of each file under the run's model, as the shard's scan recorded it: image_truth, or in a shard
+ * written before it (schema 8 and older) the images' own true_index.
+ */
+function copyTruth(source: Db, target: Db, sourceRunId: number, modelId: number, imageIds: ReadonlyMap<number, number>): void {
+  const perModel = source.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'image_truth'").get() !== undefined;
+  const sql = perModel
+    ? `SELECT t.image_id, t.true_index FROM image_truth t JOIN runs r ON r.model_id = t.model_id JOIN images i ON i.id = t.image_id
+       WHERE r.id = ? AND i.dataset_id = r.dataset_id`
+    : 'SELECT i.id AS image_id, i.true_index FROM images i JOIN runs r ON r.dataset_id = i.dataset_id WHERE r.id = ? AND i.true_index IS NOT NULL';
+  const put = target.prepare('INSERT OR REPLACE INTO image_truth (image_id, model_id, true_index) VALUES (?, ?, ?)');
+  for (const row of source.prepare(sql).iterate(sourceRunId) as IterableIterator<{ image_id: number; true_index: number }>) {
+    put.run(imageIds.get(row.image_id), modelId, row.true_index);
+  }
 }
 
 /**

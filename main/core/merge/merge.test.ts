@@ -35,7 +35,7 @@ async function shardLibrary(file: string, folder: string, shard: Shard, complete
     const dataset = store.ensureDataset(folder);
     const modelId = store.ensureModel({ hash: 'c0ffee', name: 'Test model', dir: '/models/test', inputSize: 224, labels: ['a', 'b'] });
     const runId = store.ensureRun({ datasetId: dataset.id, modelId, method: 'GradCAM', layer: 'conv', options: { topK: 3, camTopK: 3 }, backend: 'wasm' });
-    await rescan(store, dataset, () => ({ trueLabel: null, trueIndex: null, trueLevel: null }));
+    await rescan(store, dataset, { modelId, truthFor: () => ({ trueLabel: null, trueIndex: null, trueLevel: null }) });
     store.shards.begin(runId, shard);
     await pendingInShard(store, dataset, runId, shard);
     if (complete) {

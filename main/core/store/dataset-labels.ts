@@ -1,8 +1,10 @@
 // A dataset's ground-truth setting (DatasetLabelSource) and where its images' labels came from. Changing the
-// setting relabels the images in the library; predictions, maps and reviews stay as they are.
+// setting relabels the images in the library, with each model's class for each image; predictions, maps and
+// reviews stay as they are.
 import type { DatasetLabelSource, LabelLevel } from '../../../common/types';
-import type { GroundTruth } from '../base/scan-diff';
+import type { ModelTruth } from '../base/scan-diff';
 import type { Db } from './database';
+import { truthWriter } from './image-truth';
 
 export function serialiseLabelSource(source: DatasetLabelSource): string {
   return typeof source === 'string' ? source : JSON.stringify({ level: source.level });
@@ -38,16 +40,31 @@ export class DatasetLabels {
     return rows.map(({ level, count, relPath }) => ({ level, count, example: relPath.split('/')[level - 1] ?? '' }));
   }
 
-  /** Stores the setting and relabels every image of the dataset (removed ones too, should they come back) in one transaction. */
-  apply(datasetId: number, source: DatasetLabelSource, truthFor: (relPath: string) => GroundTruth): void {
+  /** The models with runs on the dataset, the one of its first run first. */
+  modelsWithRuns(datasetId: number): number[] {
+    return this.db
+      .prepare('SELECT model_id FROM runs WHERE dataset_id = ? GROUP BY model_id ORDER BY MIN(id)')
+      .pluck()
+      .all(datasetId) as number[];
+  }
+
+  /**
+   * Stores the setting and relabels every image of the dataset (removed ones too, should they come back) in one
+   * transaction: each model gets its class for each image, and the image's label and level are the first model's
+   * that finds one (as a scan leaves them: the first label found stays).
+   */
+  apply(datasetId: number, source: DatasetLabelSource, models: readonly ModelTruth[]): void {
     const images = this.db.prepare('SELECT id, rel_path AS relPath FROM images WHERE dataset_id = ?').all(datasetId) as { id: number; relPath: string }[];
     const setSource = this.db.prepare('UPDATE datasets SET label_source = ? WHERE id = ?');
-    const relabel = this.db.prepare('UPDATE images SET true_label = ?, true_index = ?, true_level = ? WHERE id = ?');
+    const relabel = this.db.prepare('UPDATE images SET true_label = ?, true_level = ? WHERE id = ?');
+    const writeTruth = truthWriter(this.db);
     this.db.transaction(() => {
       setSource.run(serialiseLabelSource(source), datasetId);
       for (const image of images) {
-        const truth = truthFor(image.relPath);
-        relabel.run(truth.trueLabel, truth.trueIndex, truth.trueLevel, image.id);
+        const truths = models.map(({ modelId, truthFor }) => ({ modelId, ...truthFor(image.relPath) }));
+        const labelled = truths.find((truth) => truth.trueLabel !== null);
+        relabel.run(labelled?.trueLabel ?? null, labelled?.trueLevel ?? null, image.id);
+        for (const truth of truths) writeTruth(image.id, truth.modelId, truth.trueIndex);
       }
     })();
   }

@@ -1,12 +1,14 @@
 // The rows of the CSV report, streamed from SQLite one at a time (`.iterate()`), so that exporting
 // 100,000 images keeps memory flat: one query joins the image, its top-3, the review, the metrics and the run.
 import type { Db } from './database';
+import { truthOfRun } from './image-truth';
 import type { MetricsDbRow } from './metrics-table';
 
 /** One image of the report, flat, with class labels resolved. */
 export interface ExportRow {
   relPath: string;
   trueLabel: string | null;
+  /** The class of the ground truth under the run's model; null without a run or where the model has none. */
   trueIndex: number | null;
   status: 'pending' | 'done' | 'error';
   error: string | null;
@@ -39,7 +41,7 @@ export interface ExportRow {
   run: { id: number; modelHash: string; method: string; layer: string } | null;
 }
 
-const SQL = `SELECT i.rel_path, i.true_label, i.true_index, i.status, i.error, r.verdict, r.note,
+const SQL = `SELECT i.rel_path, i.true_label, t.true_index, i.status, i.error, r.verdict, r.note,
     r.box_x, r.box_y, r.box_w, r.box_h,
     (SELECT json_group_array(name) FROM (SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id
        WHERE it.image_id = i.id ORDER BY t.name COLLATE NOCASE)) AS tags,
@@ -50,6 +52,7 @@ const SQL = `SELECT i.rel_path, i.true_label, i.true_index, i.status, i.error, r
     m.energy_in_box, m.deletion_auc, m.insertion_auc, m.blur_drop, m.agreement, m.agreement_run_id, m.cluster, m.suspicion
   FROM images i
   LEFT JOIN reviews r ON r.image_id = i.id
+  ${truthOfRun('@run')}
   LEFT JOIN predictions p0 ON p0.run_id = @run AND p0.image_id = i.id AND p0.rank = 0
   LEFT JOIN predictions p1 ON p1.run_id = @run AND p1.image_id = i.id AND p1.rank = 1
   LEFT JOIN predictions p2 ON p2.run_id = @run AND p2.image_id = i.id AND p2.rank = 2

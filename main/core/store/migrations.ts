@@ -215,4 +215,20 @@ export const migrations: readonly string[] = [
   );
   CREATE UNIQUE INDEX saved_views_by_name ON saved_views(COALESCE(dataset_id, 0), name COLLATE NOCASE);
   `,
+  // 9: issue 13, ground truth per model. The class a folder names depends on the model's classes (`339_sorrel` is
+  // ImageNet's 339 and no class of a 10-class model), so the class index is kept per image and model (a row only
+  // where the model has the class); the label text and level stay per image. A library made before keeps its
+  // results: each image's index goes to every model with runs on its dataset, as every run read it before.
+  `
+  CREATE TABLE image_truth (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    true_index INTEGER NOT NULL,
+    PRIMARY KEY (image_id, model_id)
+  ) WITHOUT ROWID;
+  INSERT INTO image_truth (image_id, model_id, true_index)
+    SELECT DISTINCT i.id, r.model_id, i.true_index FROM images i JOIN runs r ON r.dataset_id = i.dataset_id
+    WHERE i.true_index IS NOT NULL;
+  ALTER TABLE images DROP COLUMN true_index;
+  `,
 ];

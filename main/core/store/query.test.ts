@@ -24,9 +24,14 @@ beforeEach(() => {
   db.prepare("INSERT INTO datasets (id, root_path, name) VALUES (1, '/zoo', 'zoo'), (2, '/other', 'other')").run();
   db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'h', 'toy', '/m', 224, '["cat","dog","owl"]')`).run();
   db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (1, 1, 1, 'GradCAM', 'conv', 'cpu', 'done')").run();
-  const image = db.prepare(
-    "INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index, status) VALUES (?, ?, 1, 1, ?, ?, 'done')",
-  );
+  const insertImage = db.prepare("INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, status) VALUES (?, ?, 1, 1, ?, 'done')");
+  const truth = db.prepare('INSERT INTO image_truth (image_id, model_id, true_index) VALUES (?, 1, ?)');
+  /** An image with its label, and its class under model 1 (the run's). */
+  const image = (datasetId: number, relPath: string, label: string | null, index: number | null): number => {
+    const id = Number(insertImage.run(datasetId, relPath, label).lastInsertRowid);
+    if (index !== null) truth.run(id, index);
+    return id;
+  };
   const predict = db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, 0, ?, ?)');
   const map = db.prepare('INSERT INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (1, ?, ?, 1, 2, ?, ?)');
   ids = {};
@@ -38,14 +43,14 @@ beforeEach(() => {
     ['dog/pending.jpg', 'dog', 1, null],
   ];
   for (const [relPath, label, index, top] of rows) {
-    const id = Number(image.run(DATASET, relPath, label, index).lastInsertRowid);
+    const id = image(DATASET, relPath, label, index);
     ids[path.basename(relPath, '.jpg')] = id;
     if (top) {
       predict.run(id, top[0], top[1]);
       map.run(id, top[0], top[1] * 10, heatmapToBlob(new Float32Array([0, top[1] * 10])));
     }
   }
-  image.run(2, 'elsewhere.jpg', 'cat', 0);
+  image(2, 'elsewhere.jpg', 'cat', 0);
   query = new LibraryQuery(db);
   query.setVerdicts([
     { imageId: ids.b, verdict: 'misattended' },
@@ -112,6 +117,30 @@ describe('LibraryQuery.images', () => {
       ['Misclassified', 1],
       ['No ground truth', 1],
       ['Not analysed', 1],
+    ]);
+  });
+
+  it("judges each run by its own model's classes: another model's run on the dataset changes nothing here", () => {
+    // Model 2 has no class for cat/ and dog/ but one (5) for the folder of a; its run predicts 5 for a, 0 for b.
+    db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (2, 'h2', 'other', '/o', 224, '[]')`).run();
+    db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (2, 1, 2, 'GradCAM', 'conv', 'cpu', 'done')").run();
+    db.prepare('INSERT INTO image_truth (image_id, model_id, true_index) VALUES (?, 2, 5)').run(ids.a);
+    const predict = db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (2, ?, 0, ?, 0.5)');
+    predict.run(ids.a, 5);
+    predict.run(ids.b, 0);
+    const correctness = (runId: number) => query.images(DATASET, runId, EMPTY_FILTER, byName).facets.correctness.map((c) => [c.value, c.count]);
+    expect(correctness(2)).toEqual([
+      ['correct', 1],
+      ['incorrect', 0],
+      ['unknown', 1],
+      ['unanalysed', 3],
+    ]);
+    expect(names(query.images(DATASET, 2, { ...EMPTY_FILTER, correctness: ['correct'] }, byName).ids)).toEqual(['a']);
+    expect(correctness(RUN)).toEqual([
+      ['correct', 2],
+      ['incorrect', 1],
+      ['unknown', 1],
+      ['unanalysed', 1],
     ]);
   });
 

@@ -14,6 +14,7 @@ import type { Heatmap } from '../../../common/types';
 import type { Db } from './database';
 import { SUGGESTED_SHARE } from '../../../common/query';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
+import { truthOfRun } from './image-truth';
 
 type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'other';
 
@@ -26,20 +27,22 @@ interface Condition {
 // A query first copies the dataset's live images, with this run's top-1 prediction and the review, into a
 // temporary table in file-name order (read from the file_name index); the list and every facet count then
 // read that small table instead of joining the library again. The run's suspicion score and heatmap group come
-// from its metrics (primary key lookups); images without metrics have NULL there and sort last.
+// from its metrics (primary key lookups); images without metrics have NULL there and sort last. Correctness
+// compares with the image's class under the run's model.
 const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows_v2 (
   pos INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, rel_path TEXT NOT NULL, pred INTEGER, prob REAL,
   truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL, suspicion REAL, grp INTEGER, suggested INTEGER NOT NULL DEFAULT 0)`;
 const FILL = `INSERT INTO gallery_rows_v2 (image_id, rel_path, pred, prob, truth, correctness, verdict, suspicion, grp, suggested)
   SELECT i.id, i.rel_path, p.class_index, p.prob, i.true_label,
-    CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN i.true_index IS NULL THEN 'unknown'
-      WHEN p.class_index = i.true_index THEN 'correct' ELSE 'incorrect' END,
-    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, COALESCE(m.suspicion >= ?, 0)
+    CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN t.true_index IS NULL THEN 'unknown'
+      WHEN p.class_index = t.true_index THEN 'correct' ELSE 'incorrect' END,
+    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, COALESCE(m.suspicion >= @threshold, 0)
   FROM images i INDEXED BY images_by_file_name
-  LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id AND p.rank = 0
+  LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id AND p.rank = 0
+  ${truthOfRun('@run')}
   LEFT JOIN reviews r ON r.image_id = i.id
   LEFT JOIN metrics m ON m.run_id = p.run_id AND m.image_id = i.id
-  WHERE i.dataset_id = ? AND i.removed_at IS NULL
+  WHERE i.dataset_id = @dataset AND i.removed_at IS NULL
   ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
 
 const CORRECTNESS_LABELS: Record<Correctness, string> = {
@@ -124,7 +127,7 @@ export class LibraryQuery {
     const started = performance.now();
     this.db.prepare('DELETE FROM gallery_rows_v2').run();
     const threshold = runId === null ? null : this.suggestedThreshold(runId);
-    this.db.prepare(FILL).run(threshold ?? Infinity, runId ?? 0, datasetId);
+    this.db.prepare(FILL).run({ threshold: threshold ?? Infinity, run: runId ?? 0, dataset: datasetId });
     const all = conditions(filter);
     const filtered = where(all);
     const ids = this.db

@@ -29,6 +29,7 @@ function seed(store: Store) {
       { kind: 'added', relPath: 'b.png', size: 20, mtimeMs: 2000, trueLabel: null, trueIndex: null },
     ],
     [],
+    modelId,
   );
   const [a, b] = store.pendingImages(dataset.id, runId);
   store.writeResults(runId, [
@@ -156,6 +157,37 @@ describe('Store', () => {
     store.applyScan(datasetId, [{ kind: 'unchanged', id: a, relPath: '1_dog/a.jpg', size: 10, mtimeMs: 1000, trueLabel: 'dog', trueIndex: 1 }], []);
     expect(store.getImage(a, runId)).toMatchObject({ status: 'done', verdict: 'ok', note: 'kept while gone' });
     expect(store.listDatasets()[0]).toMatchObject({ imageCount: 2, doneCount: 1 });
+    store.close();
+  });
+
+  it("records each model's class of a file: another model's scan keeps the label and this run's correctness", () => {
+    const store = new Store(file);
+    const { datasetId, runId, a, b } = seed(store);
+    const zoo = store.ensureModel({ hash: 'def', name: 'zoo', dir: '/z', inputSize: 32, labels: ['class 0', 'class 1'] });
+    const zooRun = store.ensureRun({ datasetId, modelId: zoo, method: 'gradcam', layer: 'conv', options: {}, backend: 'cpu' });
+    // The zoo model names no class for 1_dog/ but class 0 for b.png's folder (a setting that reads another level).
+    store.applyScan(
+      datasetId,
+      [
+        { kind: 'unchanged', id: a, relPath: '1_dog/a.jpg', size: 10, mtimeMs: 1000, trueLabel: null, trueIndex: null, trueLevel: null },
+        { kind: 'unchanged', id: b, relPath: 'b.png', size: 20, mtimeMs: 2000, trueLabel: 'class 0', trueIndex: 0, trueLevel: 1 },
+      ],
+      [],
+      zoo,
+    );
+    expect(store.getImage(a, runId)).toMatchObject({ trueLabel: 'dog', trueIndex: 1, correct: true });
+    expect(store.getImage(a, zooRun)).toMatchObject({ trueLabel: 'dog', trueIndex: null, correct: null });
+    // b had no label: it takes the zoo's, with the zoo's class for the zoo's runs only.
+    expect(store.listImages(datasetId, zooRun).map((i) => [i.trueLabel, i.trueLevel, i.trueIndex])).toEqual([
+      ['dog', null, null],
+      ['class 0', 1, 0],
+    ]);
+    expect(store.listImages(datasetId, runId).map((i) => [i.trueLabel, i.trueIndex, i.correct])).toEqual([
+      ['dog', 1, true],
+      ['class 0', null, null],
+    ]);
+    expect([...store.exportRows(datasetId, runId)].map((row) => row.trueIndex)).toEqual([1, null]);
+    expect([...store.exportRows(datasetId, zooRun)].map((row) => row.trueIndex)).toEqual([null, 0]);
     store.close();
   });
 

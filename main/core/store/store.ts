@@ -9,6 +9,7 @@ import { MetricsTable } from './metrics-table';
 import { ShardTable } from './shard-table';
 import { ModelsTable } from './models-table';
 import { iterateExportRows, type ExportRow } from './export-rows';
+import { truthWriter } from './image-truth';
 
 export interface DatasetRecord {
   id: number;
@@ -62,13 +63,17 @@ interface ImageDbRow {
   width: number | null;
   height: number | null;
   true_label: string | null;
-  true_index: number | null;
   true_level: number | null;
   status: ImageStatus;
   error: string | null;
   verdict: Verdict | null;
   note: string | null;
   duplicate_of: number | null;
+}
+
+interface TruthDbRow {
+  image_id: number;
+  true_index: number;
 }
 
 interface PredictionDbRow {
@@ -100,7 +105,7 @@ interface RunDbRow {
   options: string;
 }
 
-const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true_label, i.true_index, i.true_level, i.status, i.error,
+const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true_label, i.true_level, i.status, i.error,
   r.verdict, r.note,
   (SELECT MIN(j.id) FROM images j WHERE j.dataset_id = i.dataset_id AND j.content_hash = i.content_hash
      AND j.id < i.id AND j.removed_at IS NULL) AS duplicate_of`;
@@ -231,15 +236,19 @@ export class Store {
   /**
    * Records a rescan in one transaction. A changed file loses its results, thumbnail and hash so that it is
    * processed again; a removed file is hidden but keeps its results and review, and comes back if the file
-   * does. The ground truth follows the current folder and model.
+   * does. A new file gets the label its folder names; a known one keeps the label and level it has (another
+   * model that finds no class there, or another folder, changes nothing another run shows), else takes this
+   * scan's. `modelId` is the model whose classes the entries' indices are: each file's index is recorded for it
+   * (without a model, none is).
    */
-  applyScan(datasetId: number, entries: readonly ScanEntry[], removedIds: readonly number[]): void {
-    const insert = this.db.prepare(
-      'INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index, true_level) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+  applyScan(datasetId: number, entries: readonly ScanEntry[], removedIds: readonly number[], modelId: number | null = null): void {
+    const insert = this.db.prepare('INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_level) VALUES (?, ?, ?, ?, ?, ?)');
+    // SET reads the row as it was: the level is taken only where the label is.
     const keep = this.db.prepare(
-      'UPDATE images SET size = ?, mtime_ms = ?, true_label = ?, true_index = ?, true_level = ?, removed_at = NULL WHERE id = ?',
+      `UPDATE images SET size = ?, mtime_ms = ?, true_level = IIF(true_label IS NULL, ?, true_level), true_label = COALESCE(true_label, ?),
+         removed_at = NULL WHERE id = ?`,
     );
+    const writeTruth = truthWriter(this.db);
     const reset = this.db.prepare(
       `UPDATE images SET content_hash = NULL, width = NULL, height = NULL, status = 'pending', error = NULL WHERE id = ?`,
     );
@@ -252,11 +261,11 @@ export class Store {
     );
     this.db.transaction(() => {
       for (const e of entries) {
-        if (e.kind === 'added') {
-          insert.run(datasetId, e.relPath, e.size, e.mtimeMs, e.trueLabel, e.trueIndex, e.trueLevel ?? null);
-          continue;
-        }
-        keep.run(e.size, e.mtimeMs, e.trueLabel, e.trueIndex, e.trueLevel ?? null, e.id);
+        const trueLevel = e.trueLevel ?? null;
+        const imageId = e.kind === 'added' ? Number(insert.run(datasetId, e.relPath, e.size, e.mtimeMs, e.trueLabel, trueLevel).lastInsertRowid) : e.id;
+        if (modelId !== null) writeTruth(imageId, modelId, e.trueIndex);
+        if (e.kind === 'added') continue;
+        keep.run(e.size, e.mtimeMs, trueLevel, e.trueLabel, e.id);
         if (e.kind === 'changed') {
           reset.run(e.id);
           dropPredictions.run(e.id);
@@ -364,7 +373,7 @@ export class Store {
          WHERE i.dataset_id = ? AND i.removed_at IS NULL ORDER BY i.rel_path`,
       )
       .all(datasetId) as ImageDbRow[];
-    if (runId === null) return rows.map((row) => toImageRow(row, [], undefined));
+    if (runId === null) return rows.map((row) => toImageRow(row, null, [], undefined));
     const predictions = this.db
       .prepare(
         `SELECT p.image_id, p.class_index, p.prob FROM predictions p JOIN images i ON i.id = p.image_id
@@ -374,7 +383,10 @@ export class Store {
     const heatmaps = this.db
       .prepare(`${TOP1_HEATMAPS} WHERE h.run_id = ? AND i.dataset_id = ?`)
       .all(runId, datasetId) as HeatmapDbRow[];
-    return this.assemble(rows, predictions, heatmaps, runId);
+    const truth = this.db
+      .prepare(`${TRUTH_OF_RUN} WHERE r.id = ? AND i.dataset_id = ?`)
+      .all(runId, datasetId) as TruthDbRow[];
+    return this.assemble(rows, truth, predictions, heatmaps, runId);
   }
 
   /**
@@ -387,7 +399,7 @@ export class Store {
       .get(imageId) as ImageDbRow | undefined;
     if (!row) return null;
     const run = runId ?? this.latestRunId(row.dataset_id);
-    if (run === null) return toImageRow(row, [], undefined);
+    if (run === null) return toImageRow(row, null, [], undefined);
     const predictions = this.db
       .prepare('SELECT image_id, class_index, prob FROM predictions WHERE run_id = ? AND image_id = ? ORDER BY rank')
       .all(run, imageId) as PredictionDbRow[];
@@ -401,7 +413,8 @@ export class Store {
          WHERE h.run_id = ? AND h.image_id = ? ORDER BY p.rank`,
       )
       .all(run, imageId) as HeatmapDbRow[];
-    return { ...this.assemble([row], predictions, heatmaps, run)[0], heatmaps: all.map(toHeatmap) };
+    const truth = this.db.prepare(`${TRUTH_OF_RUN} WHERE r.id = ? AND i.id = ?`).all(run, imageId) as TruthDbRow[];
+    return { ...this.assemble([row], truth, predictions, heatmaps, run)[0], heatmaps: all.map(toHeatmap) };
   }
 
   /** Sets an image's verdict and note; false when the image is unknown. */
@@ -449,6 +462,7 @@ export class Store {
 
   private assemble(
     rows: ImageDbRow[],
+    truth: TruthDbRow[],
     predictions: PredictionDbRow[],
     heatmaps: HeatmapDbRow[],
     runId: number,
@@ -456,9 +470,11 @@ export class Store {
     const labels = this.runLabels(runId);
     const byImage = groupBy(predictions, (p) => p.image_id);
     const heatmapByImage = new Map(heatmaps.map((h) => [h.image_id, h]));
+    const truthByImage = new Map(truth.map((t) => [t.image_id, t.true_index]));
     return rows.map((row) =>
       toImageRow(
         row,
+        truthByImage.get(row.id) ?? null,
         (byImage.get(row.id) ?? []).map((p) => ({ index: p.class_index, label: labels[p.class_index] ?? `class ${p.class_index}`, prob: p.prob })),
         heatmapByImage.get(row.id),
       ),
@@ -471,7 +487,13 @@ const TOP1_HEATMAPS = `SELECT h.image_id, h.class_index, h.h, h.w, h.scale, h."v
   JOIN predictions p ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.rank = 0 AND p.class_index = h.class_index
   JOIN images i ON i.id = h.image_id`;
 
-function toImageRow(row: ImageDbRow, top: ImageRow['top'], heatmap: HeatmapDbRow | undefined): ImageRow {
+/** The ground-truth class of each image under the run's model (image_truth). */
+const TRUTH_OF_RUN = `SELECT t.image_id, t.true_index FROM image_truth t
+  JOIN runs r ON r.model_id = t.model_id
+  JOIN images i ON i.id = t.image_id`;
+
+/** `trueIndex`: the image's class under the run's model, null without a run or where the model has none. */
+function toImageRow(row: ImageDbRow, trueIndex: number | null, top: ImageRow['top'], heatmap: HeatmapDbRow | undefined): ImageRow {
   return {
     id: row.id,
     datasetId: row.dataset_id,
@@ -480,13 +502,13 @@ function toImageRow(row: ImageDbRow, top: ImageRow['top'], heatmap: HeatmapDbRow
     width: row.width,
     height: row.height,
     trueLabel: row.true_label,
-    trueIndex: row.true_index,
+    trueIndex,
     trueLevel: row.true_level,
     // Done means this run has the image's prediction; an error is the file's latest failure, whichever run hit it.
     status: top.length > 0 ? 'done' : row.status === 'error' ? 'error' : 'pending',
     error: row.error,
     top,
-    correct: row.true_index === null || top.length === 0 ? null : top[0].index === row.true_index,
+    correct: trueIndex === null || top.length === 0 ? null : top[0].index === trueIndex,
     heatmap: heatmap ? toHeatmap(heatmap) : null,
     verdict: row.verdict,
     note: row.note ?? '',
