@@ -3,6 +3,15 @@
 export const VERDICTS = ['ok', 'misattended', 'label_error', 'unsure'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
+/** How a verdict, or none yet, is named for a person: in the gallery, its facets and the HTML report. */
+export const VERDICT_LABELS: Readonly<Record<Verdict | 'none', string>> = {
+  none: 'Not reviewed',
+  ok: 'OK',
+  misattended: 'Misattended',
+  label_error: 'Label error',
+  unsure: 'Unsure',
+};
+
 /** The class-activation methods a run can use (the engine's names). */
 export const CAM_METHOD_NAMES = [
   'GradCAM',

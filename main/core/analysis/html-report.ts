@@ -2,7 +2,7 @@
 // most suspicious images, with per-class accuracy, verdict counts, failed files and a reproducibility manifest.
 import { FLAGGED_VERDICTS } from '../../../common/query';
 import type { ImageRow, Verdict } from '../../../common/types';
-import { VERDICTS } from '../../../common/types';
+import { VERDICT_LABELS, VERDICTS } from '../../../common/types';
 import { overlayJpeg } from './overlay';
 
 export interface HtmlReportInput {
@@ -19,13 +19,6 @@ export interface HtmlReportInput {
   maxSuspicious?: number;
 }
 
-const VERDICT_LABELS: Record<Verdict | 'none', string> = {
-  none: 'Not reviewed',
-  ok: 'OK',
-  misattended: 'Misattended',
-  label_error: 'Label error',
-  unsure: 'Unsure',
-};
 const FLAGGED: readonly Verdict[] = FLAGGED_VERDICTS;
 
 const escapeHtml = (text: string): string =>

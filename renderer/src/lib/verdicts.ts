@@ -1,4 +1,4 @@
-import type { Verdict } from '../../../common/types';
+import { VERDICT_LABELS, VERDICTS, type Verdict } from '../../../common/types';
 
 export interface VerdictOption {
   value: Verdict;
@@ -7,11 +7,7 @@ export interface VerdictOption {
   key: string;
 }
 
-export const VERDICT_OPTIONS: readonly VerdictOption[] = [
-  { value: 'ok', label: 'OK', key: '1' },
-  { value: 'misattended', label: 'Misattended', key: '2' },
-  { value: 'label_error', label: 'Label error', key: '3' },
-  { value: 'unsure', label: 'Unsure', key: '4' },
-];
+/** In VERDICTS' order, keys 1–4. */
+export const VERDICT_OPTIONS: readonly VerdictOption[] = VERDICTS.map((value, index) => ({ value, label: VERDICT_LABELS[value], key: String(index + 1) }));
 
-export const verdictLabel = (verdict: Verdict): string => VERDICT_OPTIONS.find((o) => o.value === verdict)?.label ?? verdict;
+export const verdictLabel = (verdict: Verdict): string => VERDICT_LABELS[verdict];
