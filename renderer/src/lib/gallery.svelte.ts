@@ -24,6 +24,8 @@ const BACKEND_POLL_MS = 2000;
 const BACKEND_POLLS = 30;
 /** In the queue, a verdict shows for this long before the next photo comes. */
 const QUEUE_ADVANCE_MS = 150;
+/** The queue looks for the next photo without a verdict this many rows at a time. */
+const QUEUE_PAGE = 60;
 
 const isActive = (job: JobProgress): boolean => job.state === 'queued' || job.state === 'running';
 
@@ -141,6 +143,8 @@ export class Gallery {
   async selectDataset(datasetId: number): Promise<void> {
     await this.review.flushNote();
     this.datasetId = datasetId;
+    this.review.useDataset(datasetId);
+    this.queueDone = false;
     this.closeNow();
     this.selection.clear();
     this.selection.focus = 0;
@@ -280,12 +284,40 @@ export class Gallery {
     this.open(next);
   }
 
-  /** Starts the queue at the focused photo (or the first). */
-  startQueue(): void {
+  /** Starts the queue at the focused photo (or the first); it walks only the photos without a verdict. */
+  async startQueue(): Promise<void> {
     if (this.ids.length === 0) return;
     this.queueDone = false;
-    this.open(this.ids[this.selection.focus] ?? this.ids[0]);
-    this.queue = true;
+    const first = await this.#unreviewedFrom(this.ids[this.selection.focus] === undefined ? 0 : this.selection.focus);
+    if (first === null) this.queueDone = true;
+    else {
+      this.open(first);
+      this.queue = true;
+    }
+  }
+
+  /** The first photo from `index` on in the filtered list that has no verdict, reading rows a page at a time. */
+  async #unreviewedFrom(index: number): Promise<number | null> {
+    const ids = this.ids;
+    for (let start = index; start < ids.length; start += QUEUE_PAGE) {
+      const page = ids.slice(start, start + QUEUE_PAGE);
+      await this.rows.load(page);
+      const found = page.find((id) => (this.rows.peek(id)?.verdict ?? null) === null);
+      if (found !== undefined) return found;
+    }
+    return null;
+  }
+
+  async #advanceQueue(from: number): Promise<void> {
+    const next = await this.#unreviewedFrom(this.ids.indexOf(from) + 1);
+    if (this.openId !== from || !this.queue) return;
+    if (next === null) {
+      this.queueDone = true;
+      await this.close();
+    } else {
+      await this.review.flushNote();
+      this.open(next);
+    }
   }
 
   // --- Verdicts -----------------------------------------------------------------------------------
@@ -295,11 +327,7 @@ export class Gallery {
     const done = this.review.setVerdict(ids, verdict);
     if (queued !== null) {
       setTimeout(() => {
-        if (this.openId !== queued || !this.queue) return;
-        if (this.openIndex >= this.ids.length - 1) {
-          this.queueDone = true;
-          void this.close();
-        } else void this.step(1);
+        if (this.openId === queued && this.queue) void this.#advanceQueue(queued);
       }, QUEUE_ADVANCE_MS);
     }
     await done;

@@ -14,7 +14,7 @@ export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
 export class Review {
   /** Whether the open image's verdict and note have reached the library. */
   saveState = $state<SaveState>('idle');
-  /** Each entry undoes one verdict change (of one image or of a whole selection). */
+  /** The open dataset's undo history: each entry undoes one verdict change (of one image or of a whole selection). */
   history = $state.raw<VerdictChange[][]>([]);
 
   readonly #api: Api;
@@ -26,12 +26,23 @@ export class Review {
   #pendingNote: number | null = null;
   /** Images with local edits the library has not confirmed yet: id → edit count. */
   readonly #unsaved = new Map<number, number>();
+  /** Undo history belongs to its dataset: the others' histories wait here while another dataset is open. */
+  readonly #histories = new Map<number | null, VerdictChange[][]>();
+  #datasetId: number | null = null;
 
   constructor(api: Api, rows: RowCache, onError: (message: string) => void, onChanged: () => void) {
     this.#api = api;
     this.#rows = rows;
     this.#onError = onError;
     this.#onChanged = onChanged;
+  }
+
+  /** Switches to a dataset's own undo history, so that u never reverts a verdict in a dataset out of sight. */
+  useDataset(datasetId: number | null): void {
+    if (datasetId === this.#datasetId) return;
+    this.#histories.set(this.#datasetId, this.history);
+    this.#datasetId = datasetId;
+    this.history = this.#histories.get(datasetId) ?? [];
   }
 
   /** For a reload: local edits still on their way win over what the library had. */
@@ -88,6 +99,7 @@ export class Review {
   }
 
   #apply(changes: VerdictChange[], remember: boolean): Promise<void> {
+    const datasetId = this.#datasetId;
     for (const { imageId, verdict } of changes) {
       this.#mark(imageId);
       this.#rows.patch(imageId, { verdict });
@@ -95,9 +107,17 @@ export class Review {
     return this.#queue(async () => {
       const { previous } = await this.#api.setVerdicts({ changes });
       for (const { imageId } of changes) this.#unsaved.delete(imageId);
-      if (remember) this.history = [...this.history.slice(-(UNDO_DEPTH - 1)), previous];
+      if (remember) this.#remember(datasetId, previous);
       this.#onChanged();
     }, changes.map((c) => c.imageId));
+  }
+
+  /** Adds an undo entry to the history of the dataset the change was made in, even if another is open now. */
+  #remember(datasetId: number | null, previous: VerdictChange[]): void {
+    const history = datasetId === this.#datasetId ? this.history : (this.#histories.get(datasetId) ?? []);
+    const next = [...history.slice(-(UNDO_DEPTH - 1)), previous];
+    if (datasetId === this.#datasetId) this.history = next;
+    else this.#histories.set(datasetId, next);
   }
 
   #mark(imageId: number): void {
