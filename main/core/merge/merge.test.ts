@@ -1,6 +1,6 @@
 // What the merge refuses before it writes anything: shard libraries that do not belong together. The libraries
 // are real shard libraries of real photos (scanned and hashed as `analyze --shard` does); no model runs, since
-// these checks read only which shard each library holds and the files it saw. The merge of computed shards is
+// these checks read only which shard each library holds, the files it saw and their classes. The merge of computed shards is
 // proved end to end in e2e/shard-merge.e2e.ts.
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,13 +29,17 @@ function photoFolder(): string {
 }
 
 /** A shard library of `folder` as `analyze --shard` leaves it before the engine runs: every file scanned and hashed. */
+/** The scan's ground truth: class 1 ("b") for the files of the folder that sorts first, none for the others. */
+const firstFolderIsB = (folder: string) => (relPath: string) =>
+  relPath.startsWith(`${readdirSync(folder).sort()[0]}/`) ? { trueLabel: 'b', trueIndex: 1, trueLevel: 1 } : { trueLabel: null, trueIndex: null, trueLevel: null };
+
 async function shardLibrary(file: string, folder: string, shard: Shard, complete = true): Promise<string> {
   const store = new Store(file);
   try {
     const dataset = store.ensureDataset(folder);
     const modelId = store.ensureModel({ hash: 'c0ffee', name: 'Test model', dir: '/models/test', inputSize: 224, labels: ['a', 'b'] });
     const runId = store.ensureRun({ datasetId: dataset.id, modelId, method: 'GradCAM', layer: 'conv', options: { topK: 3, camTopK: 3 }, backend: 'wasm' });
-    await rescan(store, dataset, { modelId, truthFor: () => ({ trueLabel: null, trueIndex: null, trueLevel: null }) });
+    await rescan(store, dataset, { modelId, truthFor: firstFolderIsB(folder) });
     store.shards.begin(runId, shard);
     await pendingInShard(store, dataset, runId, shard);
     if (complete) {
@@ -108,6 +112,47 @@ it('refuses shards that saw the folder change: other files, or other bytes under
   const bytes = mergeShards({ shardFiles: [first, second], into: path.join(tmp, 'changed.db') });
   expect(bytes.ok).toBe(false);
   expect(bytes.lines.join('\n')).toContain(`read other bytes for 1 files (e.g. ${dir}/${photo}): the folder changed between the shards`);
+});
+
+it("merges every file's class under the run's model, whichever shard computes the file", async () => {
+  const folder = photoFolder();
+  const into = path.join(tmp, 'truth.db');
+  expect(mergeShards({ shardFiles: await shardsOf(folder, 'truth', 2), into }).ok).toBe(true);
+  const db = new Database(into, { readonly: true });
+  try {
+    const truth = db
+      .prepare('SELECT i.rel_path, i.true_label, m.hash, t.true_index FROM images i LEFT JOIN image_truth t ON t.image_id = i.id LEFT JOIN models m ON m.id = t.model_id ORDER BY i.rel_path')
+      .raw()
+      .all();
+    const expected = readdirSync(folder).sort().flatMap((dir, n) =>
+      readdirSync(path.join(folder, dir)).map((photo) => [`${dir}/${photo}`, n === 0 ? 'b' : null, n === 0 ? 'c0ffee' : null, n === 0 ? 1 : null]),
+    );
+    expect(truth).toEqual(expected.sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  } finally {
+    db.close();
+  }
+});
+
+it('merges a shard written before classes were kept per model, from its images\' own class', () => {
+  const file = path.join(tmp, 'schema-8.db');
+  const old = openDatabase(file, migrations.slice(0, migrations.findIndex((sql) => sql.includes('CREATE TABLE image_truth'))));
+  old.exec(`
+    INSERT INTO datasets (id, root_path, name) VALUES (1, '/photos', 'photos');
+    INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'c0ffee', 'Test model', '/models/test', 224, '["a","b"]');
+    INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (1, 1, 1, 'GradCAM', 'conv', 'wasm', 'done');
+    INSERT INTO shard_runs (run_id, shard_index, shard_count, completed_at) VALUES (1, 0, 1, 'now');
+    INSERT INTO images (dataset_id, rel_path, size, mtime_ms, true_label, true_index, content_hash) VALUES
+      (1, 'b/x.jpg', 1, 1, 'b', 1, 'h1'), (1, 'y.jpg', 1, 1, NULL, NULL, 'h2');
+  `);
+  old.close();
+  const into = path.join(tmp, 'from-schema-8.db');
+  expect(mergeShards({ shardFiles: [file], into }).ok).toBe(true);
+  const db = new Database(into, { readonly: true });
+  try {
+    expect(db.prepare('SELECT i.rel_path, t.model_id, t.true_index FROM image_truth t JOIN images i ON i.id = t.image_id').raw().all()).toEqual([['b/x.jpg', 1, 1]]);
+  } finally {
+    db.close();
+  }
 });
 
 it('refuses to merge shards of another n into a run merged before', async () => {
