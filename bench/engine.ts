@@ -18,8 +18,8 @@ import type { BackendName } from '../common/types';
 import { selectBackend } from '../main/core/engine/backends';
 import type { CamNetwork } from '../main/core/engine/cam/network';
 import { explainBatch } from '../main/core/engine/cam/pipeline';
-import { forward as layerByLayer } from '../main/core/engine/cut';
-import { layersForward } from '../main/core/engine/forward';
+import { forward as layerByLayer } from '../main/core/engine/runtimes/tfjs-layers/cut';
+import { layersForward } from '../main/core/engine/runtimes/tfjs-layers/forward';
 import {
   CAM_METHODS,
   createEngine,

@@ -11,7 +11,7 @@ import { readAnyModelFolder } from './model-folder';
 import { defaultOnnxCacheDir } from './onnx/cache';
 import { OnnxRuntime } from './onnx-runtime';
 import type { ExplainRuntime } from './runtime';
-import { TfjsLayersRuntime } from './tfjs-runtime';
+import { TfjsLayersRuntime } from './runtimes/tfjs-layers/runtime';
 import { ENGINE_RUNTIMES, type EngineHeatmap, type EngineOptions, type ExplainRequest, type ExplainResult, type ModelInfo } from './types';
 
 export class LocalEngine {

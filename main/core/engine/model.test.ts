@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
-import { cutAt, forward } from './cut';
+import { cutAt, forward } from './runtimes/tfjs-layers/cut';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
 import { readAnyModelFolder, readModelFolder } from './model-folder';

@@ -13,7 +13,7 @@ const W = [
   [1, 0, 2],
   [0, 1, -1],
 ];
-const head = (a: tf.Tensor4D) => tf.matMul(tf.mean(tf.reshape(a, [a.shape[0], -1, 2]), 1) as tf.Tensor2D, tf.tensor2d(W));
+const head = (a: tf.Tensor4D): tf.Tensor2D => tf.matMul(tf.mean(tf.reshape(a, [a.shape[0], -1, 2]), 1) as tf.Tensor2D, tf.tensor2d(W));
 
 /** A network whose target tensor `A` is its input (as tokens when `classToken` is given, before the grid). */
 function toyNetwork(classToken?: number[]): CamNetwork<string> {

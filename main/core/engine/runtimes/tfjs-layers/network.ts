@@ -3,8 +3,8 @@
 // TF.js's tape.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CamHead, CamNetwork, CamTarget, NetworkOutputs } from '../../cam/network';
-import { cutAt, forward as layerByLayer, headLogits } from '../../cut';
-import { layersForward, type ForwardStep } from '../../forward';
+import { cutAt, forward as layerByLayer, headLogits } from './cut';
+import { layersForward, type ForwardStep } from './forward';
 import type { LayerGraph } from '../../layer-graph';
 import type { LoadedModel } from '../../model';
 

@@ -3,9 +3,9 @@
 // branches that do not pass through A) are fed to it as constants from the forward pass.
 import * as tf from '@tensorflow/tfjs-core';
 import { asClassVectors } from './forward';
-import { applyGraphOp, downstreamOps, runOps, type GraphOp, type LayerGraph } from './layer-graph';
-import type { LayerChoice, LoadedModel } from './model';
-import { applyConv2dUnfused } from './unfused-conv';
+import { applyGraphOp, downstreamOps, runOps, type GraphOp, type LayerGraph } from '../../layer-graph';
+import type { LayerChoice, LoadedModel } from '../../model';
+import { applyConv2dUnfused } from '../../unfused-conv';
 
 export interface GraphCut {
   layer: LayerChoice;

@@ -3,8 +3,8 @@
 // Everything after it (the head's gradient, the CAM formulas) only sees this interface, so another
 // runtime can compute the same tensors.
 import * as tf from '@tensorflow/tfjs-core';
-import { planForward } from './fused-convolutions';
-import { runOps, type LayerGraph } from './layer-graph';
+import { planForward } from '../../fused-convolutions';
+import { runOps, type LayerGraph } from '../../layer-graph';
 
 export interface ForwardResult {
   /** [N, classes]. */

@@ -2,12 +2,12 @@
 // their batch norm and activation, forward.ts) and TF.js differentiates the head after the target layer,
 // through the CAM pipeline (cam/pipeline.ts) like every runtime.
 import type * as tf from '@tensorflow/tfjs-core';
-import { explainBatch, type CamRequest, type ImageExplanation } from './cam/pipeline';
-import type { CamTarget } from './cam/network';
-import type { LoadedModel } from './model';
-import type { PixelBatch } from './preprocess';
-import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from './runtime';
-import { LayersNetwork, layersTarget } from './runtimes/tfjs-layers/network';
+import { explainBatch, type CamRequest, type ImageExplanation } from '../../cam/pipeline';
+import type { CamTarget } from '../../cam/network';
+import type { LoadedModel } from '../../model';
+import type { PixelBatch } from '../../preprocess';
+import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from '../../runtime';
+import { LayersNetwork, layersTarget } from './network';
 
 export class TfjsLayersRuntime implements ExplainRuntime {
   readonly report: RuntimeReport;
