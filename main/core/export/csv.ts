@@ -137,7 +137,7 @@ function toRecord(rootPath: string, row: ExportRow): CsvRecord {
     peak_x: num(m?.peakX),
     peak_y: num(m?.peakY),
     area_above_half_max: num(m?.areaAboveHalfMax),
-    pointing_hit: m?.pointingHit === null || m?.pointingHit === undefined ? '' : String(m.pointingHit === 1),
+    pointing_hit: m?.pointingHit === null || m?.pointingHit === undefined ? '' : String(m.pointingHit),
     energy_in_box: num(m?.energyInBox),
     deletion_auc: num(m?.deletionAuc),
     insertion_auc: num(m?.insertionAuc),

@@ -1,8 +1,9 @@
 // The rows of the CSV report, streamed from SQLite one at a time (`.iterate()`), so that exporting
 // 100,000 images keeps memory flat: one query joins the image, its top-3, the review, the metrics and the run.
+import type { ImageMetrics } from '../../../common/types';
 import type { Db } from './database';
 import { truthOfRun } from './image-truth';
-import type { MetricsDbRow } from './metrics-table';
+import { toMetrics, type MetricsDbRow } from './metrics-table';
 
 /** One image of the report, flat, with class labels resolved. */
 export interface ExportRow {
@@ -20,24 +21,7 @@ export interface ExportRow {
   tags: string[];
   box: { x: number; y: number; w: number; h: number } | null;
   duplicateOf: string | null;
-  metrics: {
-    classIndex: number;
-    borderMass: number;
-    entropy: number;
-    gini: number;
-    peakX: number;
-    peakY: number;
-    areaAboveHalfMax: number;
-    pointingHit: number | null;
-    energyInBox: number | null;
-    deletionAuc: number | null;
-    insertionAuc: number | null;
-    blurDrop: number | null;
-    agreement: number | null;
-    agreementRunId: number | null;
-    cluster: number | null;
-    suspicion: number;
-  } | null;
+  metrics: ImageMetrics | null;
   run: { id: number; modelHash: string; method: string; layer: string } | null;
 }
 
@@ -113,24 +97,7 @@ export function* iterateExportRows(db: Db, datasetId: number, runId: number | nu
       tags: JSON.parse(raw.tags) as string[],
       box: raw.box_x === null || raw.box_y === null || raw.box_w === null || raw.box_h === null ? null : { x: raw.box_x, y: raw.box_y, w: raw.box_w, h: raw.box_h },
       duplicateOf: raw.duplicate_of,
-      metrics: raw.m_class === null ? null : {
-        classIndex: raw.m_class,
-        borderMass: raw.border_mass,
-        entropy: raw.entropy,
-        gini: raw.gini,
-        peakX: raw.peak_x,
-        peakY: raw.peak_y,
-        areaAboveHalfMax: raw.area_half_max,
-        pointingHit: raw.pointing_hit,
-        energyInBox: raw.energy_in_box,
-        deletionAuc: raw.deletion_auc,
-        insertionAuc: raw.insertion_auc,
-        blurDrop: raw.blur_drop,
-        agreement: raw.agreement,
-        agreementRunId: raw.agreement_run_id,
-        cluster: raw.cluster,
-        suspicion: raw.suspicion,
-      },
+      metrics: raw.m_class === null ? null : toMetrics({ ...raw, class_index: raw.m_class }),
       run: run && { id: run.id, modelHash: run.hash, method: run.method, layer: run.layer },
     };
   }

@@ -197,7 +197,8 @@ function toTopMap(row: MapDbRow): TopMap {
   return { imageId: row.image_id, classIndex: row.class_index, h: row.h, w: row.w, values: blobToHeatmap(row.values) };
 }
 
-function toMetrics(r: MetricsDbRow): ImageMetrics {
+/** A metrics row as the library's readers see it (the gallery, the CSV report). */
+export function toMetrics(r: Omit<MetricsDbRow, 'image_id'>): ImageMetrics {
   return {
     classIndex: r.class_index,
     borderMass: r.border_mass,
