@@ -1,0 +1,310 @@
+// Issue 15's gallery fixes in the browser mode, against the real service and engine: the folder dialog,
+// failed and duplicate files, the engine pop-up, undo per dataset, the queue, the toolbar and detail layouts,
+// a cancelled import, the overlay's pixels against a reference, and the README's screenshots.
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { interpolateTurbo } from 'd3-scale-chromatic';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageRow } from '../common/types';
+import { upsampleBilinear } from '../common/upsample';
+import { fitRect } from '../renderer/src/lib/heatmap';
+import { artifactsDir, launchChromium, samplesDir, startApp, type RunningApp } from './harness';
+
+const docsDir = fileURLToPath(new URL('../docs', import.meta.url));
+const SAMPLES = 34;
+const MIXED_DIRS = ['235_german_shepherd', '285_egyptian_cat', '104_wallaby'];
+
+let app: RunningApp;
+let browser: Browser;
+let page: Page;
+let root: string;
+/** Thumbnail requests the server answered with 404. */
+const missingThumbs: string[] = [];
+
+const tile = (index: number): Locator => page.locator(`[data-testid=tile][data-index="${index}"]`);
+const shownCount = async () => Number(await page.getByTestId('result-count').locator('strong').innerText());
+const position = () => page.getByTestId('detail').getByTestId('position').innerText();
+const box = async (locator: Locator) => (await locator.boundingBox())!;
+
+/** Puts the keyboard focus on a tile without selecting it. */
+async function focusTile(index: number): Promise<void> {
+  await tile(index).click({ modifiers: ['Control'] });
+  await tile(index).click({ modifiers: ['Control'] });
+}
+
+async function switchDataset(name: string): Promise<void> {
+  const select = page.getByTestId('dataset-select');
+  const value = await select.locator('option', { hasText: new RegExp(`^${name}$`) }).getAttribute('value');
+  await select.selectOption(value!);
+  await expect.poll(() => select.inputValue()).toBe(value);
+}
+
+/** A call to the host's API from the page, with the page's token (as the UI makes it). */
+function callApi<T>(name: string, input: unknown): Promise<T> {
+  return page.evaluate(
+    async ([call, body]) => {
+      const res = await fetch(`/api/${call}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'x-sightline-token': sessionStorage.getItem('sightline.token') ?? '' },
+        body: JSON.stringify(body),
+      });
+      return res.json();
+    },
+    [name, input] as const,
+  ) as Promise<T>;
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'sightline-fixes-'));
+  // "mixed": three classes, a byte-identical copy of one photo and a file that is not a photo.
+  const mixed = path.join(root, 'mixed');
+  for (const dir of MIXED_DIRS) cpSync(path.join(samplesDir, dir), path.join(mixed, dir), { recursive: true });
+  const shepherd = path.join(mixed, MIXED_DIRS[0]);
+  const first = readdirSync(shepherd)[0];
+  copyFileSync(path.join(shepherd, first), path.join(shepherd, `zz-copy-${first}`));
+  writeFileSync(path.join(mixed, MIXED_DIRS[1], 'broken.jpg'), 'not a photo');
+  // "copies": all the samples again, imported and cancelled at once.
+  cpSync(samplesDir, path.join(root, 'copies'), { recursive: true });
+
+  app = await startApp();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+  page.setDefaultTimeout(60_000);
+  page.on('response', (response) => {
+    if (response.url().includes('/media/thumb/') && response.status() === 404) missingThumbs.push(response.url());
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('gallery fixes (issue 15)', () => {
+  it("picks a folder in the browser mode's folder dialog, with photo counts, and imports it", async () => {
+    await page.goto(app.host.url);
+    await page.getByTestId('empty-state').waitFor();
+    expect(await page.getByTestId('pick-folder').count()).toBe(0);
+    await page.getByTestId('browse-folders').click();
+    const dialog = page.getByTestId('folder-dialog');
+    await dialog.getByTestId('file-browser').waitFor();
+    await dialog.getByTestId('browse-path').fill(root);
+    await dialog.getByTestId('browse-go').click();
+    await expect.poll(() => dialog.getByTestId('file-browser').getAttribute('data-path')).toBe(root);
+    const entry = dialog.locator('[data-testid=browse-entry][data-name=mixed]');
+    expect(await entry.innerText()).toContain('5 photos');
+    await entry.locator('button.name').click();
+    await expect.poll(() => dialog.getByTestId('file-browser').getAttribute('data-path')).toBe(path.join(root, 'mixed'));
+    await dialog.getByTestId('browse-up').click();
+    await expect.poll(() => dialog.getByTestId('file-browser').getAttribute('data-path')).toBe(root);
+    await entry.locator('button.name').click();
+    await expect.poll(() => dialog.getByTestId('file-browser').getAttribute('data-path')).toBe(path.join(root, 'mixed'));
+    await dialog.getByTestId('browse-pick-folder').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('[data-testid=progress][data-state=done]').waitFor({ timeout: 240_000 });
+    expect(await page.getByTestId('dataset-name').innerText()).toBe('mixed');
+    await expect.poll(() => shownCount()).toBe(5);
+  });
+
+  it('shows a failed file without asking for its thumbnail, a duplicate with a badge, and one photo count', async () => {
+    const failed = page.locator('[data-testid=tile][data-status=error]');
+    await failed.waitFor();
+    expect(await failed.getByTestId('photo-failed').innerText()).toBe('Photo could not be read');
+    expect(await failed.locator('img').count()).toBe(0);
+    await page.locator('[data-testid=tile][data-status=done] img').first().waitFor();
+    await page.reload();
+    await page.locator('[data-testid=tile][data-status=done] img').first().waitFor();
+    expect(missingThumbs).toEqual([]);
+    expect(await page.getByTestId('duplicate-badge').count()).toBe(1);
+    expect(await page.locator('[data-testid=tile][title^="235_german_shepherd/zz-copy-"] [data-testid=duplicate-badge]').count()).toBe(1);
+    expect(await page.getByTestId('run-meta').innerText()).toMatch(/^5 photos/);
+    expect(await page.getByTestId('result-count').innerText()).toBe('5 of 5 photos');
+  });
+
+  it('gives a broken file no dangling caption in the detail view', async () => {
+    await page.locator('[data-testid=tile][data-status=error]').click();
+    const detail = page.getByTestId('detail');
+    await detail.waitFor();
+    await detail.getByTestId('photo-failed').waitFor();
+    expect(await detail.locator('.caption').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+  });
+
+  it('closes the engine pop-up with Escape and with a click outside it', async () => {
+    const details = page.getByTestId('backend');
+    const isOpen = () => details.evaluate((element) => (element as unknown as { open: boolean }).open);
+    await details.locator('summary').click();
+    expect(await isOpen()).toBe(true);
+    await page.keyboard.press('Escape');
+    expect(await isOpen()).toBe(false);
+    await details.locator('summary').click();
+    expect(await isOpen()).toBe(true);
+    const grid = await box(page.getByTestId('gallery'));
+    await page.mouse.click(grid.x + grid.width - 20, grid.y + grid.height - 20);
+    expect(await isOpen()).toBe(false);
+  });
+
+  it('keeps undo to the dataset the verdict was given in', async () => {
+    await focusTile(0);
+    await page.keyboard.press('2');
+    await tile(0).locator('[data-testid=verdict-badge][data-verdict=misattended]').waitFor();
+    await page.getByTestId('open-import').click();
+    await page.getByTestId('analyse-samples').click();
+    await page.locator('[data-testid=progress][data-state=done]').waitFor({ timeout: 240_000 });
+    await expect.poll(() => shownCount()).toBe(SAMPLES);
+    // Nothing was done in this dataset: u and Ctrl+Z have nothing to undo here.
+    expect(await page.getByTestId('undo').count()).toBe(0);
+    await page.keyboard.press('u');
+    await page.keyboard.press('Control+z');
+    await switchDataset('mixed');
+    await tile(0).waitFor();
+    await page.waitForTimeout(500);
+    expect(await tile(0).locator('[data-testid=verdict-badge]').getAttribute('data-verdict')).toBe('misattended');
+    // Back in its dataset the verdict can be undone.
+    await page.getByTestId('undo').click();
+    await expect.poll(() => tile(0).locator('[data-testid=verdict-badge]').count()).toBe(0);
+    await switchDataset('samples');
+  });
+
+  it('walks only the photos without a verdict in the queue, and its end banner stays with its dataset', async () => {
+    await focusTile(1);
+    await page.keyboard.press('2');
+    await tile(1).locator('[data-testid=verdict-badge][data-verdict=misattended]').waitFor();
+    await focusTile(0);
+    await page.keyboard.press('q');
+    const detail = page.getByTestId('detail');
+    await detail.getByTestId('queue-mode').waitFor();
+    await expect.poll(position).toBe(`1 of ${SAMPLES}`);
+    await page.keyboard.press('1');
+    // The second photo has a verdict already: the queue skips it, so 1 cannot overwrite Misattended.
+    await expect.poll(position).toBe(`3 of ${SAMPLES}`);
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+    expect(await tile(1).locator('[data-testid=verdict-badge]').getAttribute('data-verdict')).toBe('misattended');
+
+    await page.getByTestId('search').fill('_cat/');
+    await expect.poll(() => shownCount()).toBe(2);
+    await page.evaluate('document.activeElement?.blur()');
+    await page.keyboard.press('q');
+    await detail.getByTestId('queue-mode').waitFor();
+    await page.keyboard.press('1');
+    await expect.poll(position).toBe('2 of 2');
+    await page.keyboard.press('1');
+    await detail.waitFor({ state: 'detached' }).catch(() => page.screenshot({ path: path.join(artifactsDir, 'gallery-fixes-queue-end.png') }));
+    await page.getByTestId('queue-done').waitFor();
+    await switchDataset('mixed');
+    await tile(0).waitFor();
+    expect(await page.getByTestId('queue-done').count()).toBe(0);
+    await switchDataset('samples');
+    await page.getByTestId('search').fill('');
+    await expect.poll(() => shownCount()).toBe(SAMPLES);
+  });
+
+  it('keeps the toolbar on one line when photos are selected, so the grid does not move', async () => {
+    const toolbar = page.getByTestId('result-count').locator('xpath=..');
+    const before = await box(toolbar);
+    const gridBefore = await box(page.getByTestId('gallery'));
+    await tile(2).click({ modifiers: ['Control'] });
+    await tile(5).click({ modifiers: ['Shift'] });
+    expect(await page.getByTestId('selected-count').innerText()).toBe('4');
+    const after = await box(toolbar);
+    expect(after.height).toBe(before.height);
+    expect((await box(page.getByTestId('gallery'))).y).toBe(gridBefore.y);
+    for (const id of ['bulk-ok', 'bulk-misattended', 'bulk-label-error', 'bulk-unsure', 'start-queue']) {
+      const button = await box(page.getByTestId(id));
+      expect(button.y + button.height, id).toBeLessThanOrEqual(after.y + after.height);
+    }
+    await page.keyboard.press('Escape');
+    await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
+  });
+
+  it('lays the detail view out for 1440 × 900: the note in view, the attention header on one line', async () => {
+    await tile(0).click();
+    const detail = page.getByTestId('detail');
+    await detail.locator('[data-testid=detail-overlay][data-drawn=true]').waitFor();
+    await detail.getByTestId('metrics').waitFor();
+    const note = await box(detail.getByTestId('note'));
+    expect(note.y + note.height).toBeLessThanOrEqual(900);
+    const header = detail.getByTestId('metrics').locator('h3');
+    // One line: no taller than the suspicion score alone.
+    const score = await box(header.getByTestId('suspicion'));
+    expect((await box(header)).height).toBeLessThan(score.height * 1.5);
+    expect(await header.innerText()).not.toMatch(/·/);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(docsDir, 'screenshot-detail.png') });
+  });
+
+  it("draws the detail view's overlay as the reference upsampling of the stored map, through turbo", async () => {
+    const imageId = Number(await tile(0).getAttribute('data-image-id'));
+    const image = await callApi<ImageRow>('getImage', { imageId });
+    const map = image.heatmap!;
+    const canvas = page.getByTestId('detail').locator('[data-testid=detail-overlay][data-drawn=true]');
+    // The pixels come over as base64: a plain array of millions of numbers takes a minute to serialise.
+    const drawn = await canvas.evaluate((element) => {
+      const c = element as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let binary = '';
+      for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
+      return { width: c.width, height: c.height, base64: btoa(binary) };
+    });
+    const { width, height } = drawn;
+    const pixels = Buffer.from(drawn.base64, 'base64');
+    const values = upsampleBilinear(map, width, height, fitRect(width, height, image.width, image.height, 'contain'));
+    let painted = 0;
+    let error = 0;
+    let misplaced = 0;
+    for (let p = 0; p < values.length; p++) {
+      const inside = !Number.isNaN(values[p]);
+      if (inside !== pixels[p * 4 + 3] > 0) misplaced++;
+      if (!inside) continue;
+      painted++;
+      const [r, g, b] = (interpolateTurbo(Math.min(Math.max(values[p] / map.scale, 0), 1)).match(/\d+/g) ?? []).map(Number);
+      error += Math.abs(pixels[p * 4] - r) + Math.abs(pixels[p * 4 + 1] - g) + Math.abs(pixels[p * 4 + 2] - b);
+    }
+    expect(painted).toBeGreaterThan(width * height * 0.3);
+    // Edge pixels of a letterboxed photo may round either way.
+    expect(misplaced).toBeLessThan(2 * (width + height));
+    // The colour table has 256 steps: about one level per channel.
+    expect(error / (painted * 3)).toBeLessThan(1.5);
+    await page.getByTestId('detail-close').click();
+    await page.getByTestId('detail').waitFor({ state: 'detached' });
+  });
+
+  it('says "Not analysed", not "Analysing…", on the photos a cancelled import left', async () => {
+    await page.getByTestId('open-import').click();
+    await page.getByTestId('folder-path').fill(path.join(root, 'copies'));
+    await page.getByTestId('import-folder').click();
+    await page.locator('[data-testid=progress][data-state=running]').waitFor();
+    await page.getByTestId('cancel-job').click();
+    await page.locator('[data-testid=progress][data-state=cancelled]').waitFor();
+    await expect.poll(() => page.getByTestId('tile-status').count()).toBeGreaterThan(0);
+    const grid = page.getByTestId('gallery');
+    await expect.poll(() => grid.innerText()).not.toMatch(/Analysing…|Waiting for analysis…/);
+    expect(await page.getByTestId('tile-status').first().innerText()).toBe('Not analysed');
+  });
+
+  it('takes the README screenshots of the gallery and the HTML report', async () => {
+    await switchDataset('samples');
+    await expect.poll(() => shownCount()).toBe(SAMPLES);
+    await page.locator('[data-testid=tile][data-index="0"] [data-testid=tile-overlay][data-drawn=true]').waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(docsDir, 'screenshot-gallery.png') });
+
+    const datasets = await callApi<{ id: number; name: string; runId: number | null }[]>('listDatasets', {});
+    const samples = datasets.find((d) => d.name === 'samples')!;
+    const report = await callApi<{ html: string }>('exportHtml', { datasetId: samples.id });
+    mkdirSync(artifactsDir, { recursive: true });
+    const file = path.join(artifactsDir, 'gallery-fixes-report.html');
+    writeFileSync(file, report.html);
+    const reportPage = await browser.newPage({ viewport: { width: 1200, height: 900 }, colorScheme: 'light' });
+    await reportPage.goto(`file://${file}`);
+    await reportPage.locator('section#flagged img').first().waitFor();
+    await reportPage.screenshot({ path: path.join(docsDir, 'screenshot-report.png') });
+    await reportPage.close();
+  });
+});
