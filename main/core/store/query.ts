@@ -8,9 +8,8 @@ import type {
   ImageSort,
   QueryResult,
   VerdictChange,
-  VerdictFilter,
 } from '../../../common/query';
-import type { Heatmap } from '../../../common/types';
+import { VERDICT_LABELS, type Heatmap } from '../../../common/types';
 import type { Db } from './database';
 import { SUGGESTED_SHARE } from '../../../common/query';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
@@ -50,13 +49,6 @@ const CORRECTNESS_LABELS: Record<Correctness, string> = {
   incorrect: 'Misclassified',
   unknown: 'No ground truth',
   unanalysed: 'Not analysed',
-};
-const VERDICT_LABELS: Record<VerdictFilter, string> = {
-  none: 'Not reviewed',
-  ok: 'OK',
-  misattended: 'Misattended',
-  label_error: 'Label error',
-  unsure: 'Unsure',
 };
 
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
