@@ -59,7 +59,7 @@ function canonicalDump(file: string): Record<string, Row[]> {
         .map((c) => `t."${c}"`)
         .join(', ');
     const perImage = (table: string, order: string) =>
-      db.prepare(`SELECT i.rel_path, ${columns(table, ['run_id', 'image_id', 'agreement_run_id'])} FROM ${table} t JOIN images i ON i.id = t.image_id ORDER BY i.rel_path, ${order}`).all() as Row[];
+      db.prepare(`SELECT i.rel_path, ${columns(table, ['run_id', 'image_id', 'agreement_run_id', 'model_id'])} FROM ${table} t JOIN images i ON i.id = t.image_id ORDER BY i.rel_path, ${order}`).all() as Row[];
     return {
       datasets: db.prepare(`SELECT ${columns('datasets', ['id', 'root_path'])} FROM datasets t`).all() as Row[],
       models: db.prepare(`SELECT ${columns('models', ['id'])} FROM models t`).all() as Row[],
@@ -76,6 +76,7 @@ function canonicalDump(file: string): Record<string, Row[]> {
       metrics: perImage('metrics', 't.class_index'),
       thumbnails: perImage('thumbnails', 't.image_id'),
       reviews: perImage('reviews', 't.image_id'),
+      image_truth: perImage('image_truth', 't.true_index'),
     };
   } finally {
     db.close();
@@ -98,6 +99,7 @@ function expectSameLibrary(actual: string, expected: string): void {
   const got = canonicalDump(actual);
   expect(want.images).toHaveLength(34);
   expect(want.heatmaps.length).toBeGreaterThanOrEqual(34);
+  expect(want.image_truth).toHaveLength(34);
   for (const table of Object.keys(want)) expect(got[table], table).toEqual(want[table]);
 }
 
