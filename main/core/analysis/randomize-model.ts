@@ -3,7 +3,7 @@
 // byte for byte. "Top" is network order: a TF.js layers model's layer list, a TF.js graph model's topological
 // order, an ONNX graph's node list (which the ONNX spec requires to be topologically sorted).
 import type * as tf from '@tensorflow/tfjs-core';
-import { GraphTopology, nodeName, type GraphNodeDef } from '../engine/graph/graph-topology';
+import { GraphTopology, nodeName, type GraphNodeDef } from '../engine/runtimes/tfjs-graph/graph-topology';
 import { ONNX_MODEL_FILE, bytesPerValue, weightBytes, type ModelFolder, type OnnxModelFolder } from '../engine/model-folder';
 import { graphOf, onnx, type TensorProto } from '../engine/onnx/graph-builder';
 import { seededRandom } from './seeded-random';

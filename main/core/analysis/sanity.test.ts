@@ -13,7 +13,7 @@ import { selectBackend } from '../engine/backends';
 import { createEngine } from '../engine/index';
 import { readAnyModelFolder, readModelFolder, type ModelFolder } from '../engine/model-folder';
 import { onnx } from '../engine/onnx/graph-builder';
-import { writeMobileNetGraph } from '../engine/graph/test-support/fixtures';
+import { writeMobileNetGraph } from '../engine/runtimes/tfjs-graph/test-support/fixtures';
 import { appPaths } from '../paths';
 import { createCoreService } from '../service';
 import { SANITY_WARN_SIMILARITY, summarizeSanity, writeRandomizedModel } from './sanity';

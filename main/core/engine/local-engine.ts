@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CAM_METHOD_NAMES, DEFAULT_RUN, type BackendReport } from '../../../common/types';
 import { selectBackend } from './backends';
 import type { CamMap, CamRequest, ImageExplanation } from './cam/pipeline';
-import { loadGraphRuntime } from './graph/graph-runtime';
+import { loadGraphRuntime } from './runtimes/tfjs-graph/runtime';
 import { loadLayersFolder } from './model';
 import { readAnyModelFolder } from './model-folder';
 import { defaultOnnxCacheDir } from './onnx/cache';

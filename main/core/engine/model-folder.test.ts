@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
-import { loadGraphRuntime } from './graph/graph-runtime';
-import { writeGraphModelFolder } from './graph/test-support/graph-model-writer';
+import { loadGraphRuntime } from './runtimes/tfjs-graph/runtime';
+import { writeGraphModelFolder } from './runtimes/tfjs-graph/test-support/graph-model-writer';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
 import {

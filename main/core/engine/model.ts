@@ -39,7 +39,7 @@ export async function loadModel(modelPath: string): Promise<LoadedModel> {
     case 'graph':
       throw new Error(
         `model.json in ${folder.dir} is a TF.js graph model; loadModel reads TF.js layers models (the engine runs graph models ` +
-          `through graph/graph-runtime.ts)`,
+          `through runtimes/tfjs-graph/runtime.ts)`,
       );
     case 'onnx':
       throw new Error(`${folder.file} is an ONNX model; loadModel reads TF.js layers models (the engine runs it on ONNX Runtime)`);

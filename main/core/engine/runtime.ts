@@ -1,6 +1,6 @@
 // What runs a model inside one engine worker. LocalEngine picks one per model folder: the TF.js layers
 // path (layers models), ONNX Runtime with a TF.js head (layers models that convert, and model.onnx
-// folders), or a TF.js graph model (graph/). Each says which it is, and why a faster one was not used.
+// folders), or a TF.js graph model (runtimes/tfjs-graph/). Each says which it is, and why a faster one was not used.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CandidateLayer, RuntimeReport } from '../../../common/types';
 import type { CamRequest, ImageExplanation } from './cam/pipeline';

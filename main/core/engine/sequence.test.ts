@@ -11,8 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
 import { WorkerEngine } from './client';
-import { writeGraphModelFolder } from './graph/test-support/graph-model-writer';
-import { residualNet } from './graph/test-support/fixtures';
+import { writeGraphModelFolder } from './runtimes/tfjs-graph/test-support/graph-model-writer';
+import { residualNet } from './runtimes/tfjs-graph/test-support/fixtures';
 import { createEngine, defaultModelDir, engineWorkerEntry, type Engine, type EngineOptions, type ExplainRequest, type WorkerEngineOptions } from './index';
 import { decodeBatch, samplePhotos } from './test-support/photos';
 

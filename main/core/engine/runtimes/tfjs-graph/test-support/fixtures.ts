@@ -2,9 +2,9 @@
 // the bundled MobileNet, a small residual net with seeded weights, and models Sightline must refuse.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { readModelFolder } from '../../model-folder';
-import { defaultModelDir } from '../../paths';
-import { seededValues } from '../../test-support/model-files';
+import { readModelFolder } from '../../../model-folder';
+import { defaultModelDir } from '../../../paths';
+import { seededValues } from '../../../test-support/model-files';
 import { baseName, writeGraphModelFolder, type WrittenGraphModel } from './graph-model-writer';
 
 /** The bundled MobileNet as a layers model (the caller disposes it). */

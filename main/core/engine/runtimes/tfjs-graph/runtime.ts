@@ -10,12 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradient functions; tfjs-layers registers all of them on import.
 import '@tensorflow/tfjs-layers';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import type { CamNetwork, CamTarget, NetworkOutputs } from '../cam/network';
-import { explainBatch, type CamRequest, type ImageExplanation } from '../cam/pipeline';
-import { inputSizeProblem, type ModelFolder } from '../model-folder';
-import { resolveLabels } from '../model';
-import type { PixelBatch } from '../preprocess';
-import type { ExplainRuntime, RuntimeModel, RuntimeReport } from '../runtime';
+import type { CamNetwork, CamTarget, NetworkOutputs } from '../../cam/network';
+import { explainBatch, type CamRequest, type ImageExplanation } from '../../cam/pipeline';
+import { inputSizeProblem, type ModelFolder } from '../../model-folder';
+import { resolveLabels } from '../../model';
+import type { PixelBatch } from '../../preprocess';
+import type { ExplainRuntime, RuntimeModel, RuntimeReport } from '../../runtime';
 import { GraphTopology, nodeName, type GraphNodeDef } from './graph-topology';
 
 type Candidate = RuntimeModel['candidateLayers'][number];

@@ -6,9 +6,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../backends';
-import { readModelFolder } from '../model-folder';
-import { loadGraphRuntime } from './graph-runtime';
+import { selectBackend } from '../../backends';
+import { readModelFolder } from '../../model-folder';
+import { loadGraphRuntime } from './runtime';
 import { featureMapNet, poolingOnlyClassifier, residualNet, vectorClassifier } from './test-support/fixtures';
 import { layersToGraph, writeGraphJson, writeGraphModelFolder } from './test-support/graph-model-writer';
 

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { buildLayerGraph } from '../../layer-graph';
+import { buildLayerGraph } from '../../../layer-graph';
 
 type Layer = tfl.SymbolicTensor['sourceLayer'];
 

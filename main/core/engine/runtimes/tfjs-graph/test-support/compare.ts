@@ -2,10 +2,10 @@
 // layer) map by map.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import { explainBatch, type CamRequest } from '../../cam/pipeline';
-import type { LoadedModel } from '../../model';
-import { layerByLayerNetwork, layersTarget } from '../../runtimes/tfjs-layers/network';
-import type { GraphRuntime } from '../graph-runtime';
+import { explainBatch, type CamRequest } from '../../../cam/pipeline';
+import type { LoadedModel } from '../../../model';
+import { layerByLayerNetwork, layersTarget } from '../../tfjs-layers/network';
+import type { GraphRuntime } from '../runtime';
 
 export interface Comparison {
   /** Worst max |map difference| / max |layers map| over images and ranks. */
