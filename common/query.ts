@@ -2,7 +2,7 @@
 // of rows, verdicts for many images at once, the expected-region box, and maps computed on demand.
 import { z } from 'zod';
 import { CAM_METHOD_NAMES, VERDICTS } from './types';
-import type { ClassScore, Heatmap, Verdict } from './types';
+import type { CamMethod, ClassScore, Heatmap, Verdict } from './types';
 
 const id = z.number().int().positive();
 
@@ -181,7 +181,7 @@ export interface Explanation {
   /** The top-5 classes of this image. */
   top: ClassScore[];
   heatmap: Heatmap;
-  method: string;
+  method: CamMethod;
   layer: string;
   /** Whether it came from the library rather than the engine. */
   cached: boolean;
