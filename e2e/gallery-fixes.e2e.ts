@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interpolateTurbo } from 'd3-scale-chromatic';
 import type { Browser, Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRow } from '../common/types';
 import { upsampleBilinear } from '../common/upsample';
@@ -66,8 +67,17 @@ beforeAll(async () => {
   const first = readdirSync(shepherd)[0];
   copyFileSync(path.join(shepherd, first), path.join(shepherd, `zz-copy-${first}`));
   writeFileSync(path.join(mixed, MIXED_DIRS[1], 'broken.jpg'), 'not a photo');
-  // "copies": all the samples again, imported and cancelled at once.
-  cpSync(samplesDir, path.join(root, 'copies'), { recursive: true });
+  // "copies": the samples re-encoded three times (new bytes, so nothing is shared with the samples' results),
+  // imported and cancelled once the first photos are done.
+  for (const dir of readdirSync(samplesDir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    const target = path.join(root, 'copies', dir.name);
+    mkdirSync(target, { recursive: true });
+    for (const file of readdirSync(path.join(samplesDir, dir.name))) {
+      for (const quality of [81, 82, 83]) {
+        await sharp(path.join(samplesDir, dir.name, file)).jpeg({ quality }).toFile(path.join(target, `${path.parse(file).name}-q${quality}.jpg`));
+      }
+    }
+  }
 
   app = await startApp();
   browser = await launchChromium();
@@ -189,9 +199,10 @@ describe('gallery fixes (issue 15)', () => {
 
     await page.getByTestId('search').fill('_cat/');
     await expect.poll(() => shownCount()).toBe(2);
-    await page.evaluate('document.activeElement?.blur()');
+    await focusTile(0);
     await page.keyboard.press('q');
     await detail.getByTestId('queue-mode').waitFor();
+    await expect.poll(position).toBe('1 of 2');
     await page.keyboard.press('1');
     await expect.poll(position).toBe('2 of 2');
     await page.keyboard.press('1');
@@ -280,12 +291,32 @@ describe('gallery fixes (issue 15)', () => {
     await page.getByTestId('folder-path').fill(path.join(root, 'copies'));
     await page.getByTestId('import-folder').click();
     await page.locator('[data-testid=progress][data-state=running]').waitFor();
+    await expect.poll(async () => Number(await page.getByTestId('progress-done').innerText()), { interval: 50 }).toBeGreaterThan(0);
     await page.getByTestId('cancel-job').click();
     await page.locator('[data-testid=progress][data-state=cancelled]').waitFor();
     await expect.poll(() => page.getByTestId('tile-status').count()).toBeGreaterThan(0);
     const grid = page.getByTestId('gallery');
     await expect.poll(() => grid.innerText()).not.toMatch(/Analysing…|Waiting for analysis…/);
     expect(await page.getByTestId('tile-status').first().innerText()).toBe('Not analysed');
+  });
+
+  it('sets where the ground truth comes from (auto, a folder level, none) and shows where it came from', async () => {
+    await switchDataset('samples');
+    await expect.poll(() => shownCount()).toBe(SAMPLES);
+    const origin = page.getByTestId('label-origin');
+    await origin.scrollIntoViewIfNeeded();
+    expect(await page.getByTestId('label-source').inputValue()).toBe('auto');
+    expect(await origin.innerText()).toMatch(new RegExp(`^Level 1: ${SAMPLES} photos, e\\.g\\. \\d{3}_`));
+    await expect.poll(() => page.locator('[data-testid=tile] [data-testid=true-label]').count()).toBeGreaterThan(0);
+    await page.getByTestId('label-source').selectOption('none');
+    await expect.poll(() => origin.innerText()).toBe('No photo has a true label.');
+    await expect.poll(() => page.locator('[data-testid=tile] [data-testid=true-label]').count()).toBe(0);
+    // Level 1 takes the folder whatever its name: every photo is labelled again, and says so.
+    await page.getByTestId('label-source').selectOption('level:1');
+    await expect.poll(() => origin.innerText()).toMatch(new RegExp(`^Level 1: ${SAMPLES} photos`));
+    await page.getByTestId('label-source').selectOption('auto');
+    await expect.poll(() => origin.innerText()).toMatch(new RegExp(`^Level 1: ${SAMPLES} photos`));
+    await expect.poll(() => page.locator('[data-testid=tile] [data-testid=true-label]').count()).toBeGreaterThan(0);
   });
 
   it('takes the README screenshots of the gallery and the HTML report', async () => {
@@ -304,6 +335,7 @@ describe('gallery fixes (issue 15)', () => {
     const reportPage = await browser.newPage({ viewport: { width: 1200, height: 900 }, colorScheme: 'light' });
     await reportPage.goto(`file://${file}`);
     await reportPage.locator('section#flagged img').first().waitFor();
+    await reportPage.evaluate("document.querySelector('section#flagged').scrollIntoView()");
     await reportPage.screenshot({ path: path.join(docsDir, 'screenshot-report.png') });
     await reportPage.close();
   });

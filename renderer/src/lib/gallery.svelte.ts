@@ -2,7 +2,7 @@
 // focus, reviews, the open photo and the queue, the running job. Components read it and call its methods;
 // only this class and the smaller state classes it owns talk to the Api.
 import type { Api, MenuCommand } from '../../../common/contract';
-import type { AppInfo, DatasetSummary, ImageRow, JobProgress, RunInfo, Verdict } from '../../../common/types';
+import type { AppInfo, DatasetLabelSource, DatasetSummary, ImageRow, JobProgress, RunInfo, Verdict } from '../../../common/types';
 import { DetailState } from './detail.svelte';
 import { Exports, type ExportRequest } from './exports.svelte';
 import { errorMessage } from './format';
@@ -213,6 +213,20 @@ export class Gallery {
         : (await this.#api.pauseJob({ jobId: job.jobId })).paused;
       if (changed && this.job?.jobId === job.jobId) this.job = { ...this.job, paused: !job.paused, etaSec: null };
     });
+  }
+
+  /** Where the open dataset's ground truth comes from; its photos are relabelled without running the model again. */
+  async setLabels(source: DatasetLabelSource): Promise<void> {
+    const datasetId = this.datasetId;
+    if (datasetId === null) return;
+    this.busy = true;
+    await this.#attempt(async () => {
+      const summary = await this.#api.setDatasetLabels({ datasetId, source });
+      this.datasets = this.datasets.map((d) => (d.id === summary.id ? summary : d));
+      this.rows.reset(this.runId);
+      await this.query.refresh();
+    });
+    this.busy = false;
   }
 
   /** Groups each predicted class's maps by where they look (stored per image), then shows the groups. */
