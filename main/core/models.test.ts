@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, ModelSummary } from '../../common/types';
-import { onnx } from './engine/onnx/graph-builder';
+import { onnx } from './engine/runtimes/onnx/graph-builder';
 import { THUMBNAIL_LIMIT } from './scan/decode';
 import { createCoreService } from './service';
 import type { CoreService } from './service-types';

@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { GraphTopology, nodeName, type GraphNodeDef } from '../engine/runtimes/tfjs-graph/graph-topology';
 import { ONNX_MODEL_FILE, bytesPerValue, weightBytes, type ModelFolder, type OnnxModelFolder } from '../engine/model-folder';
-import { graphOf, onnx, type TensorProto } from '../engine/onnx/graph-builder';
+import { graphOf, onnx, type TensorProto } from '../engine/runtimes/onnx/graph-builder';
 import { seededRandom } from './seeded-random';
 
 export interface RandomizedModel {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../engine/backends';
 import { createEngine } from '../engine/index';
 import { readAnyModelFolder, readModelFolder, type ModelFolder } from '../engine/model-folder';
-import { onnx } from '../engine/onnx/graph-builder';
+import { onnx } from '../engine/runtimes/onnx/graph-builder';
 import { writeMobileNetGraph } from '../engine/runtimes/tfjs-graph/test-support/fixtures';
 import { appPaths } from '../paths';
 import { createCoreService } from '../service';

@@ -11,16 +11,16 @@ import { CAM_METHODS } from './cam/names';
 import { createEngine, defaultModelDir, type Engine, type EngineOptions, type ExplainResult } from './index';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
-import { cachedModelFile } from './onnx/cache';
-import { convertLayerGraph, onnxTensorName } from './onnx/convert';
-import { GraphBuilder, OPSET, floatValueInfo, onnx as onnxProto } from './onnx/graph-builder';
-import { residualNet } from './onnx/test-support/architectures';
-import { relativeError } from './onnx/test-support/compare';
+import { cachedModelFile } from './runtimes/onnx/cache';
+import { convertLayerGraph, onnxTensorName } from './runtimes/onnx/convert';
+import { GraphBuilder, OPSET, floatValueInfo, onnx as onnxProto } from './runtimes/onnx/graph-builder';
+import { residualNet } from './runtimes/onnx/test-support/architectures';
+import { relativeError } from './runtimes/onnx/test-support/compare';
 import { saveModelFolder } from './test-support/model-files';
 import { decodeBatch, decodeRgb, samplePhotos, samplesDir } from './test-support/photos';
 
 const BATCH = 8;
-/** As in onnx/mobilenet.test.ts: ONNX Runtime vs TF.js at conv_pw_13_relu, max map error / max |map|. */
+/** As in runtimes/onnx/mobilenet.test.ts: ONNX Runtime vs TF.js at conv_pw_13_relu, max map error / max |map|. */
 const MAP_TOLERANCE = 1e-4;
 
 let workDir: string;

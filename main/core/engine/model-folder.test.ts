@@ -22,7 +22,7 @@ import {
   readAnyModelFolder,
   readModelFolder,
 } from './model-folder';
-import { onnx } from './onnx/graph-builder';
+import { onnx } from './runtimes/onnx/graph-builder';
 import { SHARD_NAME, saveModelFolder } from './test-support/model-files';
 
 const zooResnet = fileURLToPath(new URL('./__fixtures__/zoo/resnet', import.meta.url));

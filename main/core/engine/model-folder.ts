@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type onnxProto from 'onnx-proto';
 import { ConfinedFolder, describeBytes, readChecked, type ConfinedFile } from './confined-folder';
 import { MAX_KERAS_FILE_BYTES, readKerasModel } from './keras/keras-file';
-import { onnx, type TensorProto } from './onnx/graph-builder';
+import { onnx, type TensorProto } from './runtimes/onnx/graph-builder';
 import { PREPROCESSING_PRESETS, type PreprocessingPreset } from './preprocess';
 import { RESIZE_MODES, type ResizeMode } from '../../../common/types';
 
@@ -150,7 +150,7 @@ function readKerasModelFile(file: string): ModelFolder {
 /**
  * An ONNX model and the folder's settings. Checks that the bytes are an ONNX model with a graph, one image
  * input and an output, its weights inside the file; what the graph computes is checked when ONNX Runtime
- * loads it (onnx/onnx-model.ts).
+ * loads it (runtimes/onnx/onnx-model.ts).
  */
 function readOnnxModel(folder: ConfinedFolder, fileName: string, located: ConfinedFile): OnnxModelFolder {
   const what = `${fileName} in ${folder.dir}`;

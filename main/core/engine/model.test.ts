@@ -11,7 +11,7 @@ import { cutAt, forward } from './runtimes/tfjs-layers/cut';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
 import { readAnyModelFolder, readModelFolder } from './model-folder';
-import { GraphBuilder, OPSET, floatValueInfo, onnx } from './onnx/graph-builder';
+import { GraphBuilder, OPSET, floatValueInfo, onnx } from './runtimes/onnx/graph-builder';
 import { SHARD_NAME, saveModelFolder, seededValues } from './test-support/model-files';
 
 let root: string;

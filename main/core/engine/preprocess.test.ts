@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backends';
-import { nhwcToNchw } from './onnx/layout';
+import { nhwcToNchw } from './runtimes/onnx/layout';
 import { preprocess, preprocessNchw, PREPROCESSING_PRESETS } from './preprocess';
 
 beforeAll(() => selectBackend('cpu'));

@@ -4,9 +4,9 @@
 // the node that writes it, so the plain logits session keeps every fusion.
 import * as tf from '@tensorflow/tfjs-core';
 import ort from 'onnxruntime-node';
-import type { CamNetwork, NetworkOutputs } from '../cam/network';
+import type { CamNetwork, NetworkOutputs } from '../../cam/network';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
-import { preprocess, preprocessNchw, type PixelBatch } from '../preprocess';
+import { preprocess, preprocessNchw, type PixelBatch } from '../../preprocess';
 import { nchwToNhwc, nhwcToNchw, type Dims4 } from './layout';
 import type { ProviderName } from './providers';
 

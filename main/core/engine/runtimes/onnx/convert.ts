@@ -2,7 +2,7 @@
 // looks like one exported from PyTorch: input `input` [N, 3, H, W], output `logits` [N, classes], every
 // 4-D tensor NCHW. Each layer output keeps a predictable name (onnxTensorName) so that any of them can be
 // made a graph output later, e.g. the CAM target layer.
-import type { LayerGraph } from '../layer-graph';
+import type { LayerGraph } from '../../layer-graph';
 import { GraphBuilder, OPSET, floatValueInfo, onnx } from './graph-builder';
 import { UnsupportedLayerError, emitLayer } from './layer-ops';
 

@@ -2,7 +2,7 @@
 // that uses every layer kind the converter handles, both with seeded random weights.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { seededValues } from '../../test-support/model-files';
+import { seededValues } from '../../../test-support/model-files';
 
 /** Keras' VGG16 with its classifier (random weights). At 32² the last pooling leaves 1 × 1 × 512. */
 export function vgg16(inputSize: number, classes = 1000): tfl.LayersModel {

@@ -2,7 +2,7 @@
 // see, and which one is the default. Shapes come from one probe run on a batch of PROBE_BATCH images (where
 // the model's batch is free), so that the batch axis is known: a tensor whose first axis is not the batch
 // (attention heads folded into it, windows, sequence-first layouts inside attention) is no grid of one image.
-import type { CandidateLayer, LayerLayout } from '../../../../common/types';
+import type { CandidateLayer, LayerLayout } from '../../../../../common/types';
 import type { NodeProto } from './graph-builder';
 
 export const PROBE_BATCH = 2;

@@ -6,15 +6,15 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
-import type { CamRequest } from '../../cam/pipeline';
-import { LocalEngine } from '../../local-engine';
-import { loadModel, type LoadedModel } from '../../model';
-import { saveModelFolder } from '../../test-support/model-files';
+import type { CamRequest } from '../../../cam/pipeline';
+import { LocalEngine } from '../../../local-engine';
+import { loadModel, type LoadedModel } from '../../../model';
+import { saveModelFolder } from '../../../test-support/model-files';
 import { convertLayerGraph, onnxTensorName } from '../convert';
 import type { OnnxExplainer } from '../explainer';
 import { layersModelTarget } from '../layers-target';
 import { loadOnnxModel, type OnnxModelInfo } from '../onnx-model';
-import type { CamHead } from '../../cam/network';
+import type { CamHead } from '../../../cam/network';
 import { compareWithTfjs } from './compare';
 
 export interface BothPaths {

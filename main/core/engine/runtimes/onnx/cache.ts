@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { defaultDataDir } from '../../base/data-dir';
-import type { LoadedModel } from '../model';
+import { defaultDataDir } from '../../../base/data-dir';
+import type { LoadedModel } from '../../model';
 import { CONVERTER_VERSION, convertLayerGraph } from './convert';
 
 export function defaultOnnxCacheDir(): string {

@@ -2,13 +2,13 @@
 // activations) and TF.js differentiates only the head. Two ways in: a TF.js layers model converted to
 // ONNX (cached; the head is the layers model's own), or a folder with model.onnx.
 import * as tf from '@tensorflow/tfjs-core';
-import type { CamRequest, ImageExplanation } from './cam/pipeline';
-import { resolveLabels, type LoadedModel } from './model';
-import type { OnnxModelFolder } from './model-folder';
-import { tryLayersModel, type OnnxExplainer, type OnnxPathOptions } from './onnx/explainer';
-import { loadOnnxModelBytes } from './onnx/onnx-model';
-import type { PixelBatch } from './preprocess';
-import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from './runtime';
+import type { CamRequest, ImageExplanation } from '../../cam/pipeline';
+import { resolveLabels, type LoadedModel } from '../../model';
+import type { OnnxModelFolder } from '../../model-folder';
+import { tryLayersModel, type OnnxExplainer, type OnnxPathOptions } from './explainer';
+import { loadOnnxModelBytes } from './onnx-model';
+import type { PixelBatch } from '../../preprocess';
+import { runtimeModelOf, type ExplainRuntime, type RuntimeModel, type RuntimeReport } from '../../runtime';
 
 export class OnnxRuntime implements ExplainRuntime {
   readonly report: RuntimeReport;

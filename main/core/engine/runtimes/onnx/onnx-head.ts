@@ -10,8 +10,8 @@
 // back to the tensor's own layout first: NCHW semantics stored NHWC, channels-last as it is, and tokens
 // with the class token put back in front of the grid.
 import * as tf from '@tensorflow/tfjs-core';
-import type { CandidateLayer } from '../../../../common/types';
-import { leadingTokens } from '../cam/grid-view';
+import type { CandidateLayer } from '../../../../../common/types';
+import { leadingTokens } from '../../cam/grid-view';
 import { graphOf, onnx, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './graph-builder';
 
 export interface OnnxHead {

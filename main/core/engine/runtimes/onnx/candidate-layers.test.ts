@@ -1,6 +1,6 @@
 // How a probed tensor's dims map to a grid (the zoo test covers the default layer on real exports).
 import { describe, expect, it } from 'vitest';
-import { leadingTokens } from '../cam/grid-view';
+import { leadingTokens } from '../../cam/grid-view';
 import { PROBE_BATCH, gridOf } from './candidate-layers';
 
 const n = PROBE_BATCH;

@@ -5,8 +5,8 @@
 // say what stops them otherwise.
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
-import { leadingTokens } from '../cam/grid-view';
-import type { CamTarget } from '../cam/network';
+import { leadingTokens } from '../../cam/grid-view';
+import type { CamTarget } from '../../cam/network';
 import { defaultLayer, gridOf, PROBE_BATCH, type GridLayer } from './candidate-layers';
 import { OnnxExplainer, type OnnxPathOptions } from './explainer';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';

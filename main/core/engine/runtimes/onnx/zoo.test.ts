@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CamMethodName } from '../cam/names';
-import { LocalEngine } from '../local-engine';
+import type { CamMethodName } from '../../cam/names';
+import { LocalEngine } from '../../local-engine';
 
-const ZOO = path.join(__dirname, '..', '__fixtures__', 'zoo');
+const ZOO = path.join(__dirname, '..', '..', '__fixtures__', 'zoo');
 const TOLERANCE = 1e-4;
 /**
  * reference.json rounds every value to 7 decimals: ±5e-8 of each cell is the file's, not ours. It matters

@@ -3,7 +3,7 @@
 // ceil_mode, count_include_pad, Pad with a value, Squeeze/Unsqueeze/Transpose in the classifier), and one
 // whose head holds ops that cannot be rebuilt; and a small vision transformer whose head spells out what
 // exporters write for LayerNorm (decomposed), attention and the element-wise ops around them.
-import { seededValues } from '../../test-support/model-files';
+import { seededValues } from '../../../test-support/model-files';
 import { GraphBuilder, OPSET, floatValueInfo, onnx } from '../graph-builder';
 
 export const EXOTIC_SIZE = 12;

@@ -1,8 +1,8 @@
 // A CAM target in a converted TF.js model: the cut is the TF.js path's own (cut.ts), so the head that
 // TF.js differentiates is the same layers with the same weights; only the names change to ONNX's.
-import type { CamTarget } from '../cam/network';
-import type { LoadedModel } from '../model';
-import { layersTarget } from '../runtimes/tfjs-layers/network';
+import type { CamTarget } from '../../cam/network';
+import type { LoadedModel } from '../../model';
+import { layersTarget } from '../tfjs-layers/network';
 import { onnxTensorName } from './convert';
 
 export function layersModelTarget(model: LoadedModel, layerName: string | undefined): CamTarget<string> {

@@ -2,10 +2,10 @@
 // For a TF.js layers model, tryLayersModel() converts it (cached) and falls back with a reason when a
 // layer does not convert; for an ONNX file, see onnx-model.ts.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CamTarget } from '../cam/network';
-import { explainBatch, type CamRequest, type ImageExplanation } from '../cam/pipeline';
-import type { LoadedModel } from '../model';
-import type { PixelBatch } from '../preprocess';
+import type { CamTarget } from '../../cam/network';
+import { explainBatch, type CamRequest, type ImageExplanation } from '../../cam/pipeline';
+import type { LoadedModel } from '../../model';
+import type { PixelBatch } from '../../preprocess';
 import { convertCached, defaultOnnxCacheDir } from './cache';
 import { UnsupportedLayerError } from './convert';
 import { layersModelTarget } from './layers-target';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { seededValues } from '../test-support/model-files';
+import { seededValues } from '../../test-support/model-files';
 import { GraphBuilder, OPSET, floatValueInfo, onnx } from './graph-builder';
 
 /** y = Gemm(x, W) + b for x [1, 8]: small enough to check by hand. */

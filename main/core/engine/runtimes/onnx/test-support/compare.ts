@@ -1,7 +1,7 @@
 // Compares the ONNX path with the TF.js path, map by map.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import type { CamRequest, ImageExplanation } from '../../cam/pipeline';
+import type { CamRequest, ImageExplanation } from '../../../cam/pipeline';
 
 /** Anything that explains a preprocessed batch: an engine, a runtime, an OnnxExplainer. */
 export interface TensorExplainer {
