@@ -234,6 +234,17 @@ describe('gallery fixes (issue 15)', () => {
     await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
   });
 
+  it("shows a tile's top-3 classes on hover", async () => {
+    const opacity = (index: number) =>
+      tile(index).getByTestId('tile-top3').evaluate((element) => (globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(element).opacity);
+    await tile(3).hover();
+    await expect.poll(() => opacity(3)).toBe('1');
+    expect(await opacity(4)).toBe('0');
+    const rows = await tile(3).getByTestId('tile-top3').locator('li').allInnerTexts();
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toMatch(/^\S.*\s\d+(\.\d)? %$/s);
+  });
+
   it('lays the detail view out for 1440 × 900: the note in view, the attention header on one line', async () => {
     await tile(0).click();
     const detail = page.getByTestId('detail');
@@ -291,7 +302,7 @@ describe('gallery fixes (issue 15)', () => {
     await page.getByTestId('folder-path').fill(path.join(root, 'copies'));
     await page.getByTestId('import-folder').click();
     await page.locator('[data-testid=progress][data-state=running]').waitFor();
-    await expect.poll(async () => Number(await page.getByTestId('progress-done').innerText()), { interval: 50 }).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await page.getByTestId('progress-done').innerText()), { interval: 50, timeout: 120_000 }).toBeGreaterThan(0);
     await page.getByTestId('cancel-job').click();
     await page.locator('[data-testid=progress][data-state=cancelled]').waitFor();
     await expect.poll(() => page.getByTestId('tile-status').count()).toBeGreaterThan(0);
