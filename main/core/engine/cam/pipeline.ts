@@ -4,8 +4,8 @@
 // Score-CAM), then the method's own formula (methods.ts). The head runs on A repeated once per class
 // rank; summing the chosen class scores over that batch gives each (image, class) its own gradient,
 // because batch rows do not interact. One pass over ranks × images rather than one pass per rank: the
-// head's weights are read once for all ranks (VGG16's 100 MB dense layers dominate its head), and the
-// ops of a head fed at an intermediate node run once.
+// head's weights are read once for all ranks (after VGG16's block5_conv3, 124 M dense weights), and each
+// op of the head runs once.
 import * as tf from '@tensorflow/tfjs-core';
 import { preprocess, type PixelBatch } from '../preprocess';
 import { gridView } from './grid-view';
