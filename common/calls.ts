@@ -33,6 +33,8 @@ export const CALL_NAMES = [
   'previewModel',
   'browse',
   'setDatasetLabels',
+  'renameDataset',
+  'removeDataset',
   'setTags',
   'restoreTags',
   'listViews',

@@ -90,6 +90,10 @@ export const inputSchemas = {
   setDatasetLabels: z
     .object({ datasetId: id, source: z.union([z.enum(['auto', 'none']), z.object({ level: z.number().int().min(1).max(100) }).strict()]) })
     .strict(),
+  /** Gives a dataset another name in the library; its folder is not touched. */
+  renameDataset: z.object({ datasetId: id, name: z.string().trim().min(1, 'a dataset needs a name').max(200) }).strict(),
+  /** Forgets a dataset and all the library holds on it (runs, results, reviews, tags); its photos are never touched. */
+  removeDataset: z.object({ datasetId: id }).strict(),
   /** Adds and removes tags on many images at once; answers each image's tags from before, for an undo. */
   setTags: z
     .object({
@@ -158,6 +162,8 @@ export interface CallOutputs extends Record<CallName, unknown> {
   previewModel: { imageId: number | null; photo: string; top: ClassScore[]; heatmap: Heatmap; layer: string };
   browse: BrowseResult;
   setDatasetLabels: DatasetSummary;
+  renameDataset: DatasetSummary;
+  removeDataset: { removed: boolean };
   setTags: { previous: TagChange[] };
   restoreTags: { previous: TagChange[] };
   listViews: SavedView[];

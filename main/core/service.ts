@@ -197,6 +197,21 @@ export const createCoreService: CreateCoreService = async (options) => {
       return withLabels(store.listDatasets().find((d) => d.id === target.id)!);
     },
 
+    async renameDataset(input: CallInput<'renameDataset'>) {
+      const target = dataset(input.datasetId);
+      const name = input.name.trim();
+      if (!name) throw new UserError('A dataset needs a name: type one', 400);
+      store.renameDataset(target.id, name);
+      return withLabels(store.listDatasets().find((d) => d.id === target.id)!);
+    },
+
+    async removeDataset(input: CallInput<'removeDataset'>) {
+      const target = dataset(input.datasetId);
+      const busy = jobs.list().find((job) => job.datasetId === target.id && (job.state === 'running' || job.state === 'queued'));
+      if (busy) throw new UserError(`Dataset ${target.name} is being analysed: cancel that job before removing it`, 409);
+      return { removed: store.removeDataset(target.id) };
+    },
+
     async importFolder(input: CallInput<'importFolder'>) {
       const requested = await userFolder(input.path);
       await modelOf(input.modelId);

@@ -142,6 +142,15 @@ export class Store {
       .get(rootPath) as DatasetRecord;
   }
 
+  renameDataset(id: number, name: string): void {
+    this.db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, id);
+  }
+
+  /** Deletes the dataset's rows; its images, runs, results, reviews and tags go with them (ON DELETE CASCADE). */
+  removeDataset(id: number): boolean {
+    return this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id).changes > 0;
+  }
+
   getDataset(id: number): DatasetRecord | null {
     const row = this.db.prepare('SELECT id, name, root_path AS rootPath FROM datasets WHERE id = ?').get(id);
     return (row as DatasetRecord | undefined) ?? null;
