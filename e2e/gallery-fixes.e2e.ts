@@ -350,4 +350,25 @@ describe('gallery fixes (issue 15)', () => {
     await reportPage.screenshot({ path: path.join(docsDir, 'screenshot-report.png') });
     await reportPage.close();
   });
+
+  it('renames a dataset and removes it from the library, leaving its photos on disk', async () => {
+    await switchDataset('copies');
+    const copies = path.join(root, 'copies');
+    const files = readdirSync(copies, { recursive: true }).length;
+    const menu = page.getByTestId('dataset-menu');
+    await menu.locator('summary').click();
+    await page.getByTestId('dataset-rename').fill('Re-encoded copies');
+    await page.getByTestId('dataset-rename-save').click();
+    const select = page.getByTestId('dataset-select');
+    await expect.poll(() => select.locator('option:checked').innerText()).toBe('Re-encoded copies');
+
+    await menu.locator('summary').click();
+    await page.getByTestId('dataset-remove').click();
+    expect(await page.getByTestId('dataset-remove-warning').innerText()).toContain(copies);
+    await page.getByTestId('dataset-remove-confirm').click();
+    await expect.poll(() => select.locator('option').allInnerTexts()).toEqual(['mixed', 'samples']);
+    await expect.poll(() => select.locator('option:checked').innerText()).toBe('samples');
+    await expect.poll(() => shownCount()).toBe(SAMPLES);
+    expect(readdirSync(copies, { recursive: true })).toHaveLength(files);
+  });
 });

@@ -229,6 +229,33 @@ export class Gallery {
     this.busy = false;
   }
 
+  async renameDataset(name: string): Promise<void> {
+    const datasetId = this.datasetId;
+    if (datasetId === null) return;
+    await this.#attempt(async () => {
+      const summary = await this.#api.renameDataset({ datasetId, name });
+      this.datasets = this.datasets.map((d) => (d.id === summary.id ? summary : d));
+    });
+  }
+
+  /** Forgets the open dataset (never its photos) and opens the newest one left, if any. */
+  async removeDataset(): Promise<void> {
+    const datasetId = this.datasetId;
+    if (datasetId === null) return;
+    await this.#attempt(async () => {
+      await this.#api.removeDataset({ datasetId });
+      this.datasets = await this.#api.listDatasets({});
+      const next = this.datasets.reduce<number | null>((max, d) => (max === null || d.id > max ? d.id : max), null);
+      if (next !== null) await this.selectDataset(next);
+      else {
+        this.closeNow();
+        this.datasetId = null;
+        this.runs = [];
+        await this.selectRun(null);
+      }
+    });
+  }
+
   /** Groups each predicted class's maps by where they look (stored per image), then shows the groups. */
   async clusterRun(): Promise<void> {
     const runId = this.runId;
