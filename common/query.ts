@@ -40,6 +40,8 @@ export const imageFilterSchema = z
     groups: z.array(z.number().int().min(0)).max(100).optional(),
     /** Tags, any of them; empty or absent: any. */
     tags: z.array(z.string().max(200)).max(1000).optional(),
+    /** Only the photos whose import failed (unreadable or broken files). */
+    failed: z.boolean().optional(),
   })
   .strict();
 export type ImageFilter = z.infer<typeof imageFilterSchema>;
@@ -58,7 +60,11 @@ export const EMPTY_FILTER: ImageFilter = {
   suggested: false,
   groups: [],
   tags: [],
+  failed: false,
 };
+
+/** How many equal-width bins the confidence histogram has over 0..1. */
+export const CONFIDENCE_BINS = 20;
 
 /** The verdicts that flag a photo for a second look (the HTML report's "flagged", the "flagged only" export). */
 export const FLAGGED_VERDICTS = ['misattended', 'label_error', 'unsure'] as const satisfies readonly Verdict[];
@@ -93,6 +99,10 @@ export interface QueryResult {
     groups: FacetCount<number>[];
     /** Every tag of the dataset with how many images have it, the other filters applied. */
     tags: FacetCount<string>[];
+    /** How many photos failed to import, with the other filters applied. */
+    failed: number;
+    /** Top-1 confidence in CONFIDENCE_BINS equal bins (the last includes 1), the other filters but the confidence range applied. */
+    confidence: number[];
   };
   /** The lowest suspicion that counts as suggested for review in this run; null when the run has no scores. */
   suggestedThreshold: number | null;

@@ -157,6 +157,43 @@ describe('LibraryQuery.images', () => {
   });
 });
 
+describe('LibraryQuery failed imports and the confidence histogram', () => {
+  it('keeps only the photos whose import failed and counts them with the other filters applied', () => {
+    db.prepare("UPDATE images SET status = 'error', error = 'not an image' WHERE id = ?").run(ids.pending);
+    expect(names(run({ failed: true }).ids)).toEqual(['pending']);
+    expect(run({}).facets.failed).toBe(1);
+    expect(run({ truth: ['cat'] }).facets.failed).toBe(0);
+    // Its own filter does not hide the other photos from its count.
+    expect(run({ failed: true }).facets.failed).toBe(1);
+    expect(names(run({ failed: true, truth: ['cat'] }).ids)).toEqual([]);
+  });
+
+  it('counts top-1 confidence in 20 bins, ignoring its own range but not the other filters', () => {
+    const bins = (filter: Partial<ImageFilter>) =>
+      run(filter)
+        .facets.confidence.map((count, bin) => [bin, count])
+        .filter(([, count]) => count > 0);
+    // a 0.9, b 0.6, C 0.3, x 0.8; pending has no prediction and no bin.
+    expect(bins({})).toEqual([
+      [6, 1],
+      [12, 1],
+      [16, 1],
+      [18, 1],
+    ]);
+    expect(run({}).facets.confidence).toHaveLength(20);
+    expect(bins({ minConfidence: 0.5, maxConfidence: 0.85 })).toEqual(bins({}));
+    expect(bins({ truth: ['cat'] })).toEqual([
+      [12, 1],
+      [18, 1],
+    ]);
+  });
+
+  it('puts a confidence of exactly 1 in the last bin', () => {
+    db.prepare('UPDATE predictions SET prob = 1 WHERE image_id = ?').run(ids.a);
+    expect(run({}).facets.confidence[19]).toBe(1);
+  });
+});
+
 describe('LibraryQuery suspicion and groups', () => {
   /** Metrics for a (0.2, group 0), b (0.9, group 1), C (0.5, group 0); x has none. */
   const score = () => {

@@ -11,11 +11,11 @@ import type {
 } from '../../../common/query';
 import { VERDICT_LABELS, type Heatmap } from '../../../common/types';
 import type { Db } from './database';
-import { SUGGESTED_SHARE } from '../../../common/query';
+import { CONFIDENCE_BINS, SUGGESTED_SHARE } from '../../../common/query';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { truthOfRun } from './image-truth';
 
-type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'other';
+type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'failed' | 'confidence' | 'other';
 
 interface Condition {
   facet: Facet;
@@ -28,14 +28,16 @@ interface Condition {
 // read that small table instead of joining the library again. The run's suspicion score and heatmap group come
 // from its metrics (primary key lookups); images without metrics have NULL there and sort last. Correctness
 // compares with the image's class under the run's model.
-const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows_v2 (
+const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows_v3 (
   pos INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, rel_path TEXT NOT NULL, pred INTEGER, prob REAL,
-  truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL, suspicion REAL, grp INTEGER, suggested INTEGER NOT NULL DEFAULT 0)`;
-const FILL = `INSERT INTO gallery_rows_v2 (image_id, rel_path, pred, prob, truth, correctness, verdict, suspicion, grp, suggested)
+  truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL, suspicion REAL, grp INTEGER, suggested INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0)`;
+const FILL = `INSERT INTO gallery_rows_v3 (image_id, rel_path, pred, prob, truth, correctness, verdict, suspicion, grp, suggested, failed)
   SELECT i.id, i.rel_path, p.class_index, p.prob, i.true_label,
     CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN t.true_index IS NULL THEN 'unknown'
       WHEN p.class_index = t.true_index THEN 'correct' ELSE 'incorrect' END,
-    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, COALESCE(m.suspicion >= @threshold, 0)
+    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, COALESCE(m.suspicion >= @threshold, 0),
+    i.status = 'error'
   FROM images i INDEXED BY images_by_file_name
   LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id AND p.rank = 0
   ${truthOfRun('@run')}
@@ -78,8 +80,9 @@ function conditions(filter: ImageFilter): Condition[] {
   if (filter.tags?.length) {
     list.push({ facet: 'tags', sql: `image_id IN (${taggedImagesSql(filter.tags.length)})`, params: filter.tags });
   }
+  if (filter.failed) list.push({ facet: 'failed', sql: 'failed = 1', params: [] });
   if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
-    list.push({ facet: 'other', sql: 'prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
+    list.push({ facet: 'confidence', sql: 'prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
   }
   const search = filter.search.trim();
   if (search) {
@@ -117,13 +120,13 @@ export class LibraryQuery {
 
   private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
     const started = performance.now();
-    this.db.prepare('DELETE FROM gallery_rows_v2').run();
+    this.db.prepare('DELETE FROM gallery_rows_v3').run();
     const threshold = runId === null ? null : this.suggestedThreshold(runId);
     this.db.prepare(FILL).run({ threshold: threshold ?? Infinity, run: runId ?? 0, dataset: datasetId });
     const all = conditions(filter);
     const filtered = where(all);
     const ids = this.db
-      .prepare(`SELECT image_id FROM gallery_rows_v2${filtered.sql} ${orderBy(sort)}`)
+      .prepare(`SELECT image_id FROM gallery_rows_v3${filtered.sql} ${orderBy(sort)}`)
       .pluck()
       .all(...filtered.params) as number[];
 
@@ -131,7 +134,7 @@ export class LibraryQuery {
     const countBy = (facet: Facet, column: string): { value: string | number | null; count: number }[] => {
       const others = where(all.filter((c) => c.facet !== facet));
       return this.db
-        .prepare(`SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows_v2${others.sql} GROUP BY 1`)
+        .prepare(`SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows_v3${others.sql} GROUP BY 1`)
         .all(...others.params) as { value: string | number | null; count: number }[];
     };
 
@@ -153,14 +156,14 @@ export class LibraryQuery {
     const tagCounts = this.db
       .prepare(
         `SELECT t.name AS value, COUNT(*) AS count FROM image_tags it JOIN tags t ON t.id = it.tag_id
-         WHERE it.image_id IN (SELECT image_id FROM gallery_rows_v2${tagOthers.sql}) GROUP BY t.id`,
+         WHERE it.image_id IN (SELECT image_id FROM gallery_rows_v3${tagOthers.sql}) GROUP BY t.id`,
       )
       .all(...tagOthers.params) as { value: string; count: number }[];
     const tags = withChosen(tagCounts, filter.tags ?? [])
       .map(({ value, count }) => ({ value: String(value), label: String(value), count }))
       .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
 
-    const total = this.db.prepare('SELECT COUNT(*) FROM gallery_rows_v2').pluck().get() as number;
+    const total = this.db.prepare('SELECT COUNT(*) FROM gallery_rows_v3').pluck().get() as number;
     const maxScale =
       runId === null ? 0 : ((this.db.prepare('SELECT MAX(scale) FROM heatmaps WHERE run_id = ?').pluck().get(runId) as number | null) ?? 0);
 
@@ -180,6 +183,8 @@ export class LibraryQuery {
           .map(({ value, count }) => ({ value: Number(value), label: `Group ${Number(value) + 1}`, count }))
           .sort((a, b) => a.value - b.value),
         tags,
+        failed: countBy('failed', 'failed').find((r) => r.value === 1)?.count ?? 0,
+        confidence: histogram(countBy('confidence', `MIN(CAST(prob * ${CONFIDENCE_BINS} AS INTEGER), ${CONFIDENCE_BINS - 1})`)),
       },
       suggestedThreshold: threshold,
       maxScale,
@@ -265,6 +270,13 @@ export class LibraryQuery {
 function withChosen<V extends string | number>(rows: { value: string | number | null; count: number }[], chosen: readonly V[]) {
   const present = new Set(rows.map((r) => r.value));
   return [...rows, ...chosen.filter((v) => !present.has(v)).map((value) => ({ value, count: 0 }))];
+}
+
+/** Bin counts by bin index (rows without a prediction have a null bin and are left out) as a dense list. */
+function histogram(rows: { value: string | number | null; count: number }[]): number[] {
+  const bins = new Array<number>(CONFIDENCE_BINS).fill(0);
+  for (const { value, count } of rows) if (value !== null) bins[Number(value)] = count;
+  return bins;
 }
 
 function clampBox(box: Box): Box {
