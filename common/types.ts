@@ -200,6 +200,8 @@ export interface ImageRow {
   tags?: string[];
   /** The id of an earlier image of the dataset with the same bytes (its results are shared), else null. */
   duplicateOf?: number | null;
+  /** getImage and getImages: the run's stored suspicion score, null before the run scored it. */
+  suspicion?: number | null;
 }
 
 export interface DatasetSummary {

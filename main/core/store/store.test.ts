@@ -93,6 +93,12 @@ describe('Store', () => {
     expect(rows[1]).toMatchObject({ id: b, status: 'error', error: 'not an image', correct: null, heatmap: null, top: [] });
     expect(rows[0].heatmaps).toBeUndefined();
     expect(store.getImage(a, runId)?.heatmaps).toEqual([rows[0].heatmap]);
+    expect(store.getImage(a, runId)?.suspicion).toBeNull();
+    store.metrics.saveImportMetrics(runId, a, {
+      classIndex: 1, borderMass: 0, entropy: 0, gini: 0, peakX: 0, peakY: 0, areaAboveHalfMax: 0, pointingHit: null, energyInBox: null,
+    });
+    store.metrics.saveSuspicion(runId, a, 0.42);
+    expect(store.getImage(a, runId)?.suspicion).toBe(0.42);
     expect(store.listDatasets()).toEqual([
       expect.objectContaining({ id: datasetId, name: 'zoo', rootPath: '/photos/zoo', imageCount: 2, doneCount: 1, errorCount: 1, runId }),
     ]);

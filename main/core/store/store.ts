@@ -423,7 +423,10 @@ export class Store {
       )
       .all(run, imageId) as HeatmapDbRow[];
     const truth = this.db.prepare(`${TRUTH_OF_RUN} WHERE r.id = ? AND i.id = ?`).all(run, imageId) as TruthDbRow[];
-    return { ...this.assemble([row], truth, predictions, heatmaps, run)[0], heatmaps: all.map(toHeatmap) };
+    const suspicion = this.db.prepare('SELECT suspicion FROM metrics WHERE run_id = ? AND image_id = ?').pluck().get(run, imageId) as
+      | number
+      | undefined;
+    return { ...this.assemble([row], truth, predictions, heatmaps, run)[0], heatmaps: all.map(toHeatmap), suspicion: suspicion ?? null };
   }
 
   /** Sets an image's verdict and note; false when the image is unknown. */
