@@ -1,5 +1,11 @@
 // The engine's public face. The engine runs in a worker thread; callers only see this interface.
-import type { BackendName, BackendReport, CandidateLayer, ResizeMode } from '../../../common/types';
+import type {
+  BackendName,
+  BackendReport,
+  CandidateLayer,
+  PreprocessingPreset,
+  ResizeMode,
+} from '../../../common/types';
 import type { EngineHeatmap } from '../base/engine-heatmap';
 import type { CamMethodName } from './cam/names';
 
@@ -39,7 +45,7 @@ export interface EngineOptions {
    * The library's setup of the model (ModelSetup), over what the folder's sightline.json and labels file say:
    * the preprocessing preset, the resize mode the scan stage uses, and the class names (one per model output).
    */
-  setup?: { preprocessing?: ModelInfo['preprocessing']; resize?: ResizeMode; labels?: string[] };
+  setup?: { preprocessing?: PreprocessingPreset; resize?: ResizeMode; labels?: string[] };
 }
 
 /** Images per mini-batch on one worker unless EngineOptions.batchSize says otherwise. */
@@ -54,13 +60,13 @@ export interface ModelInfo {
   hash: string;
   /** Square input side in pixels (224 for the bundled MobileNet). */
   inputSize: number;
-  preprocessing: 'mobilenet' | 'caffe' | 'torch' | 'raw';
+  preprocessing: PreprocessingPreset;
   /** From sightline.json (`resize`); default `stretch`. The engine gets pixels already resized: see ResizeMode. */
   resizeMode: ResizeMode;
   labels: string[];
   /** The target layer in use and its output size. */
   layer: string;
-  layerShape: [number, number, number];
+  layerShape: CandidateLayer['shape'];
   /** Each with its grid [h, w, C] and, on ONNX models, how the tensor maps to it (`layout`). */
   candidateLayers: CandidateLayer[];
 }
