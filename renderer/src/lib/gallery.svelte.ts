@@ -8,7 +8,7 @@ import { Exports, type ExportRequest } from './exports.svelte';
 import { errorMessage } from './format';
 import { ImageQuery } from './image-query.svelte';
 import { OverlaySettings } from './overlay-settings.svelte';
-import type { Preferences } from './preferences';
+import type { Preferences, TileSize } from './preferences';
 import { Review } from './review.svelte';
 import { RowCache } from './row-cache.svelte';
 import { SavedViewList } from './saved-views.svelte';
@@ -44,6 +44,7 @@ export class Gallery {
   error = $state<string | null>(null);
   ready = $state(false);
   busy = $state(false);
+  tileSize = $state<TileSize>('medium');
 
   readonly overlay: OverlaySettings;
   readonly query: ImageQuery;
@@ -75,6 +76,7 @@ export class Gallery {
   constructor(api: Api, prefs: Preferences) {
     this.#api = api;
     this.#preferredDataset = prefs.datasetId;
+    this.tileSize = prefs.tileSize;
     const onError = (error: unknown): void => void (this.error = errorMessage(error));
     this.overlay = new OverlaySettings(prefs.overlay);
     this.query = new ImageQuery(api, onError, prefs.filter, prefs.sort);
@@ -96,7 +98,7 @@ export class Gallery {
   }
 
   get preferences(): Preferences {
-    return { datasetId: this.datasetId, filter: this.query.filter, sort: this.query.sort, overlay: this.overlay.prefs };
+    return { datasetId: this.datasetId, filter: this.query.filter, sort: this.query.sort, overlay: this.overlay.prefs, tileSize: this.tileSize };
   }
 
   mediaUrl(kind: 'thumb' | 'image', imageId: number): string {

@@ -17,6 +17,7 @@ export class ImageQuery {
       this.filter.maxConfidence < 1 ||
       this.filter.search.trim() !== '' ||
       this.filter.suggested === true ||
+      this.filter.failed === true ||
       (this.filter.groups?.length ?? 0) > 0 ||
       (this.filter.tags?.length ?? 0) > 0,
   );

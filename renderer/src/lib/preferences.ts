@@ -12,11 +12,16 @@ export interface OverlayPrefs {
   scale: 'image' | 'dataset';
 }
 
+/** The gallery's tile width, in CSS pixels at least (the grid stretches tiles to fill its rows). */
+export const TILE_SIZES = { small: 140, medium: 200, large: 300 } as const;
+export type TileSize = keyof typeof TILE_SIZES;
+
 export interface Preferences {
   datasetId: number | null;
   filter: ImageFilter;
   sort: ImageSort;
   overlay: OverlayPrefs;
+  tileSize: TileSize;
 }
 
 export const DEFAULT_OVERLAY: OverlayPrefs = { visible: true, opacity: 0.45, colormap: 'turbo', threshold: 100, scale: 'image' };
@@ -51,6 +56,7 @@ export function loadPreferences(storage: Storage = localStorage): Preferences {
     filter: filter.success ? filter.data : EMPTY_FILTER,
     sort: sort.success ? sort.data : DEFAULT_SORT,
     overlay: overlayFrom(saved.overlay),
+    tileSize: typeof saved.tileSize === 'string' && saved.tileSize in TILE_SIZES ? (saved.tileSize as TileSize) : 'medium',
   };
 }
 
