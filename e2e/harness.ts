@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createCoreService } from '../main/core/service';
 import { startWebHost, type WebHost } from '../main/web/host';
 
@@ -55,4 +55,33 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
       ...extraArgs,
     ],
   });
+}
+
+export interface OpenGallery {
+  app: RunningApp;
+  browser: Browser;
+  /** 1440 × 900, light, waiting up to 60 s for anything by default. */
+  page: Page;
+  /** Closes Chromium, then the app. */
+  close(): Promise<void>;
+}
+
+/** A fresh app and Chromium with the page the gallery tests look at, not yet navigated. */
+export async function openGallery(options: { acceptDownloads?: boolean } = {}): Promise<OpenGallery> {
+  const app = await startApp();
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await app.stop();
+    throw error;
+  });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', ...options });
+  page.setDefaultTimeout(60_000);
+  return {
+    app,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await app.stop();
+    },
+  };
 }

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../common/types';
-import { artifactsDir, launchChromium, samplesDir, startApp, type RunningApp } from './harness';
+import { artifactsDir, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'sightline.js');
@@ -55,21 +55,18 @@ describe('sightline analyze --model vgg16_mini.h5 (built command)', () => {
 
 describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
   let app: RunningApp;
-  let browser: Browser;
+  let gallery: OpenGallery | undefined;
   let page: Page;
   const shot = (name: string) => page.screenshot({ path: path.join(artifactsDir, `keras-${name}.png`) });
   const models = () => page.getByTestId('models');
   const modelRow = (name: string) => models().locator('[data-testid=model-row]', { has: page.locator(`[data-testid=model-name]:text-is("${name}")`) });
 
   beforeAll(async () => {
-    app = await startApp();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(60_000);
+    gallery = await openGallery();
+    ({ app, page } = gallery);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
+    await gallery?.close();
   });
 
   it('adds the .h5 file through the file browser and proposes caffe, ImageNet labels and block5_conv3', async () => {

@@ -6,16 +6,16 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactsDir, launchChromium, startApp, type RunningApp } from './harness';
+import { artifactsDir, openGallery, type OpenGallery, type RunningApp } from './harness';
 
 const ZOO_RESNET = fileURLToPath(new URL('../main/core/engine/__fixtures__/zoo/resnet', import.meta.url));
 const NAMES = ['apple', 'banana', 'cherry', 'damson', 'elderberry', 'fig', 'grape', 'huckleberry', 'imbe', 'jackfruit'];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-setup-e2e-'));
 const modelDir = path.join(tmp, 'resnet');
 let app: RunningApp;
-let browser: Browser;
+let gallery: OpenGallery | undefined;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: path.join(artifactsDir, `model-setup-${name}.png`) });
@@ -25,14 +25,11 @@ const fileBrowser = () => setup().getByTestId('file-browser');
 beforeAll(async () => {
   cpSync(ZOO_RESNET, modelDir, { recursive: true });
   writeFileSync(path.join(modelDir, 'names.txt'), `${NAMES.join('\n')}\n`);
-  app = await startApp();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-  page.setDefaultTimeout(60_000);
+  gallery = await openGallery();
+  ({ app, page } = gallery);
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
+  await gallery?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 

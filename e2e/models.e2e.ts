@@ -4,16 +4,16 @@
 // Real core service, real ONNX and TF.js models, real photos, real Chromium.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, RunInfo } from '../common/types';
-import { artifactsDir, launchChromium, startApp, type RunningApp } from './harness';
+import { artifactsDir, openGallery, type OpenGallery, type RunningApp } from './harness';
 
 const PHOTOS = 34;
 const ZOO = fileURLToPath(new URL('../main/core/engine/__fixtures__/zoo', import.meta.url));
 const RESNET_NAME = 'zoo resnet (random weights)';
 let app: RunningApp;
-let browser: Browser;
+let gallery: OpenGallery | undefined;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: path.join(artifactsDir, `models-${name}.png`) });
@@ -40,14 +40,11 @@ async function jobsFinished(count: number): Promise<JobProgress> {
 }
 
 beforeAll(async () => {
-  app = await startApp();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-  page.setDefaultTimeout(60_000);
+  gallery = await openGallery();
+  ({ app, page } = gallery);
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
+  await gallery?.close();
 });
 
 describe('models in the gallery', () => {

@@ -6,14 +6,14 @@ import { parse } from 'csv-parse/sync';
 import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactsDir, launchChromium, samplesDir, startApp, type RunningApp } from './harness';
+import { artifactsDir, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
 
 /** Six of the sample photos, each in its class folder: a small dataset analyses in seconds. */
 const CLASSES = ['001_goldfish', '008_hen', '088_macaw', '104_wallaby', '105_koala', '235_german_shepherd'];
 let app: RunningApp;
-let browser: Browser;
+let gallery: OpenGallery | undefined;
 let page: Page;
 let work: string;
 let photos: string;
@@ -53,14 +53,11 @@ beforeAll(async () => {
   photos = path.join(work, 'photos');
   for (const folder of CLASSES) cpSync(path.join(samplesDir, folder), path.join(photos, folder), { recursive: true });
   mkdirSync(artifactsDir, { recursive: true });
-  app = await startApp();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
-  page.setDefaultTimeout(60_000);
+  gallery = await openGallery({ acceptDownloads: true });
+  ({ app, page } = gallery);
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
+  await gallery?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -4,14 +4,14 @@
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactsDir, launchChromium, samplesDir, startApp, type RunningApp } from './harness';
+import { artifactsDir, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
 
 const PHOTOS = 34;
 const NOTE = 'Attention spills onto the background, right of the face';
 let app: RunningApp;
-let browser: Browser;
+let gallery: OpenGallery | undefined;
 let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: path.join(artifactsDir, `${name}.png`) });
@@ -63,14 +63,11 @@ const sumOr = async (locator: Locator, fallback: number) => (await canvasStats(l
 const shownCount = async () => Number(await page.getByTestId('result-count').locator('strong').innerText());
 
 beforeAll(async () => {
-  app = await startApp();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
-  page.setDefaultTimeout(60_000);
+  gallery = await openGallery({ acceptDownloads: true });
+  ({ app, page } = gallery);
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
+  await gallery?.close();
 });
 
 describe('web gallery', () => {
