@@ -141,4 +141,6 @@ it(`survives ${KILLS} SIGKILLs at random moments and resumes exactly the missing
   const end = inspect();
   expect(end).toMatchObject({ integrity: 'ok', images: total, done: total, predictions: 3 * total, heatmaps: 3 * total });
   console.log(`  final run: resumed at ${begin.done}/${total}, did ${total - begin.done}, ended ${end.done}/${total}`);
-});
+  // Each child starts Node, tsx, the library and the engine's workers (warmed up) before its first image: about
+  // 14 children take 100 s on a quiet two-core machine, more on a busy one, so the default 120 s was too tight.
+}, 400_000);
