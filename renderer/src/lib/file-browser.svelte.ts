@@ -44,9 +44,4 @@ export class FileBrowserState {
   get show(): BrowseShow {
     return this.#show;
   }
-
-  up(): Promise<void> {
-    const parent = this.listing?.parent;
-    return parent ? this.open(parent) : Promise.resolve();
-  }
 }
