@@ -10,5 +10,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // expect.poll's one-second default is too short for a busy CI machine: a rename, a filter or a page of rows
+    // can take longer to show; a test still fails, after 30 s, when it never does.
+    expect: { poll: { timeout: 30_000 } },
   },
 });
