@@ -20,11 +20,10 @@ import type { CamNetwork } from '../main/core/engine/cam/network';
 import { explainBatch } from '../main/core/engine/cam/pipeline';
 import { forward as layerByLayer } from '../main/core/engine/runtimes/tfjs-layers/cut';
 import { layersForward } from '../main/core/engine/runtimes/tfjs-layers/forward';
+import { CAM_METHOD_NAMES, type CamMethod } from '../common/types';
 import {
-  CAM_METHODS,
   createEngine,
   defaultModelDir,
-  type CamMethodName,
   type Engine,
   type EngineRuntimeChoice,
 } from '../main/core/engine/index';
@@ -68,7 +67,7 @@ export interface RuntimeBenchRow {
 
 interface Task {
   task: string;
-  method: CamMethodName;
+  method: CamMethod;
   camTopK: number;
 }
 
@@ -82,7 +81,7 @@ export async function benchEngine(options: { backend?: BackendName } = {}): Prom
   const backend = options.backend ?? 'wasm';
   const withScoreCam = Boolean(process.env.SIGHTLINE_BENCH_SCORECAM);
   const full = Boolean(process.env.SIGHTLINE_BENCH_FULL);
-  const methods = CAM_METHODS.filter((method) => withScoreCam || method !== 'ScoreCAM');
+  const methods = CAM_METHOD_NAMES.filter((method) => withScoreCam || method !== 'ScoreCAM');
   const allTasks: Task[] = [
     { task: 'forward only', method: 'GradCAM', camTopK: 0 },
     ...methods.map((method) => ({ task: method, method, camTopK: 1 })),

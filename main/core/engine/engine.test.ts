@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAM_METHODS } from './cam/names';
+import { CAM_METHOD_NAMES } from '../../../common/types';
 import { createEngine, defaultModelDir, type Engine, type EngineOptions, type ExplainResult } from './index';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
@@ -363,7 +363,7 @@ describe('engine memory on ONNX Runtime', () => {
     const batch = (count: number) => new Uint8Array(count * 32 * 32 * 3).map((_, i) => (i * 37) % 256);
     let done = 0;
     const explain = async (count: number) => {
-      const method = CAM_METHODS[(done / count) % CAM_METHODS.length];
+      const method = CAM_METHOD_NAMES[(done / count) % CAM_METHOD_NAMES.length];
       const results = await engine.explain({ pixels: batch(count), count, topK: 3, camTopK: 2, method });
       expect(results.flatMap((result) => result.heatmaps)).toHaveLength(2 * count);
       done += count;

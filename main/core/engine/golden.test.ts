@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CamMap, ImageExplanation } from './cam/pipeline';
-import { CAM_METHODS, type CamMethodName } from './cam/names';
+import { CAM_METHOD_NAMES, type CamMethod } from '../../../common/types';
 import { LocalEngine } from './local-engine';
 import { defaultModelDir } from './paths';
 
@@ -25,7 +25,7 @@ interface GoldenEntry {
   input: string;
   layer: string;
   class_index: number;
-  method: CamMethodName;
+  method: CamMethod;
   raw: { h: number; w: number; values: number[] };
   pre_relu: number[];
 }
@@ -96,7 +96,7 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
     return explanations;
   }
 
-  function check(explanations: ImageExplanation[], photoNames: string[], layer: string, method: CamMethodName) {
+  function check(explanations: ImageExplanation[], photoNames: string[], layer: string, method: CamMethod) {
     const expected = entries.filter((entry) => entry.layer === layer && entry.method === method);
     let checked = 0;
     photoNames.forEach((name, image) => {
@@ -125,7 +125,7 @@ describe('CAM methods against pytorch-grad-cam (golden fixtures)', () => {
   });
 
   for (const [layerIndex, layer] of LAYERS.entries()) {
-    for (const method of CAM_METHODS.filter((name) => name !== 'ScoreCAM')) {
+    for (const method of CAM_METHOD_NAMES.filter((name) => name !== 'ScoreCAM')) {
       it(`${method} at ${layer} matches within ${RAW_TOLERANCE} of the map's maximum`, async () => {
         const classes = photos.map((photo) => photo.cam_classes);
         const explanations = await explain(inputs, { method, layer, topK: 5, camTopK: 2, classes });

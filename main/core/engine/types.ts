@@ -2,14 +2,12 @@
 import type {
   BackendName,
   BackendReport,
+  CamMethod,
   CandidateLayer,
   PreprocessingPreset,
   ResizeMode,
 } from '../../../common/types';
 import type { EngineHeatmap } from '../base/engine-heatmap';
-import type { CamMethodName } from './cam/names';
-
-export { CAM_METHODS, type CamMethodName } from './cam/names';
 export type { EngineHeatmap };
 
 export interface EngineOptions {
@@ -83,7 +81,7 @@ export interface ExplainRequest {
   /** How many of those top classes get a map (default 1; 0 for predictions only). */
   camTopK?: number;
   /** Default GradCAM. */
-  method?: CamMethodName;
+  method?: CamMethod;
   /**
    * Per image, the class indices to map instead of its top `camTopK` (every image the same number);
    * one map per class.

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../../common/types';
 import { selectBackend } from './backends';
-import { CAM_METHODS, type CamMethodName } from './cam/names';
+import { CAM_METHOD_NAMES, type CamMethod } from '../../../common/types';
 import type { CamNetwork } from './cam/network';
 import { explainBatch, type ImageExplanation } from './cam/pipeline';
 import { loadModel } from './model';
@@ -37,9 +37,9 @@ async function forwardOnce(network: LayersNetwork, x: tf.Tensor4D, keep: number[
   };
 }
 
-type MapsByMethod = Map<CamMethodName, ImageExplanation[]>;
+type MapsByMethod = Map<CamMethod, ImageExplanation[]>;
 
-async function mapsOn(backend: BackendName, modelDir: string, input: Float32Array, layer: string, methods: CamMethodName[]): Promise<MapsByMethod> {
+async function mapsOn(backend: BackendName, modelDir: string, input: Float32Array, layer: string, methods: CamMethod[]): Promise<MapsByMethod> {
   await selectBackend(backend);
   const model = await loadModel(modelDir);
   const target = layersTarget(model, layer);
@@ -71,7 +71,7 @@ function worstError(onWasm: ImageExplanation[], onCpu: ImageExplanation[]): numb
   return worst;
 }
 
-async function expectSameMaps(name: string, modelDir: string, input: Float32Array, layer: string, methods: CamMethodName[]) {
+async function expectSameMaps(name: string, modelDir: string, input: Float32Array, layer: string, methods: CamMethod[]) {
   const onWasm = await mapsOn('wasm', modelDir, input, layer, methods);
   const onCpu = await mapsOn('cpu', modelDir, input, layer, methods);
   const errors = methods.map((method) => [method, worstError(onWasm.get(method)!, onCpu.get(method)!)] as const);
@@ -79,7 +79,7 @@ async function expectSameMaps(name: string, modelDir: string, input: Float32Arra
   for (const [method, error] of errors) expect(error, method).toBeLessThanOrEqual(TOLERANCE);
 }
 
-const cheapMethods = CAM_METHODS.filter((method) => SLOW || method !== 'ScoreCAM');
+const cheapMethods = CAM_METHOD_NAMES.filter((method) => SLOW || method !== 'ScoreCAM');
 if (!SLOW) console.log('wasm-vs-cpu: Score-CAM on VGG16 and MobileNet runs only with SIGHTLINE_SLOW=1 (minutes on the cpu backend)');
 
 describe('wasm and cpu backends give the same maps for every method', () => {
@@ -100,7 +100,7 @@ describe('wasm and cpu backends give the same maps for every method', () => {
 
   it('on a residual net with batch normalisation and a branch around the target layer', async () => {
     const dir = await folderOf(() => smallResidualNet(), 'residual');
-    await expectSameMaps('residual net', dir, seededValues(32 * 32 * 3, 11), 'target_conv', [...CAM_METHODS]);
+    await expectSameMaps('residual net', dir, seededValues(32 * 32 * 3, 11), 'target_conv', [...CAM_METHOD_NAMES]);
   });
 
   it('on VGG16 at block5_conv3 (64² input, random weights)', async () => {

@@ -7,12 +7,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends';
-import { camMethods, type CamMethod } from './methods';
+import { camMethods, type CamFormula } from './methods';
 
 const A = [1, 2, 3, -1];
 const G = [0.5, -0.5, 0.25, 2];
 
-function mapOf(method: CamMethod, activations: number[], shape: [number, number, number, number], input: number[]): number[] {
+function mapOf(method: CamFormula, activations: number[], shape: [number, number, number, number], input: number[]): number[] {
   return tf.tidy(() => {
     const a = tf.tensor4d(activations, shape);
     const n = shape[0];

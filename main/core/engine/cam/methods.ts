@@ -4,11 +4,10 @@
 // Formulas follow pytorch-grad-cam; see __fixtures__/golden/README.md.
 import * as tf from '@tensorflow/tfjs-core';
 import { principalComponentMaps } from './eigen';
-import type { CamMethodName } from './names';
+import type { CamMethod } from '../../../../common/types';
 
-export type { CamMethodName } from './names';
-
-export type CamMethod =
+/** How one method turns the target layer's activations (and its gradients or channel scores) into a map. */
+export type CamFormula =
   | { uses: 'gradients'; map(activations: tf.Tensor4D, gradients: tf.Tensor4D): tf.Tensor3D }
   /** `scores` [N, C]: the class score of the input masked by each upsampled activation channel. */
   | { uses: 'channel-scores'; map(activations: tf.Tensor4D, scores: tf.Tensor2D): tf.Tensor3D }
@@ -22,7 +21,7 @@ function weightedSum(activations: tf.Tensor4D, weights: tf.Tensor2D): tf.Tensor3
 
 const SPATIAL: [number, number] = [1, 2];
 
-export const camMethods: Record<CamMethodName, CamMethod> = {
+export const camMethods: Record<CamMethod, CamFormula> = {
   // Selvaraju et al., "Grad-CAM", ICCV 2017, arXiv:1610.02391, eq. 1–2: w_k = mean_ij G_k.
   GradCAM: {
     uses: 'gradients',

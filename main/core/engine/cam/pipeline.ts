@@ -9,13 +9,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { preprocess, type PixelBatch } from '../preprocess';
 import { gridView } from './grid-view';
-import { camMethods, type CamMethodName } from './methods';
+import type { CamMethod } from '../../../../common/types';
+import { camMethods } from './methods';
 import type { CamHead, CamNetwork, CamTarget, NetworkOutputs } from './network';
 import { checkBatch, explanations, readPredictions, splitRows } from './predictions';
 import { maskedInputScores } from './score-cam';
 
 export interface CamRequest {
-  method: CamMethodName;
+  method: CamMethod;
   topK: number;
   /** Maps for the top `camTopK` classes of each image, unless `classes` names them. */
   camTopK: number;

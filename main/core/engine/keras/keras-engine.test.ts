@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAM_METHODS } from '../cam/names';
+import { CAM_METHOD_NAMES } from '../../../../common/types';
 import { LocalEngine } from '../local-engine';
 import { defaultModelDir } from '../paths';
 import { decodeBatch, samplePhotos } from '../test-support/photos';
@@ -43,7 +43,7 @@ describe('the bundled MobileNet as a Keras .h5 file', () => {
     expect(fromH5.model.layer).toBe('conv_pw_13_relu');
   });
 
-  it.each(CAM_METHODS)('%s: the same top-5 and the same map, bit for bit', async (method) => {
+  it.each(CAM_METHOD_NAMES)('%s: the same top-5 and the same map, bit for bit', async (method) => {
     // Score-CAM runs one forward pass per channel of the layer (768): one photo is enough for it.
     const count = method === 'ScoreCAM' ? 1 : 2;
     const request = { count, topK: 5, camTopK: 1, method, pixels: pixels.subarray(0, count * 224 * 224 * 3) };

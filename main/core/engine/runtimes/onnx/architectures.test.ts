@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../backends';
-import { CAM_METHODS, type CamMethodName } from '../../cam/names';
+import { CAM_METHOD_NAMES, type CamMethod } from '../../../../../common/types';
 import { LocalEngine } from '../../local-engine';
 import { loadModel, type LoadedModel } from '../../model';
 import { saveModelFolder, seededValues } from '../../test-support/model-files';
@@ -92,7 +92,7 @@ for (const { name, build, layers } of cases) {
     });
 
     it('gives the TF.js path’s maps for every method', async () => {
-      const methods: CamMethodName[] = CAM_METHODS.filter((method) => method !== 'ScoreCAM');
+      const methods: CamMethod[] = CAM_METHOD_NAMES.filter((method) => method !== 'ScoreCAM');
       for (const [layer, tolerance] of layers) {
         for (const method of methods) {
           const error = await compareWithTfjs(tfjsEngine, explainer, x, { method, topK: 2, camTopK: 2, layer });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAM_METHODS } from '../../cam/names';
+import { CAM_METHOD_NAMES } from '../../../../../common/types';
 import { LocalEngine } from '../../local-engine';
 import { loadModel, type LoadedModel } from '../../model';
 import { defaultModelDir } from '../../paths';
@@ -72,7 +72,7 @@ describe('bundled MobileNet on ONNX Runtime', () => {
     await again.explainer?.dispose();
   });
 
-  for (const method of CAM_METHODS.filter((name) => name !== 'ScoreCAM')) {
+  for (const method of CAM_METHOD_NAMES.filter((name) => name !== 'ScoreCAM')) {
     it(`${method}: the TF.js path's maps at conv_pw_13_relu and conv_pw_11_relu, top-2 classes`, async () => {
       for (const [layer, tolerance] of [['conv_pw_13_relu', MAP_TOLERANCE], ['conv_pw_11_relu', DEEP_HEAD_TOLERANCE]] as const) {
         const error = await compareWithTfjs(tfjsEngine, explainer, x, { method, topK: 3, camTopK: 2, layer });

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../backends';
 import { camMethods } from '../../cam/methods';
-import { CAM_METHODS } from '../../cam/names';
+import { CAM_METHOD_NAMES } from '../../../../../common/types';
 import { defaultModelDir } from '../../paths';
 import { preprocess } from '../../preprocess';
 import { seededValues } from '../../test-support/model-files';
@@ -34,7 +34,7 @@ import {
   unsupportedHeadModel,
 } from './test-support/onnx-graphs';
 
-const GRADIENT_METHODS = CAM_METHODS.filter((method) => camMethods[method].uses === 'gradients');
+const GRADIENT_METHODS = CAM_METHOD_NAMES.filter((method) => camMethods[method].uses === 'gradients');
 
 /**
  * Map tolerances as in architectures.test.ts and mobilenet.test.ts. Every early layer's head holds ReLUs or

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CamMethodName } from '../../cam/names';
+import type { CamMethod } from '../../../../../common/types';
 import { LocalEngine } from '../../local-engine';
 
 const ZOO = path.join(__dirname, '..', '..', '__fixtures__', 'zoo');
@@ -36,7 +36,7 @@ interface Reference {
 interface Family {
   family: string;
   layout: 'nchw' | 'nhwc' | 'tokens';
-  tolerance?: Partial<Record<CamMethodName, number>>;
+  tolerance?: Partial<Record<CamMethod, number>>;
   /** Tensors that must not be candidates. */
   excluded?: string[];
 }
@@ -95,7 +95,7 @@ for (const { family, layout, tolerance = {}, excluded = [] } of FAMILIES) {
     it('gives pytorch-grad-cam’s map for every method', async () => {
       const errors: Record<string, number> = {};
       for (const [key, expected] of Object.entries(reference.maps)) {
-        const method = key.split('@')[0] as CamMethodName;
+        const method = key.split('@')[0] as CamMethod;
         const results = await engine.explain({ pixels, count, method, topK: 1, classes: expected.classes.map((c) => [c]) });
         errors[key] = Math.max(
           ...results.map(({ heatmaps: [map] }, image) => {
@@ -110,7 +110,7 @@ for (const { family, layout, tolerance = {}, excluded = [] } of FAMILIES) {
       }
       console.log(`${family}: ${Object.entries(errors).map(([key, error]) => `${key} ${error.toExponential(1)}`).join(', ')}`);
       for (const [key, error] of Object.entries(errors)) {
-        expect(error, key).toBeLessThan(tolerance[key.split('@')[0] as CamMethodName] ?? TOLERANCE);
+        expect(error, key).toBeLessThan(tolerance[key.split('@')[0] as CamMethod] ?? TOLERANCE);
       }
     });
   });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../backends';
-import { CAM_METHODS } from '../../cam/names';
+import { CAM_METHOD_NAMES } from '../../../../../common/types';
 import { loadModel, type LoadedModel } from '../../model';
 import { readModelFolder } from '../../model-folder';
 import { defaultModelDir } from '../../paths';
@@ -78,7 +78,7 @@ describe('the bundled MobileNet as a TF.js graph model', () => {
     expect(logitError).toBeLessThan(LOGIT_TOLERANCE);
   });
 
-  for (const method of CAM_METHODS.filter((name) => name !== 'ScoreCAM')) {
+  for (const method of CAM_METHOD_NAMES.filter((name) => name !== 'ScoreCAM')) {
     it(`${method}: the layers path's maps at conv_pw_13_relu and conv_pw_11_relu, top-2 classes`, async () => {
       for (const layer of ['conv_pw_13_relu', 'conv_pw_11_relu']) {
         const { mapError } = await compareWithLayers(runtime, loaded, written.nodeOf, x, { method, topK: 5, camTopK: 2, layer });

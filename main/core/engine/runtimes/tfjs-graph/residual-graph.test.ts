@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../backends';
-import { CAM_METHODS } from '../../cam/names';
+import { CAM_METHOD_NAMES } from '../../../../../common/types';
 import { loadModel, type LoadedModel } from '../../model';
 import { readModelFolder } from '../../model-folder';
 import { saveModelFolder, seededValues } from '../../test-support/model-files';
@@ -87,7 +87,7 @@ describe('a residual net as a TF.js graph model', () => {
 
   it("gives the layers path's maps for every method inside and after the residual block", async () => {
     for (const layer of ['block_bn', 'block_conv', 'block_out']) {
-      for (const method of CAM_METHODS) {
+      for (const method of CAM_METHOD_NAMES) {
         const { mapError, logitError } = await compareWithLayers(runtime, loaded, written.nodeOf, x, { method, topK: 5, camTopK: 2, layer });
         console.log(`residual graph ${method} at ${layer}: max map error / max |map| ${mapError.toExponential(2)}`);
         expect(mapError, `${method} at ${layer}`).toBeLessThan(MAP_TOLERANCE);
@@ -163,7 +163,7 @@ describe("the residual net with the converter's fused ops", () => {
 
   it("gives the layers path's maps through fused heads, and at a fused node", async () => {
     for (const layer of ['block_bn', 'block_conv', 'head_conv']) {
-      for (const method of CAM_METHODS) {
+      for (const method of CAM_METHOD_NAMES) {
         const { mapError } = await compareWithLayers(runtime, loaded, written.nodeOf, x, { method, topK: 5, camTopK: 2, layer });
         console.log(`fused residual graph ${method} at ${layer}: ${mapError.toExponential(2)}`);
         expect(mapError, `${method} at ${layer}`).toBeLessThan(MAP_TOLERANCE);

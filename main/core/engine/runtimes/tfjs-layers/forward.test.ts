@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../backends';
-import { CAM_METHODS } from '../../cam/names';
+import { CAM_METHOD_NAMES } from '../../../../../common/types';
 import { cutAt, forward } from './cut';
 import { layersForward } from './forward';
 import { planForward } from '../../fused-convolutions';
@@ -86,7 +86,7 @@ describe('engine memory', () => {
     };
     let done = 0;
     const explain = async (count: number) => {
-      const method = CAM_METHODS[(done / count) % CAM_METHODS.length];
+      const method = CAM_METHOD_NAMES[(done / count) % CAM_METHOD_NAMES.length];
       const results = await engine.explain({ pixels: batch(count), count, topK: 3, camTopK: 2, method });
       expect(results.flatMap((result) => result.heatmaps)).toHaveLength(2 * count);
       done += count;
