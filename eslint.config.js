@@ -37,8 +37,8 @@ const layers = [
 ];
 
 // Inside main/core the arrows point down: each folder imports itself, core/base/ (types and helpers below every
-// folder), common/ and only the folders it lists here. The files directly in main/core (the service and its
-// helpers) sit on top and may import any folder; of them only user-path.ts counts as base. Tests and
+// folder), common/ and only the folders it lists here. The files directly in main/core and in service/ (the service
+// and its helpers) sit on top and may import any folder; of them only user-path.ts counts as base. Tests and
 // test-support/ assemble the whole stack and are exempt.
 //   engine, store  ← nothing of core
 //   scan           ← engine
@@ -59,14 +59,16 @@ const CORE_IMPORTS = {
   merge: ['scan', 'store', 'analysis', 'jobs'],
 };
 const CORE_BASE_FILES = ['user-path'];
+/** The service's modules: the same layer as the files directly in main/core. */
+const SERVICE_DIR = 'service';
 const coreDir = fileURLToPath(new URL('./main/core/', import.meta.url));
 
-/** The core folder (or 'root' for a file directly in main/core) that a file belongs to; null outside core. */
+/** The core folder (or 'root' for a file of the service layer) that a file belongs to; null outside core. */
 function coreLayer(file) {
   const relative = path.relative(coreDir, file);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return null;
   const parts = relative.split(path.sep);
-  if (parts.length > 1) return parts[0];
+  if (parts.length > 1) return parts[0] === SERVICE_DIR ? 'root' : parts[0];
   return CORE_BASE_FILES.includes(path.basename(relative).replace(/\.[^.]+$/, '')) ? 'base' : 'root';
 }
 
@@ -85,7 +87,7 @@ const coreLayering = {
       const to = coreLayer(path.resolve(path.dirname(context.filename), specifier));
       if (to === null || to === from || to === 'base') return;
       if (allowed.includes(to)) return;
-      const target = to === 'root' ? 'the service layer (files directly in main/core)' : `main/core/${to}/`;
+      const target = to === 'root' ? 'the service layer (main/core/*.ts, main/core/service/)' : `main/core/${to}/`;
       const may = ['base', ...allowed].join(', ');
       context.report({ node, message: `Upward import inside core: main/core/${from}/ may import only ${may}, not ${target}.` });
     };

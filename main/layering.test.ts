@@ -36,6 +36,7 @@ describe('layering lint rule', () => {
     ["import { decodeImage } from '../scan/decode';\nexport const d = decodeImage;", 'main/core/engine/bad.ts', /engine\/ may import only base, not main\/core\/scan/],
     ["import { runImport } from '../jobs/import-job';\nexport const r = runImport;", 'main/core/analysis/bad.ts', /analysis\/ may import only base, engine, scan, store, not main\/core\/jobs/],
     ["export { createCoreService } from '../service';", 'main/core/jobs/bad.ts', /jobs\/ may import only .*, not the service layer/],
+    ["import { createRuns } from '../service/runs';\nexport const r = createRuns;", 'main/core/models/bad.ts', /models\/ may import only .*, not the service layer/],
     ["import { x } from './x';\nexport const y = x;", 'main/core/newfolder/bad.ts', /main\/core\/newfolder\/ is not in the core layer table/],
   ])('refuses the upward import inside core %s in %s', async (code, file, message) => {
     const errors = await coreLayeringErrors(code, file);
@@ -50,6 +51,8 @@ describe('layering lint rule', () => {
       ["import type { ScanEntry } from '../base/scan-diff';\nexport type S = ScanEntry;", 'main/core/store/ok.ts'],
       ["import { resolveUserPath } from '../user-path';\nexport const r = resolveUserPath;", 'main/core/export/ok.ts'],
       ["import { runImport } from './jobs/import-job';\nexport const r = runImport;", 'main/core/ok.ts'],
+      // The service's modules sit on top with service.ts: they import any folder and the files beside service.ts.
+      ["import { runImport } from '../jobs/import-job';\nimport { appPaths } from '../paths';\nexport const r = [runImport, appPaths];", 'main/core/service/ok.ts'],
       // Tests assemble the whole stack.
       ["import { createCoreService } from '../../service';\nexport const s = createCoreService;", 'main/core/analysis/test-support/ok.ts'],
     ];
