@@ -19,6 +19,16 @@ export interface ModelRegistration {
   candidateLayers: CandidateLayer[];
 }
 
+/** A model row as runs made them before the registry: enough to name the model and its classes. */
+export interface ModelRecord {
+  hash: string;
+  name: string;
+  dir: string;
+  inputSize: number;
+  /** Display names, indexed by class. */
+  labels: string[];
+}
+
 export interface ModelEntry extends ModelRegistration {
   id: number;
   addedAt: string;
@@ -58,18 +68,26 @@ export class ModelsTable {
   }
 
   get(id: number): ModelEntry | null {
-    const row = this.db.prepare(`${SELECT} AND m.id = ?`).get(id) as ModelDbRow | undefined;
-    return row ? toEntry(row) : null;
+    return this.first('AND m.id = ?', id);
   }
 
   byHash(hash: string): ModelEntry | null {
-    const row = this.db.prepare(`${SELECT} AND m.hash = ?`).get(hash) as ModelDbRow | undefined;
-    return row ? toEntry(row) : null;
+    return this.first('AND m.hash = ?', hash);
   }
 
   active(): ModelEntry | null {
-    const row = this.db.prepare(`${SELECT} AND m.activation IS NOT NULL ORDER BY m.activation DESC LIMIT 1`).get() as ModelDbRow | undefined;
-    return row ? toEntry(row) : null;
+    return this.first('AND m.activation IS NOT NULL ORDER BY m.activation DESC LIMIT 1');
+  }
+
+  /** The model row for these bytes as runs before the registry made it: added, or renamed and moved; returns its id. */
+  ensure(model: ModelRecord): number {
+    this.db
+      .prepare(
+        `INSERT INTO models (hash, name, dir, input_size, labels) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (hash) DO UPDATE SET name = excluded.name, dir = excluded.dir`,
+      )
+      .run(model.hash, model.name, model.dir, model.inputSize, JSON.stringify(model.labels));
+    return this.idOf(model.hash);
   }
 
   /** Adds the model, or fills in a row its runs made before the registry; returns its id. */
@@ -92,7 +110,7 @@ export class ModelsTable {
         proposed: JSON.stringify(model.proposed),
         candidateLayers: JSON.stringify(model.candidateLayers),
       });
-    return (this.db.prepare('SELECT id FROM models WHERE hash = ?').get(model.hash) as { id: number }).id;
+    return this.idOf(model.hash);
   }
 
   /** The same bytes found at another place. */
@@ -106,6 +124,16 @@ export class ModelsTable {
 
   activate(id: number): void {
     this.db.prepare('UPDATE models SET activation = (SELECT COALESCE(MAX(activation), 0) + 1 FROM models) WHERE id = ?').run(id);
+  }
+
+  /** The first registered model the clause after SELECT's WHERE picks, null when none. */
+  private first(clause: string, ...params: unknown[]): ModelEntry | null {
+    const row = this.db.prepare(`${SELECT} ${clause}`).get(...params) as ModelDbRow | undefined;
+    return row ? toEntry(row) : null;
+  }
+
+  private idOf(hash: string): number {
+    return (this.db.prepare('SELECT id FROM models WHERE hash = ?').get(hash) as { id: number }).id;
   }
 }
 
