@@ -96,7 +96,8 @@ export class OnnxNetwork implements CamNetwork<string> {
     let session = this.sessions.get(key);
     if (!session) {
       session = ort.InferenceSession.create(this.withOutputs(extraOutputs), {
-        executionProviders: [this.options.provider],
+        // CPU after a GPU provider runs the nodes that the GPU provider has no kernel for.
+        executionProviders: this.options.provider === 'cpu' ? ['cpu'] : [this.options.provider, 'cpu'],
         graphOptimizationLevel: 'all',
         intraOpNumThreads: this.options.threads ?? 1,
         interOpNumThreads: 1,

@@ -1,7 +1,10 @@
 // Picks ONNX Runtime's execution provider like the TF.js backend chain: CUDA → DirectML → CoreML → CPU,
 // and says why each skipped one was skipped. A provider counts as available when this onnxruntime-node
-// build lists it as bundled and a one-node session starts on it.
+// build lists it, its libraries are there (bundled, or for CUDA installed beside the package) and a one-node
+// session starts on it.
 import ort from 'onnxruntime-node';
+import { EXECUTION_PROVIDER_TITLES } from '../../../../../common/engine';
+import { detectCuda, type CudaDetection } from '../../gpu';
 import { GraphBuilder, OPSET, floatValueInfo, onnx } from './graph-builder';
 
 export const PROVIDER_CHAIN = ['cuda', 'dml', 'coreml', 'cpu'] as const;
@@ -12,39 +15,49 @@ export interface ProviderReport {
   skipped: { name: ProviderName; reason: string }[];
 }
 
-const PROVIDER_TITLES: Record<ProviderName, string> = { cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', cpu: 'CPU' };
-
 export interface ListedBackend {
   name: string;
   bundled: boolean;
 }
 
-/** `listed` and `probe` are the real package's unless a test swaps them. */
+/** `listed`, `probe` and `cuda` are the real package's and this machine's unless a test swaps them. */
 export async function selectProvider(
   forced?: ProviderName,
   listed: ListedBackend[] = ort.listSupportedBackends(),
   probe: (name: ProviderName) => Promise<void> = probeSession,
+  cuda: () => CudaDetection = detectCuda,
 ): Promise<ProviderReport> {
   const skipped: ProviderReport['skipped'] = [];
   for (const name of forced ? [forced] : PROVIDER_CHAIN) {
-    const failure = await tryProvider(name, listed, probe);
+    const failure = await tryProvider(name, listed, probe, cuda);
     if (failure === null) return { name, skipped };
-    if (forced) throw new Error(`ONNX Runtime's ${PROVIDER_TITLES[name]} execution provider is not available: ${failure}`);
+    if (forced) throw new Error(`ONNX Runtime's ${EXECUTION_PROVIDER_TITLES[name]} execution provider is not available: ${failure}`);
     skipped.push({ name, reason: failure });
   }
   throw new Error(`No ONNX Runtime execution provider could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
 
-async function tryProvider(name: ProviderName, listed: ListedBackend[], probe: (name: ProviderName) => Promise<void>) {
+async function tryProvider(
+  name: ProviderName,
+  listed: ListedBackend[],
+  probe: (name: ProviderName) => Promise<void>,
+  cuda: () => CudaDetection,
+): Promise<string | null> {
   const entry = listed.find((backend) => backend.name === name);
   const build = `onnxruntime-node ${ort.env.versions.node ?? ''} for ${process.platform}-${process.arch}`;
-  if (!entry) return `${build} has no ${PROVIDER_TITLES[name]} execution provider`;
-  if (!entry.bundled) return `${build} does not ship the ${PROVIDER_TITLES[name]} execution provider's libraries`;
+  if (!entry) return `${build} has no ${EXECUTION_PROVIDER_TITLES[name]} execution provider`;
+  // The package never ships CUDA's libraries (`bundled` stays false for it): its install script downloads them.
+  if (name === 'cuda') {
+    const detection = cuda();
+    if (!detection.usable) return detection.reason;
+  } else if (!entry.bundled) {
+    return `${build} does not ship the ${EXECUTION_PROVIDER_TITLES[name]} execution provider's libraries`;
+  }
   try {
     await probe(name);
     return null;
   } catch (error) {
-    return `the ${PROVIDER_TITLES[name]} execution provider failed to start: ${(error as Error).message}`;
+    return `the ${EXECUTION_PROVIDER_TITLES[name]} execution provider failed to start: ${(error as Error).message}`;
   }
 }
 
