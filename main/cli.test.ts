@@ -28,6 +28,10 @@ it('analyze writes a CSV report for a folder and reports the backend and progres
   expect(stdout).toBe('');
   expect(stderr).toMatch(/^Backend: (tensorflow-gpu|tensorflow|wasm|cpu)$/m);
   expect(stderr).toMatch(/^Runtime: ONNX Runtime \(cpu\)$/m);
+  // This project's .npmrc installs onnxruntime-node without its CUDA provider; tfjs-node-gpu needs a download.
+  expect(stderr).toMatch(
+    /^Engine: ONNX Runtime \(cpu\) · head on \S+ — CUDA skipped: CUDA provider library not installed: .+; tfjs-node-gpu skipped: @tensorflow\/tfjs-node-gpu is not installed/m,
+  );
   expect(stderr).toMatch(/4\/4 {2}failed 0 {2}[\d.]+ img\/s/);
   expect(stderr).toContain(`Report: ${path.join(tmp, 'out/report.csv')}`);
 

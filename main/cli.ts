@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CAM_METHOD_NAMES, DEFAULT_RUN, type AppInfo, type BackendName, type CamMethod, type JobProgress, type ModelSummary, type RuntimeReport } from '../common/types';
-import { RUNTIME_TITLES } from '../common/engine';
+import { RUNTIME_TITLES, describeEngineChoice } from '../common/engine';
 import { EMPTY_FILTER, FLAGGED_VERDICTS } from '../common/query';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { mergeShards } from './core/merge/merge';
@@ -347,7 +347,8 @@ function describeModel(info: AppInfo): string {
   if (!info.model || !info.backend) return 'The model is still loading.\n';
   const skipped = info.backend.skipped.map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('');
   const model = `Model: ${info.model.name} (${info.model.inputSize}×${info.model.inputSize}, default layer ${info.model.layer})\n`;
-  return `${model}Backend: ${info.backend.name}\n${skipped}${describeRuntime(info.backend.runtime)}`;
+  const engine = `Engine: ${describeEngineChoice(info.backend)}\n`;
+  return `${model}${engine}Backend: ${info.backend.name}\n${skipped}${describeRuntime(info.backend.runtime)}`;
 }
 
 function describeRuntime(runtime: RuntimeReport | undefined): string {
