@@ -1,0 +1,53 @@
+// The library's datasets: listing them with where their labels come from, relabelling, renaming and removing.
+import type { Service } from '../../../common/contract';
+import { UserError } from '../../../common/errors';
+import type { DatasetSummary } from '../../../common/types';
+import type { JobManager } from '../jobs/job-manager';
+import type { EngineHost } from './engine-host';
+import type { Library } from './library';
+
+export type DatasetCalls = Pick<Service, 'listDatasets' | 'setDatasetLabels' | 'renameDataset' | 'removeDataset'>;
+
+export function createDatasets(library: Library, host: EngineHost, jobs: JobManager): DatasetCalls {
+  const { store, labels } = library;
+  const withLabels = (summary: DatasetSummary): DatasetSummary => ({
+    ...summary,
+    labelSource: labels.source(summary.id),
+    labelLevels: labels.levels(summary.id),
+  });
+  const summaryOf = (datasetId: number) => withLabels(store.listDatasets().find((d) => d.id === datasetId)!);
+
+  return {
+    async listDatasets() {
+      return store.listDatasets().map(withLabels);
+    },
+    async setDatasetLabels(input) {
+      const target = library.dataset(input.datasetId);
+      // Each model with runs on the dataset gets its classes, and the active one, which the next import uses.
+      const modelIds = new Set([...labels.modelsWithRuns(target.id), (await host.modelOf()).id]);
+      const models = [...modelIds].flatMap((id) => store.models.get(id) ?? []);
+      labels.apply(
+        target.id,
+        input.source,
+        models.map((model) => {
+          const matcher = host.registry.matcher(model).withSource(input.source);
+          return { modelId: model.id, truthFor: (relPath: string) => matcher.forFile(relPath) };
+        }),
+      );
+      return summaryOf(target.id);
+    },
+    async renameDataset(input) {
+      const target = library.dataset(input.datasetId);
+      const name = input.name.trim();
+      if (!name) throw new UserError('A dataset needs a name: type one', 400);
+      store.renameDataset(target.id, name);
+      return summaryOf(target.id);
+    },
+    async removeDataset(input) {
+      const target = library.dataset(input.datasetId);
+      const busy = jobs.list().find((job) => job.datasetId === target.id && (job.state === 'running' || job.state === 'queued'));
+      if (busy) throw new UserError(`Dataset ${target.name} is being analysed: cancel that job before removing it`, 409);
+      return { removed: store.removeDataset(target.id) };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// A dataset's images as the gallery reads and reviews them: rows by run, the gallery's query, verdicts, the
+// expected box, and one image's metrics.
+import type { Service } from '../../../common/contract';
+import { UserError } from '../../../common/errors';
+import type { ImageRow } from '../../../common/types';
+import { refreshBox } from '../analysis/image-metrics';
+import type { Library } from './library';
+
+export type ImageCalls = Pick<
+  Service,
+  'listImages' | 'getImage' | 'getImages' | 'queryImages' | 'setReview' | 'setVerdicts' | 'getExpectedBox' | 'setExpectedBox' | 'getMetrics'
+>;
+
+/** The rows with their tags filled in. */
+type WithTags = <R extends ImageRow>(rows: R[]) => R[];
+
+export function createImages(library: Library, withTags: WithTags): ImageCalls {
+  const { store, query } = library;
+  return {
+    async listImages(input) {
+      const { id } = library.dataset(input.datasetId);
+      return store.listImages(id, library.runOf(id, input.runId));
+    },
+    async getImage(input) {
+      const image = store.getImage(input.imageId, input.runId);
+      if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
+      if (input.runId !== undefined) library.runOf(image.datasetId, input.runId);
+      return withTags([image])[0];
+    },
+    async getImages(input) {
+      const images = input.imageIds.flatMap((imageId) => {
+        const image = store.getImage(imageId, input.runId);
+        if (image && input.runId !== undefined) library.runOf(image.datasetId, input.runId);
+        return image ? [image] : [];
+      });
+      return withTags(images);
+    },
+    async queryImages(input) {
+      const { id } = library.dataset(input.datasetId);
+      return query.images(id, library.runOf(id, input.runId), input.filter, input.sort);
+    },
+    async setReview(input) {
+      if (!store.setReview(input.imageId, input.verdict, input.note)) throw new UserError(`No image with id ${input.imageId}`, 404);
+      return withTags([store.getImage(input.imageId)!])[0];
+    },
+    async setVerdicts(input) {
+      return { previous: query.setVerdicts(input.changes) };
+    },
+    async getExpectedBox(input) {
+      return { box: query.expectedBox(input.imageId) };
+    },
+    async setExpectedBox(input) {
+      if (!query.setExpectedBox(input.imageId, input.box)) throw new UserError(`No image with id ${input.imageId}`, 404);
+      refreshBox(store.metrics, input.imageId);
+      return { box: query.expectedBox(input.imageId) };
+    },
+    async getMetrics(input) {
+      const image = store.getImage(input.imageId);
+      if (!image) throw new UserError(`No image with id ${input.imageId}`, 404);
+      const runId = library.runOf(image.datasetId, input.runId);
+      return { metrics: runId === null ? null : store.metrics.get(runId, image.id) };
+    },
+  };
+}

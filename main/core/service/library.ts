@@ -1,0 +1,51 @@
+// The library file as the service's modules share it: the store, the gallery's connection, and the two lookups
+// most calls start with.
+import { UserError } from '../../../common/errors';
+import { openDatabase, type Db } from '../store/database';
+import { DatasetLabels } from '../store/dataset-labels';
+import { LibraryQuery } from '../store/query';
+import { Store, type DatasetRecord } from '../store/store';
+
+export interface Library {
+  /** The library database's path: a call that streams opens a connection of its own. */
+  file: string;
+  store: Store;
+  /** The gallery's connection to the same file, for its queries, tags and views. */
+  db: Db;
+  query: LibraryQuery;
+  labels: DatasetLabels;
+  /** The dataset, or a UserError. */
+  dataset(datasetId: number): DatasetRecord;
+  /** The requested run after checking it belongs to the dataset, else the dataset's latest run. */
+  runOf(datasetId: number, runId: number | undefined): number | null;
+  close(): void;
+}
+
+/** Opens the library and marks the runs a previous process left running as interrupted. */
+export function openLibrary(file: string): Library {
+  const store = new Store(file);
+  const db = openDatabase(file);
+  const query = new LibraryQuery(db);
+  store.markInterruptedRuns();
+  return {
+    file,
+    store,
+    db,
+    query,
+    labels: new DatasetLabels(db),
+    dataset(datasetId) {
+      const found = store.getDataset(datasetId);
+      if (!found) throw new UserError(`No dataset with id ${datasetId}`, 404);
+      return found;
+    },
+    runOf(datasetId, runId) {
+      if (runId === undefined) return store.latestRunId(datasetId);
+      if (store.getRun(runId)?.datasetId !== datasetId) throw new UserError(`Dataset ${datasetId} has no run ${runId}`, 404);
+      return runId;
+    },
+    close() {
+      store.close();
+      query.close();
+    },
+  };
+}
