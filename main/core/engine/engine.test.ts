@@ -7,7 +7,6 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAM_METHOD_NAMES } from '../../../common/types';
 import { createEngine, defaultModelDir, type Engine, type EngineOptions, type ExplainResult } from './index';
 import { LocalEngine } from './local-engine';
 import { loadModel } from './model';
@@ -16,6 +15,7 @@ import { convertLayerGraph, onnxTensorName } from './runtimes/onnx/convert';
 import { GraphBuilder, OPSET, floatValueInfo, onnx as onnxProto } from './runtimes/onnx/graph-builder';
 import { residualNet } from './runtimes/onnx/test-support/architectures';
 import { relativeError } from './runtimes/onnx/test-support/compare';
+import { expectNoTensorLeak } from './test-support/memory';
 import { saveModelFolder } from './test-support/model-files';
 import { decodeBatch, decodeRgb, samplePhotos, samplesDir } from './test-support/photos';
 
@@ -360,22 +360,7 @@ describe('engine memory on ONNX Runtime', () => {
     built.dispose();
     const engine = await LocalEngine.create({ modelDir: dir, backend: 'wasm', runtime: 'onnx', onnxCacheDir: path.join(workDir, 'onnx-cache') });
     expect(engine.backend.runtime?.name).toBe('onnxruntime');
-    const batch = (count: number) => new Uint8Array(count * 32 * 32 * 3).map((_, i) => (i * 37) % 256);
-    let done = 0;
-    const explain = async (count: number) => {
-      const method = CAM_METHOD_NAMES[(done / count) % CAM_METHOD_NAMES.length];
-      const results = await engine.explain({ pixels: batch(count), count, topK: 3, camTopK: 2, method });
-      expect(results.flatMap((result) => result.heatmaps)).toHaveLength(2 * count);
-      done += count;
-    };
-    for (let i = 0; i < 10; i++) await explain(1);
-    await engine.explain({ pixels: batch(1), count: 1, layer: 'res_bn', camTopK: 1 }); // a second target layer, built once
-    const after10 = tf.memory();
-    while (done < 300) await explain(10);
-    const after300 = tf.memory();
-    console.log(`ONNX runtime: tensors after 10 images: ${after10.numTensors} (${after10.numBytes} bytes); after 300: ${after300.numTensors}`);
-    expect(after300.numTensors).toBe(after10.numTensors);
-    expect(after300.numBytes).toBe(after10.numBytes);
+    await expectNoTensorLeak(engine, { images: 300, secondLayer: 'res_bn' });
     await engine.dispose();
   });
 });

@@ -6,7 +6,6 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../backends';
-import { CAM_METHOD_NAMES } from '../../../../../common/types';
 import { cutAt, forward } from './cut';
 import { layersForward } from './forward';
 import { planForward } from '../../fused-convolutions';
@@ -14,6 +13,7 @@ import { LocalEngine } from '../../local-engine';
 import { loadModel, type LoadedModel } from '../../model';
 import { defaultModelDir } from '../../paths';
 import { smallResidualNet } from '../../test-support/architectures';
+import { expectNoTensorLeak } from '../../test-support/memory';
 import { saveModelFolder, seededValues } from '../../test-support/model-files';
 
 let root: string;
@@ -78,27 +78,7 @@ describe('the fused forward pass', () => {
 describe('engine memory', () => {
   it('holds as many tensors after 1,000 images as after 10, with every method', async () => {
     const engine = await LocalEngine.create({ modelDir: residualDir, backend: 'wasm', runtime: 'tfjs' });
-    const image = () => new Uint8Array(16 * 16 * 3).map((_, i) => (i * 37) % 256);
-    const batch = (count: number) => {
-      const pixels = new Uint8Array(count * 16 * 16 * 3);
-      for (let i = 0; i < count; i++) pixels.set(image(), i * 16 * 16 * 3);
-      return pixels;
-    };
-    let done = 0;
-    const explain = async (count: number) => {
-      const method = CAM_METHOD_NAMES[(done / count) % CAM_METHOD_NAMES.length];
-      const results = await engine.explain({ pixels: batch(count), count, topK: 3, camTopK: 2, method });
-      expect(results.flatMap((result) => result.heatmaps)).toHaveLength(2 * count);
-      done += count;
-    };
-    for (let i = 0; i < 10; i++) await explain(1);
-    await engine.explain({ pixels: batch(1), count: 1, layer: 'bypass', camTopK: 1 }); // a second target layer, built once
-    const after10 = tf.memory();
-    while (done < 1000) await explain(10);
-    const after1000 = tf.memory();
-    console.log(`tensors after 10 images: ${after10.numTensors} (${after10.numBytes} bytes); after 1,000: ${after1000.numTensors} (${after1000.numBytes} bytes)`);
-    expect(after1000.numTensors).toBe(after10.numTensors);
-    expect(after1000.numBytes).toBe(after10.numBytes);
+    await expectNoTensorLeak(engine, { images: 1000, secondLayer: 'bypass' });
     await engine.dispose();
   });
 });
