@@ -4,7 +4,6 @@
 import path from 'node:path';
 import { JobManager } from './jobs/job-manager';
 import { appPaths } from './paths';
-import { createReviewCalls } from './review-calls';
 import { createAnalysis } from './service/analysis';
 import { bindCalls } from './service/bindings';
 import { createDatasets } from './service/datasets';
@@ -17,6 +16,7 @@ import { createImages } from './service/images';
 import { openLibrary } from './service/library';
 import { createMedia } from './service/media';
 import { createModels } from './service/models';
+import { createReviewCalls } from './service/review-calls';
 import { createRuns } from './service/runs';
 import type { CoreService, CreateCoreService } from './service-types';
 

@@ -1,7 +1,6 @@
 // The one table that binds each call of the contract to the module that answers it. It is typed by the contract:
 // a call left out, one the contract does not have, or a handler of the wrong shape is a type error here.
 import type { CallInput, CallName, CallOutputs } from '../../../common/contract';
-import type { ReviewCalls } from '../review-calls';
 import type { AnalysisCalls } from './analysis';
 import type { DatasetCalls } from './datasets';
 import type { EngineHost } from './engine-host';
@@ -10,6 +9,7 @@ import type { ExportCalls } from './exports';
 import type { FileBrowserCalls } from './file-browser';
 import type { ImageCalls } from './images';
 import type { ModelCalls } from './models';
+import type { ReviewCalls } from './review-calls';
 import type { RunCalls } from './runs';
 
 export type CallHandlers = { [K in CallName]: (input: CallInput<K>) => Promise<CallOutputs[K]> };

@@ -6,14 +6,14 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpath
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseInput } from '../../common/contract';
-import { UserError } from '../../common/errors';
-import { EMPTY_FILTER, FLAGGED_VERDICTS, type ImageFilter, type ViewState } from '../../common/query';
-import { csvString } from './export/csv';
+import { parseInput } from '../../../common/contract';
+import { UserError } from '../../../common/errors';
+import { EMPTY_FILTER, FLAGGED_VERDICTS, type ImageFilter, type ViewState } from '../../../common/query';
+import { csvString } from '../export/csv';
+import { openDatabase, type Db } from '../store/database';
+import { LibraryQuery, taggedImagesSql } from '../store/query';
+import { Store } from '../store/store';
 import { createReviewCalls, type ReviewCalls } from './review-calls';
-import { openDatabase, type Db } from './store/database';
-import { LibraryQuery, taggedImagesSql } from './store/query';
-import { Store } from './store/store';
 
 const FILES = ['cat/a.jpg', 'cat/b.jpg', 'dog/c.jpg', 'dog/d.jpg', 'e.jpg'];
 let dir: string;

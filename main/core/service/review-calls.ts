@@ -1,13 +1,13 @@
 // The contract's calls for tags, saved views and the paths export (issue 15), on the gallery's connection.
-import type { CallInput, CallOutputs } from '../../common/contract';
-import { UserError } from '../../common/errors';
-import type { ImageFilter } from '../../common/query';
-import type { ImageRow } from '../../common/types';
-import { linkFolder, pathList, pathListFileName } from './export/paths';
-import type { Db } from './store/database';
-import type { DatasetRecord, Store } from './store/store';
-import { ImageTags } from './store/tags';
-import { SavedViews } from './store/views';
+import type { CallInput, CallOutputs } from '../../../common/contract';
+import { UserError } from '../../../common/errors';
+import type { ImageFilter } from '../../../common/query';
+import type { ImageRow } from '../../../common/types';
+import { linkFolder, pathList, pathListFileName } from '../export/paths';
+import type { Db } from '../store/database';
+import type { DatasetRecord, Store } from '../store/store';
+import { ImageTags } from '../store/tags';
+import { SavedViews } from '../store/views';
 
 export interface ReviewCallsContext {
   db: Db;
