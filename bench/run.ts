@@ -6,6 +6,7 @@ import { benchEngine, formatEngineBench } from './engine';
 import { benchGallery } from './gallery';
 import { benchOnnx } from './onnx';
 import { benchPipeline } from './pipeline';
+import { benchScale } from './scale';
 import { benchZoo } from './zoo';
 
 /** Benchmarks written as scripts run in their own process (they print their own figures). */
@@ -23,6 +24,7 @@ const parts: Record<string, () => Promise<void>> = {
   pipeline: () => benchPipeline(),
   zoo: async () => void (await benchZoo({ print: true })),
   gallery: () => benchGallery(),
+  scale: () => benchScale(),
   suspicion: script('./suspicion.ts'),
   csv: script('./csv-export.ts'),
 };
