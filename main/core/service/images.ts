@@ -2,19 +2,16 @@
 // expected box, and one image's metrics.
 import type { Service } from '../../../common/contract';
 import { UserError } from '../../../common/errors';
-import type { ImageRow } from '../../../common/types';
 import { refreshBox } from '../analysis/image-metrics';
 import type { Library } from './library';
+import type { ReviewCalls } from './review-calls';
 
 export type ImageCalls = Pick<
   Service,
   'listImages' | 'getImage' | 'getImages' | 'queryImages' | 'setReview' | 'setVerdicts' | 'getExpectedBox' | 'setExpectedBox' | 'getMetrics'
 >;
 
-/** The rows with their tags filled in. */
-type WithTags = <R extends ImageRow>(rows: R[]) => R[];
-
-export function createImages(library: Library, withTags: WithTags): ImageCalls {
+export function createImages(library: Library, withTags: ReviewCalls['withTags']): ImageCalls {
   const { store, query } = library;
   return {
     async listImages(input) {
