@@ -5,6 +5,7 @@
 // version, so a second run reuses it; it is built in a child process so the benchmark's own memory stays its own.
 // Run: `npx tsx bench/synthetic-library.ts <count>` builds (or finds) one and prints its path.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,9 +23,10 @@ export const TAGS = ['blurry', 'watermark', 'needs crop', 'duplicate shot'] as c
 const GENERATOR_VERSION = 2;
 const MAPS_PER_IMAGE = 3;
 
-/** Where the library of `count` images is cached. */
+/** Where the library of `count` images is cached: named by the schema's text too, so a changed migration never reuses it. */
 export function syntheticLibraryFile(count: number): string {
-  return path.join(tmpdir(), `sightline-synthetic-${count}-schema${migrations.length}-gen${GENERATOR_VERSION}.db`);
+  const schema = createHash('sha256').update(migrations.join('\n')).digest('hex').slice(0, 8);
+  return path.join(tmpdir(), `sightline-synthetic-${count}-schema${migrations.length}-${schema}-gen${GENERATOR_VERSION}.db`);
 }
 
 /** The database's bytes (main file and write-ahead log). */
@@ -120,6 +122,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`Give the number of images as a positive whole number, not "${process.argv[2] ?? ''}"`);
   const file = syntheticLibraryFile(count);
   if (!existsSync(file)) {
+    // Libraries of this size made for another schema or generator are gigabytes no run will read again.
+    const stale = `sightline-synthetic-${count}-`;
+    for (const name of readdirSync(tmpdir())) if (name.startsWith(stale) && name.endsWith('.db')) rmSync(path.join(tmpdir(), name));
     const partial = `${file}.${process.pid}.partial`;
     try {
       await buildLibrary(partial, count);
