@@ -13,9 +13,9 @@ import { VERDICT_LABELS, type Heatmap } from '../../../common/types';
 import type { Db } from './database';
 import { CONFIDENCE_BINS, SUGGESTED_SHARE } from '../../../common/query';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
-import { truthOfRun } from './image-truth';
+import { fillRows, HITS_TABLE, ROWS_TABLE } from './gallery-fill';
 
-type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'failed' | 'confidence' | 'other';
+export type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'failed' | 'confidence' | 'other';
 
 interface Condition {
   facet: Facet;
@@ -23,28 +23,11 @@ interface Condition {
   params: unknown[];
 }
 
-// A query first copies the dataset's live images, with this run's top-1 prediction and the review, into a
-// temporary table in file-name order (read from the file_name index); the list and every facet count then
-// read that small table instead of joining the library again. The run's suspicion score and heatmap group come
-// from its metrics (primary key lookups); images without metrics have NULL there and sort last. Correctness
-// compares with the image's class under the run's model.
-const TEMP_TABLE = `CREATE TEMP TABLE IF NOT EXISTS gallery_rows_v3 (
-  pos INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, rel_path TEXT NOT NULL, pred INTEGER, prob REAL,
-  truth TEXT, correctness TEXT NOT NULL, verdict TEXT NOT NULL, suspicion REAL, grp INTEGER, suggested INTEGER NOT NULL DEFAULT 0,
-  failed INTEGER NOT NULL DEFAULT 0)`;
-const FILL = `INSERT INTO gallery_rows_v3 (image_id, rel_path, pred, prob, truth, correctness, verdict, suspicion, grp, suggested, failed)
-  SELECT i.id, i.rel_path, p.class_index, p.prob, i.true_label,
-    CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN t.true_index IS NULL THEN 'unknown'
-      WHEN p.class_index = t.true_index THEN 'correct' ELSE 'incorrect' END,
-    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, COALESCE(m.suspicion >= @threshold, 0),
-    i.status = 'error'
-  FROM images i INDEXED BY images_by_file_name
-  LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id AND p.rank = 0
-  ${truthOfRun('@run')}
-  LEFT JOIN reviews r ON r.image_id = i.id
-  LEFT JOIN metrics m ON m.run_id = p.run_id AND m.image_id = i.id
-  WHERE i.dataset_id = @dataset AND i.removed_at IS NULL
-  ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
+/** The run's largest map value, the dataset-wide colour scale (bound: the run id). */
+export const MAX_SCALE = 'SELECT MAX(scale) FROM heatmaps WHERE run_id = ?';
+/** The run's images with a suspicion score, and the score at a rank from the top (bound: run id, rank). */
+export const SCORED_IMAGES = 'SELECT COUNT(*) FROM metrics WHERE run_id = ?';
+export const SUSPICION_AT_RANK = 'SELECT suspicion FROM metrics INDEXED BY metrics_by_suspicion WHERE run_id = ? ORDER BY suspicion DESC LIMIT 1 OFFSET ?';
 
 const CORRECTNESS_LABELS: Record<Correctness, string> = {
   correct: 'Correct',
@@ -86,13 +69,41 @@ function conditions(filter: ImageFilter): Condition[] {
   }
   const search = filter.search.trim();
   if (search) {
+    // Exactly the LIKE of old, also after a FILL that kept only the trigram index's hits (a superset of its matches).
     list.push({ facet: 'other', sql: `rel_path LIKE ? ESCAPE '\\'`, params: [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] });
   }
   return list;
 }
 
-function where(list: readonly Condition[]): { sql: string; params: unknown[] } {
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+function where(list: readonly Condition[]): Statement {
   return { sql: list.length ? ` WHERE ${list.map((c) => c.sql).join(' AND ')}` : '', params: list.flatMap((c) => c.params) };
+}
+
+/** The filtered image ids of the filled table, in the sort's order. */
+export function listSql(filter: ImageFilter, sort: ImageSort): Statement {
+  const filtered = where(conditions(filter));
+  return { sql: `SELECT image_id FROM gallery_rows_v3${filtered.sql} ${orderBy(sort)}`, params: filtered.params };
+}
+
+/** Counts by `column` of the filled table with every condition applied except the facet's own. */
+export function facetCountSql(filter: ImageFilter, facet: Facet, column: string): Statement {
+  const others = where(conditions(filter).filter((c) => c.facet !== facet));
+  return { sql: `SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows_v3${others.sql} GROUP BY 1`, params: others.params };
+}
+
+/** Counts by tag of the filled table's images that match every condition but the tag filter. */
+export function tagCountSql(filter: ImageFilter): Statement {
+  const others = where(conditions(filter).filter((c) => c.facet !== 'tags'));
+  return {
+    sql: `SELECT t.name AS value, COUNT(*) AS count FROM image_tags it JOIN tags t ON t.id = it.tag_id
+         WHERE it.image_id IN (SELECT image_id FROM gallery_rows_v3${others.sql}) GROUP BY t.id`,
+    params: others.params,
+  };
 }
 
 /** pos is the file-name order; images without a prediction (or without metrics) come last by confidence (suspicion) either way. */
@@ -106,7 +117,8 @@ function orderBy(sort: ImageSort): string {
 export class LibraryQuery {
   constructor(private readonly db: Db) {
     db.pragma('temp_store = MEMORY');
-    db.exec(TEMP_TABLE);
+    db.exec(ROWS_TABLE);
+    db.exec(HITS_TABLE);
   }
 
   close(): void {
@@ -120,22 +132,15 @@ export class LibraryQuery {
 
   private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
     const started = performance.now();
-    this.db.prepare('DELETE FROM gallery_rows_v3').run();
     const threshold = runId === null ? null : this.suggestedThreshold(runId);
-    this.db.prepare(FILL).run({ threshold: threshold ?? Infinity, run: runId ?? 0, dataset: datasetId });
-    const all = conditions(filter);
-    const filtered = where(all);
-    const ids = this.db
-      .prepare(`SELECT image_id FROM gallery_rows_v3${filtered.sql} ${orderBy(sort)}`)
-      .pluck()
-      .all(...filtered.params) as number[];
+    const total = fillRows(this.db, { datasetId, runId, threshold, search: filter.search });
+    const list = listSql(filter, sort);
+    const ids = this.db.prepare(list.sql).pluck().all(...list.params) as number[];
 
     /** Counts by `column` with every condition applied except the facet's own. */
     const countBy = (facet: Facet, column: string): { value: string | number | null; count: number }[] => {
-      const others = where(all.filter((c) => c.facet !== facet));
-      return this.db
-        .prepare(`SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows_v3${others.sql} GROUP BY 1`)
-        .all(...others.params) as { value: string | number | null; count: number }[];
+      const counts = facetCountSql(filter, facet, column);
+      return this.db.prepare(counts.sql).all(...counts.params) as { value: string | number | null; count: number }[];
     };
 
     const labels = runId === null ? [] : this.runLabels(runId);
@@ -152,20 +157,13 @@ export class LibraryQuery {
       return (Object.keys(values) as V[]).map((value) => ({ value, label: values[value], count: counts.get(value) ?? 0 }));
     };
 
-    const tagOthers = where(all.filter((c) => c.facet !== 'tags'));
-    const tagCounts = this.db
-      .prepare(
-        `SELECT t.name AS value, COUNT(*) AS count FROM image_tags it JOIN tags t ON t.id = it.tag_id
-         WHERE it.image_id IN (SELECT image_id FROM gallery_rows_v3${tagOthers.sql}) GROUP BY t.id`,
-      )
-      .all(...tagOthers.params) as { value: string; count: number }[];
+    const tagQuery = tagCountSql(filter);
+    const tagCounts = this.db.prepare(tagQuery.sql).all(...tagQuery.params) as { value: string; count: number }[];
     const tags = withChosen(tagCounts, filter.tags ?? [])
       .map(({ value, count }) => ({ value: String(value), label: String(value), count }))
       .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
 
-    const total = this.db.prepare('SELECT COUNT(*) FROM gallery_rows_v3').pluck().get() as number;
-    const maxScale =
-      runId === null ? 0 : ((this.db.prepare('SELECT MAX(scale) FROM heatmaps WHERE run_id = ?').pluck().get(runId) as number | null) ?? 0);
+    const maxScale = runId === null ? 0 : ((this.db.prepare(MAX_SCALE).pluck().get(runId) as number | null) ?? 0);
 
     return {
       ids,
@@ -194,13 +192,10 @@ export class LibraryQuery {
 
   /** The suspicion of the run's image at the SUGGESTED_SHARE rank (read from the metrics_by_suspicion index); null without scores. */
   private suggestedThreshold(runId: number): number | null {
-    const scored = this.db.prepare('SELECT COUNT(*) FROM metrics WHERE run_id = ?').pluck().get(runId) as number;
+    const scored = this.db.prepare(SCORED_IMAGES).pluck().get(runId) as number;
     if (scored === 0) return null;
     const offset = Math.max(0, Math.ceil(scored * SUGGESTED_SHARE) - 1);
-    return this.db
-      .prepare('SELECT suspicion FROM metrics INDEXED BY metrics_by_suspicion WHERE run_id = ? ORDER BY suspicion DESC LIMIT 1 OFFSET ?')
-      .pluck()
-      .get(runId, offset) as number;
+    return this.db.prepare(SUSPICION_AT_RANK).pluck().get(runId, offset) as number;
   }
 
   /** Sets each image's verdict, keeping its note; returns the verdicts they had, for an undo. Unknown ids are skipped. */
