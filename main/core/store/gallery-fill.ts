@@ -60,12 +60,13 @@ export function fillSql(drive: FillDrive): string {
 
 /**
  * The search as one FTS5 string (`"` doubled), so that quotes, `*`, `-`, AND or NEAR in a file name are literal;
- * null under TRIGRAM characters. The trigram tokenizer folds case over all of Unicode, so its hits are a superset
- * of LIKE's (ASCII-only case folding): the search's LIKE condition still decides among them.
+ * null under TRIGRAM characters, and with a NUL, where FTS5's query parser stops reading. The trigram tokenizer
+ * folds case over all of Unicode, so its hits are a superset of LIKE's (ASCII-only case folding): the search's
+ * LIKE condition still decides among them.
  */
 export function ftsPhrase(search: string): string | null {
   const term = search.trim();
-  return [...term].length < TRIGRAM ? null : `"${term.replaceAll('"', '""')}"`;
+  return [...term].length < TRIGRAM || term.includes('\0') ? null : `"${term.replaceAll('"', '""')}"`;
 }
 
 export interface Fill {

@@ -101,6 +101,14 @@ describe('file-name search', () => {
     expect(search('AND c near').ids).toEqual([ids['odd/a-b AND c NEAR d.jpg']]);
   });
 
+  it('answers a search with a NUL character as LIKE does, instead of failing in the FTS5 query parser', () => {
+    fillLibrary(db);
+    const like = db.prepare("SELECT id FROM images WHERE dataset_id = 1 AND removed_at IS NULL AND rel_path LIKE ? ESCAPE '\\' ORDER BY id").pluck();
+    for (const text of ['do\0', 'dog\0jpg', '\0dog']) {
+      expect([...search(text).ids].sort((a, b) => a - b), JSON.stringify(text)).toEqual(like.all(`%${text}%`));
+    }
+  });
+
   it('counts the facets over the matches only, and the total over the whole dataset', () => {
     fillLibrary(db);
     const found = search('dog');
