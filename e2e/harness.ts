@@ -40,6 +40,17 @@ export async function startApp(): Promise<RunningApp> {
   };
 }
 
+/** A call to the web host's API as the page makes it, with the session's token; an HTTP error throws. */
+export async function callApi<T>(app: RunningApp, name: string, input: object): Promise<T> {
+  const res = await fetch(`${app.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'x-sightline-token': app.host.token },
+    body: JSON.stringify(input),
+  });
+  if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium).`);
   return chromium.launch({

@@ -13,7 +13,7 @@ import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../common/types';
-import { artifactsDir, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
+import { artifactsDir, callApi, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'sightline.js');
@@ -107,7 +107,7 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
 
     await page.getByTestId('analyse-samples').click();
     await expect
-      .poll(async () => (await call<JobProgress[]>(app, 'listJobs', {})).some((job) => job.state === 'done'), { timeout: 240_000, interval: 500 })
+      .poll(async () => (await callApi<JobProgress[]>(app, 'listJobs', {})).some((job) => job.state === 'done'), { timeout: 240_000, interval: 500 })
       .toBe(true);
     await page.locator('[data-testid=progress][data-state=done]').waitFor();
     const meta = await page.getByTestId('run-meta').innerText();
@@ -134,14 +134,3 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
     await shot('04-truncated');
   });
 });
-
-/** A call to the web host's API, as the page makes it. */
-async function call<T>(app: RunningApp, name: string, input: object): Promise<T> {
-  const res = await fetch(`${app.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'x-sightline-token': app.host.token },
-    body: JSON.stringify(input),
-  });
-  if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, RunInfo } from '../common/types';
-import { artifactsDir, openGallery, type OpenGallery, type RunningApp } from './harness';
+import { artifactsDir, callApi, openGallery, type OpenGallery, type RunningApp } from './harness';
 
 const PHOTOS = 34;
 const ZOO = fileURLToPath(new URL('../main/core/engine/__fixtures__/zoo', import.meta.url));
@@ -18,22 +18,11 @@ let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: path.join(artifactsDir, `models-${name}.png`) });
 
-/** A call to the web host's API, as the page makes it, to check what the library holds. */
-async function call<T>(name: string, input: object): Promise<T> {
-  const res = await fetch(`${app.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'x-sightline-token': app.host.token },
-    body: JSON.stringify(input),
-  });
-  if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 const models = () => page.getByTestId('models');
 const modelRow = (name: string) => models().locator('[data-testid=model-row]', { has: page.locator(`[data-testid=model-name]:text-is("${name}")`) });
 /** Waits until the service has finished `count` jobs in all, and the status bar says the last one is done. */
 async function jobsFinished(count: number): Promise<JobProgress> {
-  const done = async () => (await call<JobProgress[]>('listJobs', {})).filter((job) => job.state === 'done');
+  const done = async () => (await callApi<JobProgress[]>(app, 'listJobs', {})).filter((job) => job.state === 'done');
   await expect.poll(async () => (await done()).length, { timeout: 240_000, interval: 500 }).toBe(count);
   await page.locator('[data-testid=progress][data-state=done]').waitFor();
   return (await done()).at(-1)!;
@@ -136,8 +125,8 @@ describe('models in the gallery', () => {
   });
 
   it('imports the same folder again: the run resumes and nothing is redone', async () => {
-    const [dataset] = await call<{ id: number }[]>('listDatasets', {});
-    const before = await call<RunInfo[]>('listRuns', { datasetId: dataset.id });
+    const [dataset] = await callApi<{ id: number }[]>(app, 'listDatasets', {});
+    const before = await callApi<RunInfo[]>(app, 'listRuns', { datasetId: dataset.id });
     expect(before.map((r) => r.modelName)).toEqual([RESNET_NAME]);
 
     await page.getByTestId('open-import').click();
@@ -147,7 +136,7 @@ describe('models in the gallery', () => {
     expect(last.scan).toMatchObject({ added: 0, changed: 0, removed: 0, unchanged: PHOTOS });
     expect(await page.getByTestId('progress-scan').innerText()).toBe(`· the folder's files: 0 new, 0 changed, 0 removed, ${PHOTOS} unchanged`);
     await shot('04-reimport');
-    expect((await call<RunInfo[]>('listRuns', { datasetId: dataset.id })).length).toBe(1);
+    expect((await callApi<RunInfo[]>(app, 'listRuns', { datasetId: dataset.id })).length).toBe(1);
   });
 
   it("runs MobileNet on the same dataset and compares the two models' maps side by side", async () => {
