@@ -1,8 +1,11 @@
 // An import that stays flat (issue #16): a real import of 2,000 photos (the service's import job with the bundled
 // model, as `sightline analyze` runs it) into a library that already holds 0, 100k or 1M synthetic images
 // (bench/synthetic-library.ts; SIGHTLINE_BENCH_SIZES=10000,100000 to choose the sizes besides 0). Printed per size:
-// img/s over the first 200 and the last 200 photos and the process's RSS at those points, with the ratio to the
-// empty library's. Each import runs in a process of its own, so the memory figures are the import's alone.
+// img/s and CPU milliseconds per image over the first 200 and the last 200 photos and the process's RSS at those
+// points, with the ratio to the empty library's (CPU per image shows the import's own cost on a machine whose other
+// work moves img/s). The first and the last 200 are different photos (the import goes by path), so each window is
+// compared with the same window of the empty library's import, not with the other. Each import runs in a process of
+// its own, so the memory figures are the import's alone.
 // Run: `npx tsx bench/scale.ts`.
 import { spawn } from 'node:child_process';
 import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -29,8 +32,15 @@ interface ImportFigures {
   scanSeconds: number;
   done: number;
   failed: number;
-  first: { rate: number; rss: number };
-  last: { rate: number; rss: number };
+  /** Images per second, CPU milliseconds per image (every thread of the process: far less moved by other work on the machine) and RSS. */
+  first: WindowFigures;
+  last: WindowFigures;
+}
+
+interface WindowFigures {
+  rate: number;
+  cpuMs: number;
+  rss: number;
 }
 
 /**
@@ -81,13 +91,14 @@ async function measureImport(libraryFile: string, photos: string): Promise<Impor
       if (performance.now() > deadline) throw new Error('The model did not load within 5 minutes');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const samples: { done: number; at: number; rss: number }[] = [];
+    const samples: { done: number; at: number; cpu: number; rss: number }[] = [];
     let called = 0;
     let scanned = 0;
     let end = { done: 0, failed: 0 };
     const finished = new Promise<void>((resolve) => {
       service.on('jobProgress', (p) => {
-        const now = { done: p.done, at: performance.now(), rss: process.memoryUsage().rss };
+        const { user, system } = process.cpuUsage();
+        const now = { done: p.done, at: performance.now(), cpu: (user + system) / 1000, rss: process.memoryUsage().rss };
         // The clock starts when the scan is recorded, as in the pipeline bench.
         if (p.total > 0 && scanned === 0) scanned = now.at;
         if (scanned > 0) samples.push(now);
@@ -105,13 +116,17 @@ async function measureImport(libraryFile: string, photos: string): Promise<Impor
     const last = samples.at(-1)!;
     const firstEnd = samples.find((s) => s.done >= WINDOW) ?? last;
     const lastStart = samples.findLast((s) => s.done <= last.done - WINDOW) ?? start;
-    const rate = (a: typeof start, b: typeof start) => (b.done - a.done) / ((b.at - a.at) / 1000);
+    const between = (a: typeof start, b: typeof start): WindowFigures => ({
+      rate: (b.done - a.done) / ((b.at - a.at) / 1000),
+      cpuMs: (b.cpu - a.cpu) / (b.done - a.done),
+      rss: b.rss,
+    });
     return {
       engine: info.backend ? describeEngine(info.backend) : 'unknown engine',
       scanSeconds: (scanned - called) / 1000,
       ...end,
-      first: { rate: rate(start, firstEnd), rss: firstEnd.rss },
-      last: { rate: rate(lastStart, last), rss: last.rss },
+      first: between(start, firstEnd),
+      last: between(lastStart, last),
     };
   } finally {
     await service.close();
@@ -139,6 +154,8 @@ async function importOnTop(existing: number, photos: string): Promise<ImportFigu
   }
 }
 
+const describe = (w: WindowFigures) => `${w.rate.toFixed(1)} img/s, ${w.cpuMs.toFixed(1)} ms of CPU per image, RSS ${mb(w.rss).toFixed(0)} MB`;
+
 export async function benchScale(sizes = benchSizes([100_000, 1_000_000])): Promise<void> {
   const photos = await importPhotos();
   console.log(`a real import of ${PHOTOS} photos (${photos}) on top of 0, ${sizes.join(', ')} existing images; figures only, never a failure`);
@@ -151,14 +168,16 @@ export async function benchScale(sizes = benchSizes([100_000, 1_000_000])): Prom
     console.log(
       `\n${existing} existing images (1-minute load average ${load.toFixed(1)} before): ${figures.done} imported, ${figures.failed} failed, ` +
         `scan recorded ${figures.scanSeconds.toFixed(1)} s after the import call (model loaded before); ${figures.engine}\n` +
-        `  first ${WINDOW}: ${first.rate.toFixed(1)} img/s, RSS ${mb(first.rss).toFixed(0)} MB\n` +
-        `  last ${WINDOW}:  ${last.rate.toFixed(1)} img/s, RSS ${mb(last.rss).toFixed(0)} MB`,
+        `  first ${WINDOW}: ${describe(first)}\n` +
+        `  last ${WINDOW}:  ${describe(last)}`,
     );
     if (existing > 0) {
       const ratio = (name: string, value: number, reference: number) => `${name} ${nearOne(value / reference, TOLERANCE)}`;
       console.log(
-        `  against the empty library: ${ratio(`first-${WINDOW} rate`, first.rate, empty.first.rate)}, ${ratio('RSS', first.rss, empty.first.rss)}; ` +
-          `${ratio(`last-${WINDOW} rate`, last.rate, empty.last.rate)}, ${ratio('RSS', last.rss, empty.last.rss)}`,
+        `  against the empty library, first ${WINDOW}: ${ratio('rate', first.rate, empty.first.rate)}, ${ratio('CPU per image', first.cpuMs, empty.first.cpuMs)}, ` +
+          `${ratio('RSS', first.rss, empty.first.rss)}\n` +
+          `  against the empty library, last ${WINDOW}:  ${ratio('rate', last.rate, empty.last.rate)}, ${ratio('CPU per image', last.cpuMs, empty.last.cpuMs)}, ` +
+          `${ratio('RSS', last.rss, empty.last.rss)}`,
       );
     }
   }

@@ -41,7 +41,7 @@ export async function syntheticLibrary(count: number): Promise<{ file: string; b
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-    spawn(tsx, [fileURLToPath(import.meta.url), String(count)], { stdio: 'inherit' }).on('exit', (code) =>
+    spawn(tsx, [fileURLToPath(import.meta.url), String(count)], { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`Building the synthetic library of ${count} images failed (exit ${code})`)),
     );
   });
