@@ -6,7 +6,7 @@
 //   Chromium: time to the first painted overlay, each filter/sort click to the repainted grid with the server time
 //   of the query it sent, the DOM size while scrolling the grid end to end, and the server's memory.
 // Each figure is printed next to its target. Run: `npx electron-vite build && npx tsx bench/gallery.ts [count…]`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,15 +66,18 @@ async function startServer(libraryFile: string): Promise<Server> {
   // A data folder kept between runs: the converted model is cached there.
   const dataDir = path.join(tmpdir(), 'sightline-bench-serve-data');
   mkdirSync(dataDir, { recursive: true });
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin', 'sightline.js'), 'serve', '--library', libraryFile, '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'sightline.js'), 'serve', '--library', libraryFile, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sightline serve did not load its model in 5 minutes:\n${stdout}${stderr}`)), 300_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sightline serve did not load its model in 5 minutes:\n${stdout}${stderr}`));
+    }, 300_000);
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const address = /at (http:\S+)/.exec(stdout)?.[1];
       if (address && /^Backend: /m.test(stdout)) {
