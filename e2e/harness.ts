@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { createCoreService } from '../main/core/service';
 import { startWebHost, type WebHost } from '../main/web/host';
 
@@ -49,6 +49,11 @@ export async function callApi<T>(app: RunningApp, name: string, input: object): 
   });
   if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/** The models dialog's row of the model named `name`. */
+export function modelRow(page: Page, name: string): Locator {
+  return page.getByTestId('models').locator('[data-testid=model-row]', { has: page.locator(`[data-testid=model-name]:text-is("${name}")`) });
 }
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {

@@ -13,7 +13,7 @@ import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../common/types';
-import { artifactsDir, callApi, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
+import { artifactsDir, callApi, modelRow, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'sightline.js');
@@ -59,7 +59,6 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
   let page: Page;
   const shot = (name: string) => page.screenshot({ path: path.join(artifactsDir, `keras-${name}.png`) });
   const models = () => page.getByTestId('models');
-  const modelRow = (name: string) => models().locator('[data-testid=model-row]', { has: page.locator(`[data-testid=model-name]:text-is("${name}")`) });
 
   beforeAll(async () => {
     gallery = await openGallery();
@@ -99,9 +98,9 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
 
   it('imports the samples with it: the run names the model and block5_conv3, the photos get ImageNet labels', async () => {
     await page.getByTestId('setup-back').click();
-    await modelRow('vgg16_mini').getByTestId('model-activate').click();
-    await modelRow('vgg16_mini').locator('[data-testid=model-active]').waitFor();
-    expect(await modelRow('vgg16_mini').innerText()).toMatch(/keras-h5|Keras/i);
+    await modelRow(page, 'vgg16_mini').getByTestId('model-activate').click();
+    await modelRow(page, 'vgg16_mini').locator('[data-testid=model-active]').waitFor();
+    expect(await modelRow(page, 'vgg16_mini').innerText()).toMatch(/keras-h5|Keras/i);
     await page.getByTestId('models-close').click();
     expect(await page.getByTestId('active-model').innerText()).toBe('vgg16_mini');
 

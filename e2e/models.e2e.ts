@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, RunInfo } from '../common/types';
-import { artifactsDir, callApi, openGallery, type OpenGallery, type RunningApp } from './harness';
+import { artifactsDir, callApi, modelRow, openGallery, type OpenGallery, type RunningApp } from './harness';
 
 const PHOTOS = 34;
 const ZOO = fileURLToPath(new URL('../main/core/engine/__fixtures__/zoo', import.meta.url));
@@ -19,7 +19,6 @@ let page: Page;
 const shot = (name: string) => page.screenshot({ path: path.join(artifactsDir, `models-${name}.png`) });
 
 const models = () => page.getByTestId('models');
-const modelRow = (name: string) => models().locator('[data-testid=model-row]', { has: page.locator(`[data-testid=model-name]:text-is("${name}")`) });
 /** Waits until the service has finished `count` jobs in all, and the status bar says the last one is done. */
 async function jobsFinished(count: number): Promise<JobProgress> {
   const done = async () => (await callApi<JobProgress[]>(app, 'listJobs', {})).filter((job) => job.state === 'done');
@@ -103,13 +102,13 @@ describe('models in the gallery', () => {
     await page.keyboard.press('Escape'); // closes the view
     await models().waitFor({ state: 'detached' });
     await page.getByTestId('open-models').click();
-    await modelRow(RESNET_NAME).getByTestId('model-setup-open').click();
+    await modelRow(page, RESNET_NAME).getByTestId('model-setup-open').click();
     expect(await page.getByTestId('setup-resize').inputValue()).toBe('centre-crop');
     expect(await page.getByTestId('setup-reset').isEnabled()).toBe(true);
     await page.getByTestId('setup-back').click();
 
-    await modelRow(RESNET_NAME).getByTestId('model-activate').click();
-    await modelRow(RESNET_NAME).locator('[data-testid=model-active]').waitFor();
+    await modelRow(page, RESNET_NAME).getByTestId('model-activate').click();
+    await modelRow(page, RESNET_NAME).locator('[data-testid=model-active]').waitFor();
     await page.getByTestId('models-close').click();
     expect(await page.getByTestId('active-model').innerText()).toBe(RESNET_NAME);
   });
@@ -142,7 +141,7 @@ describe('models in the gallery', () => {
   it("runs MobileNet on the same dataset and compares the two models' maps side by side", async () => {
     await page.getByTestId('open-models').click();
     const mobilenet = models().locator('[data-testid=model-row]', { hasNot: page.locator(`[data-testid=model-name]:text-is("${RESNET_NAME}")`) });
-    expect(await modelRow(RESNET_NAME).getByTestId('model-runs').innerText()).toBe('1');
+    expect(await modelRow(page, RESNET_NAME).getByTestId('model-runs').innerText()).toBe('1');
     await mobilenet.getByTestId('model-run').click();
     await models().waitFor({ state: 'detached' });
     await jobsFinished(3);
@@ -177,7 +176,7 @@ describe('models in the gallery', () => {
 
   it("previews a model's setup on the gallery's focused photo", async () => {
     await page.getByTestId('open-models').click();
-    await modelRow(RESNET_NAME).getByTestId('model-setup-open').click();
+    await modelRow(page, RESNET_NAME).getByTestId('model-setup-open').click();
     const preview = page.locator('[data-testid=setup-preview][data-state=done]');
     await preview.waitFor({ timeout: 120_000 });
     await preview.locator('[data-testid=setup-preview-overlay][data-drawn=true]').waitFor();
