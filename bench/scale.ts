@@ -17,7 +17,7 @@ import { describeEngine } from '../common/engine';
 import { appPaths } from '../main/core/paths';
 import { createCoreService } from '../main/core/service';
 import { syntheticLibrary } from './synthetic-library';
-import { benchSizes, mb, nearOne } from './targets';
+import { benchSizes, mb, noWorse } from './targets';
 
 const PHOTOS = 2000;
 /** The stretch at each end of the import that the rate and the memory are measured over. */
@@ -172,7 +172,8 @@ export async function benchScale(sizes = benchSizes([100_000, 1_000_000])): Prom
         `  last ${WINDOW}:  ${describe(last)}`,
     );
     if (existing > 0) {
-      const ratio = (name: string, value: number, reference: number) => `${name} ${nearOne(value / reference, TOLERANCE)}`;
+      const ratio = (name: string, value: number, reference: number) =>
+        `${name} ${noWorse(value / reference, TOLERANCE, name === 'rate' ? 'higher' : 'lower')}`;
       console.log(
         `  against the empty library, first ${WINDOW}: ${ratio('rate', first.rate, empty.first.rate)}, ${ratio('CPU per image', first.cpuMs, empty.first.cpuMs)}, ` +
           `${ratio('RSS', first.rss, empty.first.rss)}\n` +

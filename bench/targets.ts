@@ -16,10 +16,13 @@ export function under(value: number, limit: number, unit: string, digits = 0): s
   return `${value.toFixed(digits)} ${unit} (target < ${limit} ${unit}) ${value < limit ? 'meets' : 'MISSES'}`;
 }
 
-/** A ratio that should stay within `tolerance` of 1. */
-export function nearOne(ratio: number, tolerance: number): string {
-  const ok = Math.abs(ratio - 1) <= tolerance;
-  return `${ratio.toFixed(2)} (target 1 ± ${tolerance}) ${ok ? 'meets' : 'MISSES'}`;
+/**
+ * A ratio to a reference that should be no worse than `tolerance` off: for a figure where `higher` is better (a
+ * rate) at least 1 − tolerance, else (CPU time, memory) at most 1 + tolerance. Better than the reference is flat too.
+ */
+export function noWorse(ratio: number, tolerance: number, better: 'higher' | 'lower'): string {
+  const ok = better === 'higher' ? ratio >= 1 - tolerance : ratio <= 1 + tolerance;
+  return `${ratio.toFixed(2)} (target ${better === 'higher' ? '≥' : '≤'} ${(better === 'higher' ? 1 - tolerance : 1 + tolerance).toFixed(2)}) ${ok ? 'meets' : 'MISSES'}`;
 }
 
 export const mb = (bytes: number): number => bytes / 2 ** 20;
