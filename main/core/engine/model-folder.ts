@@ -113,13 +113,19 @@ export function readModelFolder(dir: string): ModelFolder {
   return readTfjsModel(ConfinedFolder.open(dir));
 }
 
-/** Any .onnx file; its folder holds the settings and labels, if any. */
-function readOnnxModelFile(file: string): OnnxModelFolder {
+/** A model given as a single file, up to `maxBytes`, inside its (real) folder, which holds its settings and labels. */
+function locateModelFile(file: string, maxBytes: number): { folder: ConfinedFolder; fileName: string; located: ConfinedFile } {
   const real = realpathSync(file);
   const folder = ConfinedFolder.open(path.dirname(real));
   const fileName = path.basename(real);
-  const located = folder.locate(fileName, MAX_MODEL_BYTES, `${fileName} in ${folder.dir}`);
+  const located = folder.locate(fileName, maxBytes, `${fileName} in ${folder.dir}`);
   if (!located) throw new Error(`Model file ${file} does not exist`);
+  return { folder, fileName, located };
+}
+
+/** Any .onnx file; its folder holds the settings and labels, if any. */
+function readOnnxModelFile(file: string): OnnxModelFolder {
+  const { folder, fileName, located } = locateModelFile(file, MAX_MODEL_BYTES);
   return readOnnxModel(folder, fileName, located);
 }
 
@@ -128,11 +134,7 @@ function readOnnxModelFile(file: string): OnnxModelFolder {
  * sightline.json's, else what the Keras config suggests.
  */
 function readKerasModelFile(file: string): ModelFolder {
-  const real = realpathSync(file);
-  const folder = ConfinedFolder.open(path.dirname(real));
-  const fileName = path.basename(real);
-  const located = folder.locate(fileName, MAX_KERAS_FILE_BYTES, `${fileName} in ${folder.dir}`);
-  if (!located) throw new Error(`Model file ${file} does not exist`);
+  const { folder, fileName, located } = locateModelFile(file, MAX_KERAS_FILE_BYTES);
   const keras = readKerasModel(readChecked(located.real, MAX_KERAS_FILE_BYTES, `${fileName} in ${folder.dir}`), fileName);
   const settings = readSettings(folder);
   return {
