@@ -77,17 +77,43 @@ export interface Fill {
   search: string;
 }
 
-/** Empties gallery_rows_v3 and fills it; returns the number of the dataset's live images. */
-export function fillRows(db: Db, { datasetId, runId, threshold, search }: Fill): number {
+/** What the temporary table holds: the fill's key and the library's state it was read from. */
+interface Filled {
+  key: string;
+  /** PRAGMA data_version: moves when another connection commits a change to the library. */
+  dataVersion: number;
+  /** total_changes() right after the fill: moves when this connection writes (verdicts, tags). */
+  changes: number;
+  total: number;
+}
+
+/** Per connection, what its temporary table was last filled with. */
+const filledOf = new WeakMap<Db, Filled>();
+
+/**
+ * Fills gallery_rows_v3 (unless it already holds this fill of an unchanged library: a click that only changes the
+ * filters, the sort or a search under 3 characters then reads the table as it is); returns the number of the
+ * dataset's live images and whether it filled.
+ */
+export function fillRows(db: Db, { datasetId, runId, threshold, search }: Fill): { total: number; filled: boolean } {
+  const phrase = ftsPhrase(search);
+  const key = JSON.stringify([datasetId, runId, threshold, phrase]);
+  const dataVersion = db.pragma('data_version', { simple: true }) as number;
+  const last = filledOf.get(db);
+  if (last?.key === key && last.dataVersion === dataVersion && last.changes === totalChanges(db)) {
+    return { total: last.total, filled: false };
+  }
   db.prepare('DELETE FROM gallery_rows_v3').run();
   const total = db.prepare(LIVE_IMAGES).pluck().get(datasetId) as number;
   let drive: FillDrive = 'dataset';
-  const phrase = ftsPhrase(search);
   if (phrase !== null) {
     db.prepare('DELETE FROM gallery_search_hits').run();
     const hits = db.prepare(SEARCH_HITS).run(phrase).changes;
     drive = hits <= total * FEW_HITS_SHARE ? 'hits' : 'hitsInDataset';
   }
   db.prepare(fillSql(drive)).run({ threshold: threshold ?? Infinity, run: runId ?? 0, dataset: datasetId });
-  return total;
+  filledOf.set(db, { key, dataVersion, changes: totalChanges(db), total });
+  return { total, filled: true };
 }
+
+const totalChanges = (db: Db): number => db.prepare('SELECT total_changes()').pluck().get() as number;

@@ -273,3 +273,40 @@ describe('LibraryQuery reviews and maps', () => {
     expect(run({}).maxScale).toBe(9);
   });
 });
+
+describe('LibraryQuery keeps its copied table while the library does not change', () => {
+  it('fills once for clicks that change only filters, the sort or a short search, and again for a long search', () => {
+    const first = run({});
+    run({ correctness: ['incorrect'] }, { key: 'confidence', descending: true });
+    expect(names(run({ search: 'a' }).ids)).toEqual(['a', 'b']);
+    expect(query.fills).toBe(1);
+    expect(run({})).toEqual({ ...first, elapsedMs: expect.any(Number) });
+    expect(names(run({ search: 'cat/' }).ids)).toEqual(['a', 'b']);
+    expect(query.fills).toBe(2);
+    expect(names(run({}).ids)).toEqual(names(first.ids));
+    expect(query.fills).toBe(3);
+    query.images(2, null, EMPTY_FILTER, byName);
+    expect(query.fills).toBe(4);
+  });
+
+  it('fills again after a write on its own connection (verdicts) and on another one (a result, a rename)', () => {
+    expect(run({ verdicts: ['unsure'] }).ids).toEqual([]);
+    query.setVerdicts([{ imageId: ids.a, verdict: 'unsure' }]);
+    expect(names(run({ verdicts: ['unsure'] }).ids)).toEqual(['a']);
+    expect(query.fills).toBe(2);
+
+    const other = openDatabase(path.join(dir, 'library.db'));
+    try {
+      other.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, 0, 1, 0.7)').run(ids.pending);
+      expect(names(run({ correctness: ['correct'] }).ids)).toEqual(['a', 'C', 'pending']);
+      other.prepare("UPDATE images SET rel_path = 'dog/zebra.jpg' WHERE id = ?").run(ids.C);
+      expect(names(run({ search: 'zeb' }).ids)).toEqual(['C']);
+      expect(names(run({}).ids)).toEqual(['a', 'b', 'pending', 'x', 'C']);
+    } finally {
+      other.close();
+    }
+    expect(query.fills).toBe(5);
+    run({ predicted: [1] });
+    expect(query.fills).toBe(5);
+  });
+});

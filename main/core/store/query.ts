@@ -125,6 +125,12 @@ export class LibraryQuery {
     this.db.close();
   }
 
+  #fills = 0;
+  /** How many queries copied the library into the temporary table (the others reused it as it was). */
+  get fills(): number {
+    return this.#fills;
+  }
+
   /** The dataset's image ids that match the filter, in order, with the count of each facet value. */
   images(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
     return this.db.transaction(() => this.imagesNow(datasetId, runId, filter, sort))();
@@ -133,7 +139,8 @@ export class LibraryQuery {
   private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
     const started = performance.now();
     const threshold = runId === null ? null : this.suggestedThreshold(runId);
-    const total = fillRows(this.db, { datasetId, runId, threshold, search: filter.search });
+    const { total, filled } = fillRows(this.db, { datasetId, runId, threshold, search: filter.search });
+    if (filled) this.#fills++;
     const list = listSql(filter, sort);
     const ids = this.db.prepare(list.sql).pluck().all(...list.params) as number[];
 
