@@ -88,7 +88,9 @@ function fullDump(file: string): Record<string, Row[]> {
   const db = new Database(file, { readonly: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all() as Row[]]));
+    // The file-name search index (an FTS5 table) has one column; its shadow tables have two or three.
+    const orderOf = (table: string) => ((db.pragma(`table_info("${table}")`) as unknown[]).length > 1 ? '1, 2' : '1');
+    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}" ORDER BY ${orderOf(table)}`).all() as Row[]]));
   } finally {
     db.close();
   }
