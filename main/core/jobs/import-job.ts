@@ -110,6 +110,8 @@ async function processAll(job: ImportJob, pending: readonly PendingImage[]): Pro
       }
       if (control.signal.aborted) break;
     }
+    // The last, partial batch waits for a pause like the others: a job paused there stays paused.
+    if (batch.length > 0) await control.whenRunning();
     if (!control.signal.aborted && batch.length > 0) await submit(batch);
     await Promise.all(queue);
   } finally {

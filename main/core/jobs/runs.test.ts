@@ -78,6 +78,29 @@ it('pauses between batches (no ETA, nothing advances), resumes, and finishes eve
   expect(events.some((e) => e.paused === false && e.done > still.done && e.etaSec !== null)).toBe(true);
 });
 
+it('holds a pause that comes before the last, partial batch, and finishes it on resume', async () => {
+  // One photo with batches of two: the job has no full batch, only the partial one at the end.
+  const folder = path.join(tmp, 'one-photo');
+  const [dir] = readdirSync(samplesDir);
+  const [file] = readdirSync(path.join(samplesDir, dir));
+  cpSync(path.join(samplesDir, dir, file), path.join(folder, dir, file));
+  let jobId = '';
+  let paused: Promise<unknown> | null = null;
+  const ended = follow(
+    () => jobId,
+    (p) => {
+      if (p.total > 0 && !paused) paused = service.pauseJob({ jobId });
+    },
+  );
+  jobId = (await service.importFolder({ path: folder })).jobId;
+  await expect.poll(() => paused).not.toBeNull();
+  expect(await paused).toEqual({ paused: true });
+  await sleep(1500);
+  expect(await jobOf(jobId)).toMatchObject({ state: 'running', paused: true, done: 0, total: 1 });
+  expect(await service.resumeJob({ jobId })).toEqual({ resumed: true });
+  expect((await ended).at(-1)).toMatchObject({ state: 'done', done: 1, paused: false });
+});
+
 it('cancels a paused job', async () => {
   const folder = folderOf('pause-cancel', 12);
   let jobId = '';
