@@ -47,6 +47,22 @@ function follow(jobId: () => string, onEvent: (p: JobProgress) => void = () => u
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const jobOf = async (jobId: string) => (await service.listJobs({})).find((j) => j.jobId === jobId)!;
 
+/** Imports `folder` and pauses the job at its first event with a total, before any batch is analysed. */
+async function importPausedAtOnce(folder: string): Promise<{ jobId: string; ended: Promise<JobProgress[]> }> {
+  let jobId = '';
+  let paused: Promise<unknown> | null = null;
+  const ended = follow(
+    () => jobId,
+    (p) => {
+      if (p.total > 0 && !paused) paused = service.pauseJob({ jobId });
+    },
+  );
+  jobId = (await service.importFolder({ path: folder })).jobId;
+  await expect.poll(() => paused).not.toBeNull();
+  expect(await paused).toEqual({ paused: true });
+  return { jobId, ended };
+}
+
 it('pauses between batches (no ETA, nothing advances), resumes, and finishes every image', async () => {
   const folder = folderOf('pause', 34);
   let jobId = '';
@@ -84,17 +100,7 @@ it('holds a pause that comes before the last, partial batch, and finishes it on 
   const [dir] = readdirSync(samplesDir);
   const [file] = readdirSync(path.join(samplesDir, dir));
   cpSync(path.join(samplesDir, dir, file), path.join(folder, dir, file));
-  let jobId = '';
-  let paused: Promise<unknown> | null = null;
-  const ended = follow(
-    () => jobId,
-    (p) => {
-      if (p.total > 0 && !paused) paused = service.pauseJob({ jobId });
-    },
-  );
-  jobId = (await service.importFolder({ path: folder })).jobId;
-  await expect.poll(() => paused).not.toBeNull();
-  expect(await paused).toEqual({ paused: true });
+  const { jobId, ended } = await importPausedAtOnce(folder);
   await sleep(1500);
   expect(await jobOf(jobId)).toMatchObject({ state: 'running', paused: true, done: 0, total: 1 });
   expect(await service.resumeJob({ jobId })).toEqual({ resumed: true });
@@ -103,17 +109,7 @@ it('holds a pause that comes before the last, partial batch, and finishes it on 
 
 it('cancels a paused job', async () => {
   const folder = folderOf('pause-cancel', 12);
-  let jobId = '';
-  let paused: Promise<unknown> | null = null;
-  const ended = follow(
-    () => jobId,
-    (p) => {
-      if (p.total > 0 && !paused) paused = service.pauseJob({ jobId });
-    },
-  );
-  jobId = (await service.importFolder({ path: folder })).jobId;
-  await expect.poll(() => paused).not.toBeNull();
-  expect(await paused).toEqual({ paused: true });
+  const { jobId, ended } = await importPausedAtOnce(folder);
   await sleep(500);
   expect(await service.cancelJob({ jobId })).toEqual({ cancelled: true });
   const last = (await ended).at(-1)!;
