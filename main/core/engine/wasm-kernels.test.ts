@@ -27,14 +27,13 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 }
 
 describe('cpu kernels borrowed by the wasm backend', () => {
-  it('fills in the gradient kernels that tfjs-backend-wasm lacks and replaces MaxPoolGrad', () => {
+  it('fills in the gradient kernels that tfjs-backend-wasm lacks', () => {
     const borrowed = borrowCpuKernelsForWasm();
     for (const name of [
       'Conv2DBackpropFilter',
       'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput',
       'UnsortedSegmentSum',
-      'MaxPoolGrad',
     ]) {
       expect(borrowed).toContain(name);
       expect(tf.getKernel(name, 'wasm')).toBeDefined();
@@ -48,6 +47,25 @@ describe('cpu kernels borrowed by the wasm backend', () => {
     const onCpu = await on('cpu', gradient);
     expect(Array.from(onWasm)).toEqual(Array.from(onCpu));
     expect(onWasm.reduce((sum, value) => sum + value, 0)).toBe(2 * 3 * 3 * 3); // one 1 per window
+  });
+
+  it("computes the max-pool gradient like the cpu backend: overlapping and padded windows, ties to the first maximum, NaN", async () => {
+    borrowCpuKernelsForWasm();
+    const values = seededValues(2 * 9 * 7 * 5, 11).map((value, i) => (i % 13 === 0 ? 0.5 : value - 0.5)); // ties of 0.5
+    values[17] = NaN;
+    const x = () => tf.tensor4d(values, [2, 9, 7, 5]);
+    const weights = tf.tensor1d(seededValues(5, 12)); // a different gradient per channel
+    const cases: [string, () => tf.Tensor][] = [
+      ['3×3, stride 2, same', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), weights)))(x())],
+      ['2×2, stride 2, valid', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), weights)))(x())],
+      ['3×2, stride 1, explicit pad', () => tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, [3, 2], 1, [[0, 0], [1, 1], [0, 1], [0, 0]])))(x())],
+    ];
+    for (const [name, compute] of cases) {
+      const onWasm = await on('wasm', compute);
+      const onCpu = await on('cpu', compute);
+      expect(Array.from(onWasm), name).toEqual(Array.from(onCpu));
+      expect(onWasm.some((value) => value !== 0), name).toBe(true);
+    }
   });
 
   it('computes convolution filter and depthwise gradients and segment sums like the cpu backend', async () => {
