@@ -1,7 +1,9 @@
 // `npm run bench`: every benchmark in one run, printing figures and ratios (never pass/fail).
-// Pick parts with arguments, e.g. `npm run bench -- engine onnx` or `npm run bench -- gallery`.
+// Pick parts with arguments, e.g. `npm run bench -- engine onnx` or `npm run bench -- gallery`; add
+// `--against REF` to run the engine and pipeline parts side by side with an earlier commit (against.ts).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { againstOptions, benchAgainst } from './against';
 import { benchEngine, formatEngineBench } from './engine';
 import { benchGallery } from './gallery';
 import { benchOnnx } from './onnx';
@@ -29,7 +31,13 @@ const parts: Record<string, () => Promise<void>> = {
   csv: script('./csv-export.ts'),
 };
 
-const wanted = process.argv.slice(2).filter((a) => a !== '--');
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const against = againstOptions(args);
+if (against) {
+  await benchAgainst(against);
+  process.exit(0);
+}
+const wanted = args;
 for (const name of wanted.length ? wanted : Object.keys(parts)) {
   const run = parts[name];
   if (!run) throw new Error(`Unknown benchmark "${name}"; choose from ${Object.keys(parts).join(', ')}`);
