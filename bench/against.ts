@@ -17,24 +17,27 @@ interface Figure {
 }
 
 interface Part {
-  /** The script and its arguments, relative to a tree's root (the same in both trees). */
-  args: string[];
+  /** The script and its arguments, run in `tree`; `self` is this tree's root. */
+  args(tree: string, self: string): string[];
   read(output: string): Figure[];
 }
 
-/** Both trees print these lines (the formats have not changed since the engine refactor of issue 14 began). */
 export const AGAINST_PARTS: Record<string, Part> = {
+  // This tree's script measures both engines (engine-side.ts), so the measuring is the same on both sides.
   engine: {
-    args: ['bench/engine.ts', 'runtimes'],
+    args: (tree, self) => [path.join(self, 'bench/engine-side.ts'), tree],
     read: (output) =>
-      [...output.matchAll(/^ {2}(\S.*?)\s{2,}(\S.*?)\s+([\d.]+) img\/s$/gm)].map(([, model, reported, value]) => ({
-        label: `${model}, ${reported.startsWith('onnxruntime') ? 'ONNX Runtime' : 'TF.js'}: Grad-CAM top-3 img/s`,
-        value: Number(value),
-        better: 'higher',
-      })),
+      [...output.matchAll(/^ {2}(\S.*?) {2,}(\S.*?) +([\d.]+) img\/s +([\d.]+) CPU ms\/img$/gm)].flatMap(([, model, reported, rate, cpu]) => {
+        const label = `${model}, ${reported.startsWith('onnxruntime') ? 'ONNX Runtime' : 'TF.js'}: Grad-CAM top-3`;
+        return [
+          { label: `${label} img/s`, value: Number(rate), better: 'higher' as const },
+          { label: `${label} CPU ms/img`, value: Number(cpu), better: 'lower' as const },
+        ];
+      }),
   },
+  // Each tree's own pipeline benchmark (its procedure is the same in both; only imports moved).
   pipeline: {
-    args: ['bench/pipeline.ts'],
+    args: () => ['bench/pipeline.ts'],
     read: (output) => {
       const figures: Figure[] = [];
       const pipeline = /^pipeline .*?: ([\d.]+) img\/s/m.exec(output);
@@ -69,21 +72,22 @@ export function againstOptions(args: string[]): { ref: string; rounds: number; p
   return { ref, rounds, parts: parts.length ? parts : Object.keys(AGAINST_PARTS) };
 }
 
-function runIn(tree: string, part: Part): Promise<string> {
+function runIn(tree: string, self: string, part: Part): Promise<string> {
+  const args = part.args(tree, self);
   return new Promise((resolve, reject) => {
-    const tsx = path.join(tree, 'node_modules', '.bin', 'tsx');
-    const child = spawn(tsx, part.args, { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+    const tsx = path.join(self, 'node_modules', '.bin', 'tsx');
+    const child = spawn(tsx, args, { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${part.args.join(' ')} in ${tree} exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${args.join(' ')} in ${tree} exited with ${code}`))));
   });
 }
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 export async function benchAgainst({ ref, rounds, parts }: { ref: string; rounds: number; parts: string[] }): Promise<void> {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
   const commit = execFileSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
@@ -101,7 +105,7 @@ export async function benchAgainst({ ref, rounds, parts }: { ref: string; rounds
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const);
         for (const side of order) {
-          const figures = part.read(await runIn(trees[side].dir, part));
+          const figures = part.read(await runIn(trees[side].dir, root, part));
           if (figures.length === 0) throw new Error(`${name} printed no figure in ${trees[side].name}`);
           for (const figure of figures) samples[side].set(figure.label, [...(samples[side].get(figure.label) ?? []), figure]);
           console.log(`  ${name}, round ${round + 1}, ${side}: ${figures.map((f) => `${f.label} ${f.value}`).join('; ')}`);
