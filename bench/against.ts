@@ -28,7 +28,8 @@ export const AGAINST_PARTS: Record<string, Part> = {
     args: (tree, self) => [path.join(self, 'bench/engine-side.ts'), tree],
     read: (output) =>
       [...output.matchAll(/^ {2}(\S.*?) {2,}(\S.*?) +([\d.]+) img\/s +([\d.]+) CPU ms\/img$/gm)].flatMap(([, model, reported, rate, cpu]) => {
-        const label = `${model}, ${reported.startsWith('onnxruntime') ? 'ONNX Runtime' : 'TF.js'}: Grad-CAM top-3`;
+        const grid = / maps (\S+)$/.exec(reported)?.[1];
+        const label = `${model}, ${reported.startsWith('onnxruntime') ? 'ONNX Runtime' : 'TF.js'}: Grad-CAM top-3${grid ? ` ${grid}` : ''}`;
         return [
           { label: `${label} img/s`, value: Number(rate), better: 'higher' as const },
           { label: `${label} CPU ms/img`, value: Number(cpu), better: 'lower' as const },

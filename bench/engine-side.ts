@@ -4,7 +4,10 @@
 // options have not changed), so the two sides differ only in the engine's code, never in how they are measured.
 // Each figure follows two warm-up requests per worker (the second request still pays for XNNPACK's weight
 // packing and V8's tier-up) and spans at least MIN_SECONDS and MIN_REQUESTS per worker: a VGG16 request takes
-// about 2 s, and a 2-second window held one or two of them. Also prints the process's CPU time per image.
+// about 2 s, and a 2-second window held one or two of them. Each request names its layer: the engine before
+// issue 13 took VGG16's block5_pool (7×7) by default, after it block5_conv3 (14×14, whose head has the pool and
+// its gradient), so default layers would compare different work. Prints the maps' grid and the process's CPU
+// time per image.
 // Run: npx tsx bench/engine-side.ts [tree] (default: this tree).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +21,7 @@ const MIN_REQUESTS = 3;
 const WARM_UP_REQUESTS = 2;
 
 interface EngineLike {
-  explain(request: { pixels: Uint8Array; count: number; topK: number; camTopK: number; method: string }): Promise<unknown>;
+  explain(request: { pixels: Uint8Array; count: number; topK: number; camTopK: number; method: string; layer: string }): Promise<{ heatmaps: { h: number; w: number }[] }[]>;
   dispose(): Promise<void>;
   backend: { name: string; runtime?: { name: string; provider?: string } };
 }
@@ -48,12 +51,16 @@ async function vgg16Folder(): Promise<string> {
 /** Deterministic pixels: both sides explain the same bytes. */
 const pixels = () => new Uint8Array(BATCH * 224 * 224 * 3).map((_, i) => (i * 37 + (i >> 9)) % 251);
 
-async function measure(modelDir: string, runtime: 'onnx' | 'tfjs', cacheDir: string) {
+async function measure(modelDir: string, layer: string, runtime: 'onnx' | 'tfjs', cacheDir: string) {
   const engine = await engineModule.createEngine({ modelDir, backend: 'wasm', workers: WORKERS, batchSize: BATCH, runtime, onnxCacheDir: cacheDir });
   try {
-    const run = () => engine.explain({ pixels: pixels(), count: BATCH, topK: 3, camTopK: 3, method: 'GradCAM' });
+    const run = () => engine.explain({ pixels: pixels(), count: BATCH, topK: 3, camTopK: 3, method: 'GradCAM', layer });
+    let grid = '';
     await Promise.all(Array.from({ length: WORKERS }, async () => {
-      for (let i = 0; i < WARM_UP_REQUESTS; i++) await run();
+      for (let i = 0; i < WARM_UP_REQUESTS; i++) {
+        const [{ heatmaps: [map] }] = await run();
+        grid = `${map.h}×${map.w}`;
+      }
     }));
     let images = 0;
     const cpu = process.cpuUsage();
@@ -69,6 +76,7 @@ async function measure(modelDir: string, runtime: 'onnx' | 'tfjs', cacheDir: str
     const { name, runtime: reported } = engine.backend;
     return {
       reported: reported?.name === 'onnxruntime' ? `onnxruntime (${reported.provider}), head on ${name}` : `${reported?.name ?? 'tfjs-layers'} on ${name}`,
+      grid,
       imagesPerSec: images / seconds,
       cpuMsPerImage: (used.user + used.system) / 1000 / images,
     };
@@ -80,14 +88,15 @@ async function measure(modelDir: string, runtime: 'onnx' | 'tfjs', cacheDir: str
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-side-cache-'));
 try {
   const models = [
-    { model: 'MobileNet v1 0.75 (conv_pw_13_relu, 7×7)', dir: engineModule.defaultModelDir() },
-    { model: 'VGG16, random weights (block5_conv3, 14×14)', dir: await vgg16Folder() },
+    { model: 'MobileNet v1 0.75 (conv_pw_13_relu, 7×7)', layer: 'conv_pw_13_relu', dir: engineModule.defaultModelDir() },
+    { model: 'VGG16, random weights (block5_conv3, 14×14)', layer: 'block5_conv3', dir: await vgg16Folder() },
   ];
   console.log(`\n  Grad-CAM top-3 through createEngine, ${WORKERS} workers × batch ${BATCH}, engine of ${tree}`);
-  for (const { model, dir } of models) {
+  for (const { model, layer, dir } of models) {
     for (const runtime of ['onnx', 'tfjs'] as const) {
-      const row = await measure(dir, runtime, cacheDir);
-      console.log(`  ${model.padEnd(46)}${row.reported.padEnd(36)}${row.imagesPerSec.toFixed(2).padStart(8)} img/s ${row.cpuMsPerImage.toFixed(1).padStart(7)} CPU ms/img`);
+      const row = await measure(dir, layer, runtime, cacheDir);
+      const reported = `${row.reported}, maps ${row.grid}`;
+      console.log(`  ${model.padEnd(46)}${reported.padEnd(48)}${row.imagesPerSec.toFixed(2).padStart(8)} img/s ${row.cpuMsPerImage.toFixed(1).padStart(7)} CPU ms/img`);
     }
   }
 } finally {
