@@ -5,8 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { buildLayerGraph, stripFinalSoftmax, type LayerGraph } from './layer-graph';
 import { inputSizeProblem, labelName, readAnyModelFolder, type ModelFolder } from './model-folder';
 import { imagenetLabelsFile } from './paths';
-import type { PreprocessingPreset } from './preprocess';
-import type { ResizeMode } from '../../../common/types';
+import type { ModelInfo } from './types';
 
 export interface LayerChoice {
   name: string;
@@ -15,13 +14,8 @@ export interface LayerChoice {
   shape: [number, number, number];
 }
 
-export interface LoadedModel {
-  name: string;
-  hash: string;
-  inputSize: number;
-  preprocessing: PreprocessingPreset;
-  resizeMode: ResizeMode;
-  labels: string[];
+/** What the engine reports of a model (ModelInfo) that loading a folder already knows, plus its layer graph. */
+export interface LoadedModel extends Pick<ModelInfo, 'name' | 'hash' | 'inputSize' | 'preprocessing' | 'resizeMode' | 'labels'> {
   graph: LayerGraph;
   /** Layers with a spatial 4-D output, in network order. */
   spatialLayers: LayerChoice[];
