@@ -89,7 +89,13 @@ const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0)
 
 export async function benchAgainst({ ref, rounds, parts }: { ref: string; rounds: number; parts: string[] }): Promise<void> {
   const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-  const commit = execFileSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
+  let commit: string;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    console.error(`--against: this repository has no commit named "${ref}" (a hash, tag or branch, e.g. --against 92f5a76)`);
+    process.exit(2);
+  }
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
   const temp = mkdtempSync(path.join(tmpdir(), 'sightline-against-'));
