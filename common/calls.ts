@@ -15,6 +15,7 @@ export const CALL_NAMES = [
   'pauseJob',
   'resumeJob',
   'queryImages',
+  'queryImageIds',
   'getImages',
   'setVerdicts',
   'getExpectedBox',

@@ -5,7 +5,7 @@ import { CAM_METHOD_NAMES, LABEL_SOURCES, PREPROCESSING_PRESETS, RESIZE_MODES, V
 import { CALL_NAMES, EVENT_NAMES } from './calls';
 import { UserError } from './errors';
 import { imageFilterSchema, queryInputSchemas, tagChangeSchema, tagNameSchema, viewStateSchema } from './query';
-import type { Box, Explanation, QueryResult, SavedView, TagChange, VerdictChange } from './query';
+import type { Box, Explanation, IdWindow, QueryResult, SavedView, TagChange, VerdictChange } from './query';
 import type { CallName, EventName } from './calls';
 import type { AppInfo, BrowseResult, ClassScore, DatasetSummary, Heatmap, ImageMetrics, ImageRow, JobProgress, ModelSummary, RunInfo, SanityCheck } from './types';
 
@@ -139,6 +139,7 @@ export interface CallOutputs extends Record<CallName, unknown> {
   pauseJob: { paused: boolean };
   resumeJob: { resumed: boolean };
   queryImages: QueryResult;
+  queryImageIds: IdWindow;
   getImages: ImageRow[];
   /** The verdicts the images had before, in the same form, for an undo. */
   setVerdicts: { previous: VerdictChange[] };

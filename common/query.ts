@@ -84,8 +84,12 @@ export interface FacetCount<V> {
 }
 
 export interface QueryResult {
-  /** Every matching image id, in the requested order. */
+  /** The matching image ids in the requested order: all of them, or the window asked for (from `offset`). */
   ids: number[];
+  /** Where `ids` starts in the whole ordered list of matches. */
+  offset: number;
+  /** How many images match the filter (the whole list, of which `ids` may be a window). */
+  count: number;
   /** Images of the dataset, before filtering. */
   total: number;
   facets: {
@@ -124,8 +128,42 @@ export const boxSchema = z
   .object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().min(0).max(1), h: z.number().min(0).max(1) })
   .strict();
 
+/** The most ids one call returns; a longer list (select-all of a large library) is read in windows of this size. */
+export const MAX_ID_WINDOW = 100_000;
+
+/** A window of the ordered matches of a query. */
+export interface IdWindow {
+  ids: number[];
+  offset: number;
+  /** How many images match the filter. */
+  count: number;
+  /** Images of the dataset, before filtering. */
+  total: number;
+}
+
 export const queryInputSchemas = {
-  queryImages: z.object({ datasetId: id, runId: id.optional(), filter: imageFilterSchema, sort: imageSortSchema }).strict(),
+  queryImages: z
+    .object({
+      datasetId: id,
+      runId: id.optional(),
+      filter: imageFilterSchema,
+      sort: imageSortSchema,
+      /** A window of the ordered matches (the gallery asks for the rows it shows); without one, every id. */
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(0).max(MAX_ID_WINDOW).optional(),
+    })
+    .strict(),
+  /** Another window of the same list, without the facet counts: the grid scrolling, a shift-range, select-all. */
+  queryImageIds: z
+    .object({
+      datasetId: id,
+      runId: id.optional(),
+      filter: imageFilterSchema,
+      sort: imageSortSchema,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(0).max(MAX_ID_WINDOW),
+    })
+    .strict(),
   getImages: z.object({ imageIds: z.array(id).max(500), runId: id.optional() }).strict(),
   setVerdicts: z.object({ changes: z.array(z.object({ imageId: id, verdict: z.enum(VERDICTS).nullable() }).strict()).min(1).max(100_000) }).strict(),
   getExpectedBox: z.object({ imageId: id }).strict(),

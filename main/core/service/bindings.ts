@@ -48,6 +48,7 @@ export function bindCalls({ host, datasets, runs, images, review, explain, analy
     getImage: images.getImage,
     getImages: images.getImages,
     queryImages: images.queryImages,
+    queryImageIds: images.queryImageIds,
     setReview: images.setReview,
     setVerdicts: images.setVerdicts,
     getExpectedBox: images.getExpectedBox,

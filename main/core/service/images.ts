@@ -2,13 +2,14 @@
 // expected box, and one image's metrics.
 import type { Service } from '../../../common/contract';
 import { UserError } from '../../../common/errors';
+import { MAX_ID_WINDOW } from '../../../common/query';
 import { refreshBox } from '../analysis/image-metrics';
 import type { Library } from './library';
 import type { ReviewCalls } from './review-calls';
 
 export type ImageCalls = Pick<
   Service,
-  'listImages' | 'getImage' | 'getImages' | 'queryImages' | 'setReview' | 'setVerdicts' | 'getExpectedBox' | 'setExpectedBox' | 'getMetrics'
+  'listImages' | 'getImage' | 'getImages' | 'queryImages' | 'queryImageIds' | 'setReview' | 'setVerdicts' | 'getExpectedBox' | 'setExpectedBox' | 'getMetrics'
 >;
 
 export function createImages(library: Library, withTags: ReviewCalls['withTags']): ImageCalls {
@@ -34,7 +35,12 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
     },
     async queryImages(input) {
       const { id } = library.dataset(input.datasetId);
-      return query.images(id, library.runOf(id, input.runId), input.filter, input.sort);
+      const window = input.offset === undefined && input.limit === undefined ? undefined : { offset: input.offset ?? 0, limit: input.limit ?? MAX_ID_WINDOW };
+      return query.images(id, library.runOf(id, input.runId), input.filter, input.sort, window);
+    },
+    async queryImageIds(input) {
+      const { id } = library.dataset(input.datasetId);
+      return query.ids(id, library.runOf(id, input.runId), input.filter, input.sort, { offset: input.offset, limit: input.limit });
     },
     async setReview(input) {
       if (!store.setReview(input.imageId, input.verdict, input.note)) throw new UserError(`No image with id ${input.imageId}`, 404);

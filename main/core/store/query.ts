@@ -4,6 +4,7 @@ import type {
   Box,
   Correctness,
   FacetCount,
+  IdWindow,
   ImageFilter,
   ImageSort,
   QueryResult,
@@ -16,6 +17,11 @@ import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { fillRows, HITS_TABLE, ROWS_TABLE } from './gallery-fill';
 
 export type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'failed' | 'confidence' | 'other';
+
+export interface Window {
+  offset: number;
+  limit: number;
+}
 
 interface Condition {
   facet: Facet;
@@ -90,6 +96,12 @@ export function listSql(filter: ImageFilter, sort: ImageSort): Statement {
   return { sql: `SELECT image_id FROM gallery_rows_v3${filtered.sql} ${orderBy(sort)}`, params: filtered.params };
 }
 
+/** How many rows of the filled table match the filter. */
+export function countSql(filter: ImageFilter): Statement {
+  const filtered = where(conditions(filter));
+  return { sql: `SELECT COUNT(*) FROM gallery_rows_v3${filtered.sql}`, params: filtered.params };
+}
+
 /** Counts by `column` of the filled table with every condition applied except the facet's own. */
 export function facetCountSql(filter: ImageFilter, facet: Facet, column: string): Statement {
   const others = where(conditions(filter).filter((c) => c.facet !== facet));
@@ -132,17 +144,38 @@ export class LibraryQuery {
   }
 
   /** The dataset's image ids that match the filter, in order, with the count of each facet value. */
-  images(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
-    return this.db.transaction(() => this.imagesNow(datasetId, runId, filter, sort))();
+  images(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window?: Window): QueryResult {
+    return this.db.transaction(() => this.imagesNow(datasetId, runId, filter, sort, window))();
   }
 
-  private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort): QueryResult {
+  /** A window of the ordered matches, without the facet counts. */
+  ids(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window): IdWindow {
+    return this.db.transaction(() => {
+      const threshold = runId === null ? null : this.suggestedThreshold(runId);
+      const { total, filled } = fillRows(this.db, { datasetId, runId, threshold, search: filter.search });
+      if (filled) this.#fills++;
+      return { ...this.window(filter, sort, window), total };
+    })();
+  }
+
+  private window(filter: ImageFilter, sort: ImageSort, window: Window | undefined): { ids: number[]; offset: number; count: number } {
+    const list = listSql(filter, sort);
+    if (!window) {
+      const ids = this.db.prepare(list.sql).pluck().all(...list.params) as number[];
+      return { ids, offset: 0, count: ids.length };
+    }
+    const ids = this.db.prepare(`${list.sql} LIMIT ? OFFSET ?`).pluck().all(...list.params, window.limit, window.offset) as number[];
+    const counted = countSql(filter);
+    const count = this.db.prepare(counted.sql).pluck().get(...counted.params) as number;
+    return { ids, offset: window.offset, count };
+  }
+
+  private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window | undefined): QueryResult {
     const started = performance.now();
     const threshold = runId === null ? null : this.suggestedThreshold(runId);
     const { total, filled } = fillRows(this.db, { datasetId, runId, threshold, search: filter.search });
     if (filled) this.#fills++;
-    const list = listSql(filter, sort);
-    const ids = this.db.prepare(list.sql).pluck().all(...list.params) as number[];
+    const { ids, offset, count } = this.window(filter, sort, window);
 
     /** Counts by `column` with every condition applied except the facet's own. */
     const countBy = (facet: Facet, column: string): { value: string | number | null; count: number }[] => {
@@ -174,6 +207,8 @@ export class LibraryQuery {
 
     return {
       ids,
+      offset,
+      count,
       total,
       facets: {
         predicted: predicted.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
