@@ -31,7 +31,7 @@ export const createCoreService: CreateCoreService = async (options) => {
 
   const exports = createExports(library, paths);
   /** Tags, saved views and the paths export. */
-  const review = createReviewCalls({ db: library.db, store, dataset: library.dataset, runOf: library.runOf, selection: exports.selection });
+  const review = createReviewCalls({ db: library.db, query: library.query, store, dataset: library.dataset, runOf: library.runOf, selection: exports.selection });
   const calls = bindCalls({
     host,
     datasets: createDatasets(library, host, jobs),

@@ -43,7 +43,7 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       return query.ids(id, library.runOf(id, input.runId), input.filter, input.sort, { offset: input.offset, limit: input.limit });
     },
     async setReview(input) {
-      if (!store.setReview(input.imageId, input.verdict, input.note)) throw new UserError(`No image with id ${input.imageId}`, 404);
+      if (!query.setReview(input.imageId, input.verdict, input.note)) throw new UserError(`No image with id ${input.imageId}`, 404);
       return withTags([store.getImage(input.imageId)!])[0];
     },
     async setVerdicts(input) {

@@ -5,12 +5,15 @@ import type { ImageFilter } from '../../../common/query';
 import type { ImageRow } from '../../../common/types';
 import { linkFolder, pathList, pathListFileName } from '../export/paths';
 import type { Db } from '../store/database';
+import type { LibraryQuery } from '../store/query';
 import type { DatasetRecord, Store } from '../store/store';
 import { ImageTags } from '../store/tags';
 import { SavedViews } from '../store/views';
 
 export interface ReviewCallsContext {
   db: Db;
+  /** The gallery's query, told of tags written so that its columns stay current. */
+  query: Pick<LibraryQuery, 'writeTags'>;
   store: Store;
   /** The dataset, or a UserError. */
   dataset(datasetId: number): DatasetRecord;
@@ -32,10 +35,10 @@ export function createReviewCalls(context: ReviewCallsContext): ReviewCalls {
   const views = new SavedViews(context.db);
   return {
     async setTags(input) {
-      return { previous: tags.change(input.imageIds, input.add ?? [], input.remove ?? []) };
+      return { previous: context.query.writeTags(() => tags.change(input.imageIds, input.add ?? [], input.remove ?? [])) };
     },
     async restoreTags(input) {
-      return { previous: tags.restore(input.changes) };
+      return { previous: context.query.writeTags(() => tags.restore(input.changes)) };
     },
     async listViews(input) {
       return views.list(context.dataset(input.datasetId).id);

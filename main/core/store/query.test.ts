@@ -6,6 +6,7 @@ import { EMPTY_FILTER, type ImageFilter } from '../../../common/query';
 import { openDatabase, type Db } from './database';
 import { heatmapToBlob } from './heatmap-blob';
 import { LibraryQuery } from './query';
+import { ImageTags } from './tags';
 
 let dir: string;
 let db: Db;
@@ -274,26 +275,28 @@ describe('LibraryQuery reviews and maps', () => {
   });
 });
 
-describe('LibraryQuery keeps its copied table while the library does not change', () => {
-  it('fills once for clicks that change only filters, the sort or a short search, and again for a long search', () => {
+describe('LibraryQuery keeps the dataset in memory while the library does not change behind it', () => {
+  it('reads the library once for clicks that change only filters, the sort or the search', () => {
     const first = run({});
     run({ correctness: ['incorrect'] }, { key: 'confidence', descending: true });
     expect(names(run({ search: 'a' }).ids)).toEqual(['a', 'b']);
-    expect(query.fills).toBe(1);
-    expect(run({})).toEqual({ ...first, elapsedMs: expect.any(Number) });
     expect(names(run({ search: 'cat/' }).ids)).toEqual(['a', 'b']);
-    expect(query.fills).toBe(2);
-    expect(names(run({}).ids)).toEqual(names(first.ids));
-    expect(query.fills).toBe(3);
+    expect(query.loads).toBe(1);
+    expect(run({})).toEqual({ ...first, elapsedMs: expect.any(Number) });
+    expect(query.loads).toBe(1);
     query.images(2, null, EMPTY_FILTER, byName);
-    expect(query.fills).toBe(4);
+    expect(query.loads).toBe(2);
   });
 
-  it('fills again after a write on its own connection (verdicts) and on another one (a result, a rename)', () => {
+  it('applies its own writes in place (verdicts, a review, tags) and reads again after a write on another connection', () => {
     expect(run({ verdicts: ['unsure'] }).ids).toEqual([]);
     query.setVerdicts([{ imageId: ids.a, verdict: 'unsure' }]);
     expect(names(run({ verdicts: ['unsure'] }).ids)).toEqual(['a']);
-    expect(query.fills).toBe(2);
+    expect(query.setReview(ids.C, 'label_error', 'the label says dog')).toBe(true);
+    expect(names(run({ verdicts: ['label_error', 'unsure'] }).ids)).toEqual(['a', 'C']);
+    query.writeTags(() => new ImageTags(db).change([ids.x, ids.b], ['blurry'], []));
+    expect(names(run({ tags: ['blurry'] }).ids)).toEqual(['b', 'x']);
+    expect(query.loads).toBe(1);
 
     const other = openDatabase(path.join(dir, 'library.db'));
     try {
@@ -305,8 +308,70 @@ describe('LibraryQuery keeps its copied table while the library does not change'
     } finally {
       other.close();
     }
-    expect(query.fills).toBe(5);
+    expect(query.loads).toBe(3);
     run({ predicted: [1] });
-    expect(query.fills).toBe(5);
+    expect(query.loads).toBe(3);
+    // A write on this connection that the query was not told of (here a rename) is read again too, never missed.
+    db.prepare("UPDATE images SET true_label = 'owl' WHERE id = ?").run(ids.x);
+    expect(names(run({ truth: ['owl'] }).ids)).toEqual(['x']);
+    expect(query.loads).toBe(4);
+  });
+
+  it('keeps its counts and lists equal to a fresh read through a sequence of verdicts, reviews and tags under filters', () => {
+    const filters: Partial<ImageFilter>[] = [
+      {},
+      { verdicts: ['none'] },
+      { verdicts: ['ok', 'misattended'], truth: ['cat', 'dog'] },
+      { correctness: ['correct', 'incorrect'], tags: ['blurry'] },
+      { search: 'dog' },
+    ];
+    const sorts = [byName, { key: 'confidence', descending: true } as const];
+    const same = (step: string): void => {
+      const fresh = new LibraryQuery(openDatabase(path.join(dir, 'library.db')));
+      try {
+        for (const filter of filters) {
+          for (const sort of sorts) {
+            const full = { ...EMPTY_FILTER, ...filter };
+            const { elapsedMs: _a, ...kept } = query.images(DATASET, RUN, full, sort);
+            const { elapsedMs: _b, ...read } = fresh.images(DATASET, RUN, full, sort);
+            expect(kept, `${step}: ${JSON.stringify(filter)} ${sort.key}`).toEqual(read);
+          }
+        }
+      } finally {
+        fresh.close();
+      }
+    };
+    for (const filter of filters) run(filter);
+    same('before');
+    run({ verdicts: ['none'] });
+    query.setVerdicts([
+      { imageId: ids.a, verdict: 'ok' },
+      { imageId: ids.pending, verdict: 'misattended' },
+    ]);
+    same('after two verdicts under a verdict filter');
+    run({ correctness: ['correct', 'incorrect'], tags: ['blurry'] });
+    query.writeTags(() => new ImageTags(db).change([ids.a, ids.C], ['blurry'], []));
+    same('after tags under a tag filter');
+    query.setReview(ids.b, null, 'cleared');
+    query.setVerdicts([{ imageId: ids.x, verdict: null }]);
+    same('after clearing verdicts');
+    expect(query.loads).toBe(1);
+  });
+});
+
+describe('LibraryQuery windows', () => {
+  it('returns any window of the ordered matches with their count, for the facets query and the ids alone', () => {
+    for (const sort of [byName, { key: 'confidence', descending: true } as const, { key: 'suspicion', descending: false } as const]) {
+      const all = run({}, sort);
+      expect(all.count).toBe(5);
+      expect(all.offset).toBe(0);
+      const window = query.images(DATASET, RUN, EMPTY_FILTER, sort, { offset: 1, limit: 2 });
+      expect(window.ids).toEqual(all.ids.slice(1, 3));
+      expect(window).toMatchObject({ offset: 1, count: 5, total: 5, facets: all.facets });
+      expect(query.ids(DATASET, RUN, EMPTY_FILTER, sort, { offset: 3, limit: 10 })).toEqual({ ids: all.ids.slice(3), offset: 3, count: 5, total: 5 });
+    }
+    const filtered = { ...EMPTY_FILTER, predicted: [1] };
+    expect(query.ids(DATASET, RUN, filtered, byName, { offset: 0, limit: 1 })).toEqual({ ids: [ids.b], offset: 0, count: 2, total: 5 });
+    expect(query.ids(DATASET, RUN, filtered, byName, { offset: 7, limit: 1 })).toEqual({ ids: [], offset: 7, count: 2, total: 5 });
   });
 });

@@ -1,32 +1,28 @@
-// The gallery's queries: filter and sort a dataset's images in SQLite and count each facet, write
-// verdicts for many images in one transaction, the expected-region box, and maps computed on demand.
-import type {
-  Box,
-  Correctness,
-  FacetCount,
-  IdWindow,
-  ImageFilter,
-  ImageSort,
-  QueryResult,
-  VerdictChange,
+// The gallery's queries: filter and sort a dataset's images and count each facet (over the columns of
+// gallery-index.ts, kept current as the gallery writes), write verdicts for many images in one transaction, the
+// expected-region box, and maps computed on demand.
+import {
+  CORRECTNESS,
+  SUGGESTED_SHARE,
+  VERDICT_FILTERS,
+  type Box,
+  type Correctness,
+  type IdWindow,
+  type ImageFilter,
+  type ImageSort,
+  type QueryResult,
+  type VerdictChange,
+  type VerdictFilter,
 } from '../../../common/query';
-import { VERDICT_LABELS, type Heatmap } from '../../../common/types';
+import { VERDICT_LABELS, type Heatmap, type Verdict } from '../../../common/types';
 import type { Db } from './database';
-import { CONFIDENCE_BINS, SUGGESTED_SHARE } from '../../../common/query';
+import { GalleryColumns } from './gallery-index';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
-import { fillRows, HITS_TABLE, ROWS_TABLE } from './gallery-fill';
-
-export type Facet = 'predicted' | 'truth' | 'correctness' | 'verdicts' | 'suggested' | 'groups' | 'tags' | 'failed' | 'confidence' | 'other';
+import { setReview } from './reviews';
 
 export interface Window {
   offset: number;
   limit: number;
-}
-
-interface Condition {
-  facet: Facet;
-  sql: string;
-  params: unknown[];
 }
 
 /** The run's largest map value, the dataset-wide colour scale (bound: the run id). */
@@ -42,108 +38,30 @@ const CORRECTNESS_LABELS: Record<Correctness, string> = {
   unanalysed: 'Not analysed',
 };
 
-const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
-
-/** The images that have any of `count` tags (bound by name), read from the image_tags_by_tag index. */
-export const taggedImagesSql = (count: number): string =>
-  `SELECT it.image_id FROM tags t JOIN image_tags it ON it.tag_id = t.id WHERE t.name IN (${placeholders(count)})`;
-
-function conditions(filter: ImageFilter): Condition[] {
-  const list: Condition[] = [];
-  if (filter.predicted.length > 0) {
-    list.push({ facet: 'predicted', sql: `pred IN (${placeholders(filter.predicted.length)})`, params: filter.predicted });
-  }
-  if (filter.truth.length > 0) {
-    list.push({ facet: 'truth', sql: `truth IN (${placeholders(filter.truth.length)})`, params: filter.truth });
-  }
-  if (filter.correctness.length > 0) {
-    list.push({ facet: 'correctness', sql: `correctness IN (${placeholders(filter.correctness.length)})`, params: filter.correctness });
-  }
-  if (filter.verdicts.length > 0) {
-    list.push({ facet: 'verdicts', sql: `verdict IN (${placeholders(filter.verdicts.length)})`, params: filter.verdicts });
-  }
-  if (filter.suggested) list.push({ facet: 'suggested', sql: 'suggested = 1', params: [] });
-  if (filter.groups?.length) {
-    list.push({ facet: 'groups', sql: `grp IN (${placeholders(filter.groups.length)})`, params: filter.groups });
-  }
-  if (filter.tags?.length) {
-    list.push({ facet: 'tags', sql: `image_id IN (${taggedImagesSql(filter.tags.length)})`, params: filter.tags });
-  }
-  if (filter.failed) list.push({ facet: 'failed', sql: 'failed = 1', params: [] });
-  if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
-    list.push({ facet: 'confidence', sql: 'prob BETWEEN ? AND ?', params: [filter.minConfidence, filter.maxConfidence] });
-  }
-  const search = filter.search.trim();
-  if (search) {
-    // Exactly the LIKE of old, also after a FILL that kept only the trigram index's hits (a superset of its matches).
-    list.push({ facet: 'other', sql: `rel_path LIKE ? ESCAPE '\\'`, params: [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] });
-  }
-  return list;
-}
-
-interface Statement {
-  sql: string;
-  params: unknown[];
-}
-
-function where(list: readonly Condition[]): Statement {
-  return { sql: list.length ? ` WHERE ${list.map((c) => c.sql).join(' AND ')}` : '', params: list.flatMap((c) => c.params) };
-}
-
-/** The filtered image ids of the filled table, in the sort's order. */
-export function listSql(filter: ImageFilter, sort: ImageSort): Statement {
-  const filtered = where(conditions(filter));
-  return { sql: `SELECT image_id FROM gallery_rows_v3${filtered.sql} ${orderBy(sort)}`, params: filtered.params };
-}
-
-/** How many rows of the filled table match the filter. */
-export function countSql(filter: ImageFilter): Statement {
-  const filtered = where(conditions(filter));
-  return { sql: `SELECT COUNT(*) FROM gallery_rows_v3${filtered.sql}`, params: filtered.params };
-}
-
-/** Counts by `column` of the filled table with every condition applied except the facet's own. */
-export function facetCountSql(filter: ImageFilter, facet: Facet, column: string): Statement {
-  const others = where(conditions(filter).filter((c) => c.facet !== facet));
-  return { sql: `SELECT ${column} AS value, COUNT(*) AS count FROM gallery_rows_v3${others.sql} GROUP BY 1`, params: others.params };
-}
-
-/** Counts by tag of the filled table's images that match every condition but the tag filter. */
-export function tagCountSql(filter: ImageFilter): Statement {
-  const others = where(conditions(filter).filter((c) => c.facet !== 'tags'));
-  return {
-    sql: `SELECT t.name AS value, COUNT(*) AS count FROM image_tags it JOIN tags t ON t.id = it.tag_id
-         WHERE it.image_id IN (SELECT image_id FROM gallery_rows_v3${others.sql}) GROUP BY t.id`,
-    params: others.params,
-  };
-}
-
-/** pos is the file-name order; images without a prediction (or without metrics) come last by confidence (suspicion) either way. */
-function orderBy(sort: ImageSort): string {
-  const dir = sort.descending ? 'DESC' : 'ASC';
-  if (sort.key === 'confidence') return `ORDER BY prob IS NULL, prob ${dir}, pos`;
-  if (sort.key === 'suspicion') return `ORDER BY suspicion IS NULL, suspicion ${dir}, pos`;
-  return `ORDER BY pos ${dir}`;
+/** What the loaded columns were read from: PRAGMA data_version moves when another connection commits, total_changes() when this one writes. */
+interface Stamp {
+  dataVersion: number;
+  changes: number;
 }
 
 export class LibraryQuery {
-  constructor(private readonly db: Db) {
-    db.pragma('temp_store = MEMORY');
-    db.exec(ROWS_TABLE);
-    db.exec(HITS_TABLE);
-  }
+  #columns: GalleryColumns | null = null;
+  #stamp: Stamp = { dataVersion: -1, changes: -1 };
+  #loads = 0;
+
+  constructor(private readonly db: Db) {}
 
   close(): void {
+    this.#columns = null;
     this.db.close();
   }
 
-  #fills = 0;
-  /** How many queries copied the library into the temporary table (the others reused it as it was). */
-  get fills(): number {
-    return this.#fills;
+  /** How many queries read the dataset's images from the library (the others used the columns in memory as they were). */
+  get loads(): number {
+    return this.#loads;
   }
 
-  /** The dataset's image ids that match the filter, in order, with the count of each facet value. */
+  /** The dataset's matching image ids in order (all of them, or a window), with the count of each facet value. */
   images(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window?: Window): QueryResult {
     return this.db.transaction(() => this.imagesNow(datasetId, runId, filter, sort, window))();
   }
@@ -151,80 +69,105 @@ export class LibraryQuery {
   /** A window of the ordered matches, without the facet counts. */
   ids(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window): IdWindow {
     return this.db.transaction(() => {
-      const threshold = runId === null ? null : this.suggestedThreshold(runId);
-      const { total, filled } = fillRows(this.db, { datasetId, runId, threshold, search: filter.search });
-      if (filled) this.#fills++;
-      return { ...this.window(filter, sort, window), total };
+      const columns = this.columns(datasetId, runId);
+      const state = columns.state(filter, runId === null ? null : this.suggestedThreshold(runId));
+      return { ...windowOf(columns, columns.matches(state, sort), window), total: columns.n };
     })();
   }
 
-  private window(filter: ImageFilter, sort: ImageSort, window: Window | undefined): { ids: number[]; offset: number; count: number } {
-    const list = listSql(filter, sort);
-    if (!window) {
-      const ids = this.db.prepare(list.sql).pluck().all(...list.params) as number[];
-      return { ids, offset: 0, count: ids.length };
+  /**
+   * Runs a write on the gallery's connection and applies its effect to the loaded columns, which then stay
+   * current; if they were not current before it, the next query reads the library again anyway.
+   */
+  private afterWrite<T>(write: () => T, apply: (columns: GalleryColumns, result: T) => void): T {
+    const before = this.totalChanges();
+    const current = this.#columns !== null && this.#stamp.changes === before && this.#stamp.dataVersion === this.dataVersion();
+    const result = write();
+    if (current && this.#columns) {
+      apply(this.#columns, result);
+      this.#stamp = { ...this.#stamp, changes: this.totalChanges() };
     }
-    const ids = this.db.prepare(`${list.sql} LIMIT ? OFFSET ?`).pluck().all(...list.params, window.limit, window.offset) as number[];
-    const counted = countSql(filter);
-    const count = this.db.prepare(counted.sql).pluck().get(...counted.params) as number;
-    return { ids, offset: window.offset, count };
+    return result;
+  }
+
+  /** Tags written on this connection (ImageTags): the columns read the tags again, not the whole dataset. */
+  writeTags<T>(write: () => T): T {
+    return this.afterWrite(write, (columns) => columns.loadTags());
+  }
+
+  /** The columns of this dataset and run, read again when the library changed in a way they do not know. */
+  private columns(datasetId: number, runId: number | null): GalleryColumns {
+    const stamp = { dataVersion: this.dataVersion(), changes: this.totalChanges() };
+    const loaded = this.#columns;
+    if (loaded?.datasetId === datasetId && loaded.runId === runId && stamp.dataVersion === this.#stamp.dataVersion && stamp.changes === this.#stamp.changes) {
+      return loaded;
+    }
+    this.#columns = null;
+    const columns = new GalleryColumns(this.db, datasetId, runId);
+    this.#loads++;
+    this.#columns = columns;
+    this.#stamp = stamp;
+    return columns;
+  }
+
+  private dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  private totalChanges(): number {
+    return this.db.prepare('SELECT total_changes()').pluck().get() as number;
   }
 
   private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window | undefined): QueryResult {
     const started = performance.now();
     const threshold = runId === null ? null : this.suggestedThreshold(runId);
-    const { total, filled } = fillRows(this.db, { datasetId, runId, threshold, search: filter.search });
-    if (filled) this.#fills++;
-    const { ids, offset, count } = this.window(filter, sort, window);
-
-    /** Counts by `column` with every condition applied except the facet's own. */
-    const countBy = (facet: Facet, column: string): { value: string | number | null; count: number }[] => {
-      const counts = facetCountSql(filter, facet, column);
-      return this.db.prepare(counts.sql).all(...counts.params) as { value: string | number | null; count: number }[];
-    };
+    const columns = this.columns(datasetId, runId);
+    const state = columns.state(filter, threshold);
+    const matches = columns.matches(state, sort);
+    const { ids, offset, count } = windowOf(columns, matches, window ?? { offset: 0, limit: matches.length });
+    const c = state.counts;
 
     const labels = runId === null ? [] : this.runLabels(runId);
-    const predicted = withChosen(
-      countBy('predicted', 'pred').filter((r) => r.value !== null),
-      filter.predicted,
-    ).map(({ value, count }) => ({ value: Number(value), label: labels[Number(value)] ?? `class ${value}`, count }));
-    const truth = withChosen(
-      countBy('truth', 'truth').filter((r) => r.value !== null),
-      filter.truth,
-    ).map(({ value, count }) => ({ value: String(value), label: String(value), count }));
-    const fixed = <V extends string>(facet: Facet, column: string, values: Record<V, string>): FacetCount<V>[] => {
-      const counts = new Map(countBy(facet, column).map((r) => [r.value, r.count]));
-      return (Object.keys(values) as V[]).map((value) => ({ value, label: values[value], count: counts.get(value) ?? 0 }));
+    const present = <V>(counts: Int32Array, value: (index: number) => V): { value: V; count: number }[] => {
+      const list: { value: V; count: number }[] = [];
+      counts.forEach((count, index) => count > 0 && list.push({ value: value(index), count }));
+      return list;
     };
-
-    const tagQuery = tagCountSql(filter);
-    const tagCounts = this.db.prepare(tagQuery.sql).all(...tagQuery.params) as { value: string; count: number }[];
-    const tags = withChosen(tagCounts, filter.tags ?? [])
-      .map(({ value, count }) => ({ value: String(value), label: String(value), count }))
-      .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
-
+    const byCount = (a: { count: number; label: string }, b: { count: number; label: string }): number =>
+      b.count - a.count || a.label.localeCompare(b.label);
+    const predicted = withChosen(present(c.predicted, (index) => index), filter.predicted)
+      .map(({ value, count }) => ({ value, label: labels[value] ?? `class ${value}`, count }))
+      .sort(byCount);
+    const truth = withChosen(present(c.truth, (index) => columns.truthNames[index]), filter.truth)
+      .map(({ value, count }) => ({ value, label: value, count }))
+      .sort(byCount);
+    const tags = withChosen(present(c.tags, (index) => columns.tagNames[index]), filter.tags ?? [])
+      .map(({ value, count }) => ({ value, label: value, count }))
+      .sort(byCount);
+    const groups = withChosen(present(c.groups, (index) => index), filter.groups ?? [])
+      .map(({ value, count }) => ({ value, label: `Group ${value + 1}`, count }))
+      .sort((a, b) => a.value - b.value);
     const maxScale = runId === null ? 0 : ((this.db.prepare(MAX_SCALE).pluck().get(runId) as number | null) ?? 0);
 
     return {
       ids,
       offset,
       count,
-      total,
+      total: columns.n,
       facets: {
-        predicted: predicted.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
-        truth: truth.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
-        correctness: fixed('correctness', 'correctness', CORRECTNESS_LABELS),
-        verdicts: fixed('verdicts', 'verdict', VERDICT_LABELS),
-        suggested: countBy('suggested', 'suggested').find((r) => r.value === 1)?.count ?? 0,
-        groups: withChosen(
-          countBy('groups', 'grp').filter((r) => r.value !== null),
-          filter.groups ?? [],
-        )
-          .map(({ value, count }) => ({ value: Number(value), label: `Group ${Number(value) + 1}`, count }))
-          .sort((a, b) => a.value - b.value),
+        predicted,
+        truth,
+        correctness: CORRECTNESS.map((value, index) => ({ value, label: CORRECTNESS_LABELS[value], count: c.correctness[index] })),
+        verdicts: (Object.keys(VERDICT_LABELS) as VerdictFilter[]).map((value) => ({
+          value,
+          label: VERDICT_LABELS[value],
+          count: c.verdicts[VERDICT_FILTERS.indexOf(value)],
+        })),
+        suggested: c.suggested,
+        groups,
         tags,
-        failed: countBy('failed', 'failed').find((r) => r.value === 1)?.count ?? 0,
-        confidence: histogram(countBy('confidence', `MIN(CAST(prob * ${CONFIDENCE_BINS} AS INTEGER), ${CONFIDENCE_BINS - 1})`)),
+        failed: c.failed,
+        confidence: Array.from(c.confidence),
       },
       suggestedThreshold: threshold,
       maxScale,
@@ -247,7 +190,7 @@ export class LibraryQuery {
       `INSERT INTO reviews (image_id, verdict) VALUES (?, ?)
        ON CONFLICT (image_id) DO UPDATE SET verdict = excluded.verdict, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
     );
-    return this.db.transaction(() => {
+    const write = this.db.transaction(() => {
       const previous: VerdictChange[] = [];
       for (const change of changes) {
         const row = known.get(change.imageId) as { id: number; verdict: VerdictChange['verdict'] } | undefined;
@@ -256,7 +199,16 @@ export class LibraryQuery {
         upsert.run(change.imageId, change.verdict);
       }
       return previous;
-    })();
+    });
+    return this.afterWrite(write, (columns) => columns.patchVerdicts(changes));
+  }
+
+  /** Sets an image's verdict and note (the open photo's review); false when the image is unknown. */
+  setReview(imageId: number, verdict: Verdict | null, note: string): boolean {
+    return this.afterWrite(
+      () => setReview(this.db, imageId, verdict, note),
+      (columns, known) => known && columns.patchVerdicts([{ imageId, verdict }]),
+    );
   }
 
   expectedBox(imageId: number): Box | null {
@@ -304,16 +256,15 @@ export class LibraryQuery {
 }
 
 /** Facet rows plus the chosen values that no image has any more, so they stay visible (and removable). */
-function withChosen<V extends string | number>(rows: { value: string | number | null; count: number }[], chosen: readonly V[]) {
+function withChosen<V extends string | number>(rows: { value: V; count: number }[], chosen: readonly V[]): { value: V; count: number }[] {
   const present = new Set(rows.map((r) => r.value));
   return [...rows, ...chosen.filter((v) => !present.has(v)).map((value) => ({ value, count: 0 }))];
 }
 
-/** Bin counts by bin index (rows without a prediction have a null bin and are left out) as a dense list. */
-function histogram(rows: { value: string | number | null; count: number }[]): number[] {
-  const bins = new Array<number>(CONFIDENCE_BINS).fill(0);
-  for (const { value, count } of rows) if (value !== null) bins[Number(value)] = count;
-  return bins;
+/** The window of the ordered matches as image ids. */
+function windowOf(columns: GalleryColumns, matches: Int32Array, window: Window): { ids: number[]; offset: number; count: number } {
+  const rows = matches.subarray(window.offset, window.offset + window.limit);
+  return { ids: Array.from(rows, (row) => columns.ids[row]), offset: window.offset, count: matches.length };
 }
 
 function clampBox(box: Box): Box {
