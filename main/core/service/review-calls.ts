@@ -13,7 +13,7 @@ import { SavedViews } from '../store/views';
 export interface ReviewCallsContext {
   db: Db;
   /** The gallery's query, told of tags written so that its columns stay current. */
-  query: Pick<LibraryQuery, 'writeTags'>;
+  query: Pick<LibraryQuery, 'writeTags' | 'writeUnseen'>;
   store: Store;
   /** The dataset, or a UserError. */
   dataset(datasetId: number): DatasetRecord;
@@ -45,10 +45,10 @@ export function createReviewCalls(context: ReviewCallsContext): ReviewCalls {
     },
     async saveView(input) {
       if (input.datasetId !== null) context.dataset(input.datasetId);
-      return views.save(input.datasetId, input.name, input.state);
+      return context.query.writeUnseen(() => views.save(input.datasetId, input.name, input.state));
     },
     async deleteView(input) {
-      return { deleted: views.delete(input.viewId) };
+      return { deleted: context.query.writeUnseen(() => views.delete(input.viewId)) };
     },
     async exportPaths(input) {
       const target = context.dataset(input.datasetId);

@@ -29,6 +29,11 @@ export const LOAD_IMAGES = `SELECT i.id, p.class_index, p.prob, i.true_label,
   WHERE i.dataset_id = @dataset AND i.removed_at IS NULL
   ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
 
+type LoadedRow = [number, number | null, number | null, string | null, Correctness, VerdictFilter, number | null, number | null, number];
+
+/** The dataset's images before filtering (bound: the dataset id), from the images_live index. */
+export const LIVE_IMAGES = 'SELECT COUNT(*) FROM images WHERE dataset_id = ? AND removed_at IS NULL';
+
 /** Every image's tags by name; rows of other datasets are skipped by id. */
 export const LOAD_TAGS = 'SELECT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id';
 
@@ -121,18 +126,8 @@ export class GalleryColumns {
     readonly datasetId: number,
     readonly runId: number | null,
   ) {
-    const rows = db.prepare(LOAD_IMAGES).raw(true).all({ run: runId ?? 0, dataset: datasetId }) as [
-      number,
-      number | null,
-      number | null,
-      string | null,
-      Correctness,
-      VerdictFilter,
-      number | null,
-      number | null,
-      number,
-    ][];
-    const n = (this.n = rows.length);
+    // Read row by row into arrays sized by the count (same transaction), never a million row objects at once.
+    const n = (this.n = db.prepare(LIVE_IMAGES).pluck().get(datasetId) as number);
     this.ids = new Int32Array(n);
     this.pred = new Int32Array(n);
     this.prob = new Float64Array(n);
@@ -146,8 +141,10 @@ export class GalleryColumns {
     const correctnessIndex = new Map(CORRECTNESS.map((c, i) => [c, i]));
     const verdictIndex = new Map(VERDICT_FILTERS.map((v, i) => [v, i]));
     let maxId = 0;
-    for (let i = 0; i < n; i++) {
-      const [id, pred, prob, truth, correctness, verdict, suspicion, grp, failed] = rows[i];
+    let i = 0;
+    const rows = db.prepare(LOAD_IMAGES).raw(true).iterate({ run: runId ?? 0, dataset: datasetId }) as Iterable<LoadedRow>;
+    for (const [id, pred, prob, truth, correctness, verdict, suspicion, grp, failed] of rows) {
+      if (i === n) throw new Error('The dataset changed while the gallery read it');
       this.ids[i] = id;
       if (id > maxId) maxId = id;
       this.pred[i] = pred ?? NONE;
@@ -168,7 +165,9 @@ export class GalleryColumns {
       this.grp[i] = grp ?? NONE;
       if (grp !== null && grp > this.#maxGroup) this.#maxGroup = grp;
       this.failed[i] = failed;
+      i++;
     }
+    if (i !== n) throw new Error('The dataset changed while the gallery read it');
     this.#pos = new Int32Array(maxId + 1).fill(NONE);
     for (let i = 0; i < n; i++) this.#pos[this.ids[i]] = i;
     this.loadTags();

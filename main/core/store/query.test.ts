@@ -296,6 +296,10 @@ describe('LibraryQuery keeps the dataset in memory while the library does not ch
     expect(names(run({ verdicts: ['label_error', 'unsure'] }).ids)).toEqual(['a', 'C']);
     query.writeTags(() => new ImageTags(db).change([ids.x, ids.b], ['blurry'], []));
     expect(names(run({ tags: ['blurry'] }).ids)).toEqual(['b', 'x']);
+    // A box and a map change no column: the next click reads nothing again.
+    query.setExpectedBox(ids.a, { x: 0.1, y: 0.1, w: 0.5, h: 0.5 });
+    query.saveHeatmap(RUN, ids.a, { h: 1, w: 2, scale: 0.5, values: [0.5, 0.25], classIndex: 2 });
+    expect(names(run({ tags: ['blurry'] }).ids)).toEqual(['b', 'x']);
     expect(query.loads).toBe(1);
 
     const other = openDatabase(path.join(dir, 'library.db'));

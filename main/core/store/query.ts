@@ -48,6 +48,8 @@ export class LibraryQuery {
   #columns: GalleryColumns | null = null;
   #stamp: Stamp = { dataVersion: -1, changes: -1 };
   #loads = 0;
+  /** The run's "suggested for review" score, read with the columns (it moves only with the run's metrics). */
+  #threshold: number | null = null;
 
   constructor(private readonly db: Db) {}
 
@@ -70,7 +72,7 @@ export class LibraryQuery {
   ids(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window): IdWindow {
     return this.db.transaction(() => {
       const columns = this.columns(datasetId, runId);
-      const state = columns.state(filter, runId === null ? null : this.suggestedThreshold(runId));
+      const state = columns.state(filter, this.#threshold);
       return { ...windowOf(columns, columns.matches(state, sort), window), total: columns.n };
     })();
   }
@@ -90,6 +92,11 @@ export class LibraryQuery {
     return result;
   }
 
+  /** A write on this connection that no gallery column shows (a saved view, a box, a map): the columns stay as they are. */
+  writeUnseen<T>(write: () => T): T {
+    return this.afterWrite(write, () => undefined);
+  }
+
   /** Tags written on this connection (ImageTags): the columns read the tags again, not the whole dataset. */
   writeTags<T>(write: () => T): T {
     return this.afterWrite(write, (columns) => columns.loadTags());
@@ -104,6 +111,7 @@ export class LibraryQuery {
     }
     this.#columns = null;
     const columns = new GalleryColumns(this.db, datasetId, runId);
+    this.#threshold = runId === null ? null : this.suggestedThreshold(runId);
     this.#loads++;
     this.#columns = columns;
     this.#stamp = stamp;
@@ -120,8 +128,8 @@ export class LibraryQuery {
 
   private imagesNow(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window | undefined): QueryResult {
     const started = performance.now();
-    const threshold = runId === null ? null : this.suggestedThreshold(runId);
     const columns = this.columns(datasetId, runId);
+    const threshold = this.#threshold;
     const state = columns.state(filter, threshold);
     const matches = columns.matches(state, sort);
     const { ids, offset, count } = windowOf(columns, matches, window ?? { offset: 0, limit: matches.length });
@@ -223,13 +231,15 @@ export class LibraryQuery {
   setExpectedBox(imageId: number, box: Box | null): boolean {
     if (!this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(imageId)) return false;
     const b = box && clampBox(box);
-    this.db
-      .prepare(
-        `INSERT INTO reviews (image_id, box_x, box_y, box_w, box_h) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (image_id) DO UPDATE SET box_x = excluded.box_x, box_y = excluded.box_y, box_w = excluded.box_w,
-           box_h = excluded.box_h, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
-      )
-      .run(imageId, b?.x ?? null, b?.y ?? null, b?.w ?? null, b?.h ?? null);
+    this.writeUnseen(() =>
+      this.db
+        .prepare(
+          `INSERT INTO reviews (image_id, box_x, box_y, box_w, box_h) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (image_id) DO UPDATE SET box_x = excluded.box_x, box_y = excluded.box_y, box_w = excluded.box_w,
+             box_h = excluded.box_h, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+        )
+        .run(imageId, b?.x ?? null, b?.y ?? null, b?.w ?? null, b?.h ?? null),
+    );
     return true;
   }
 
@@ -242,9 +252,11 @@ export class LibraryQuery {
   }
 
   saveHeatmap(runId: number, imageId: number, map: Heatmap): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, imageId, map.classIndex, map.h, map.w, map.scale, heatmapToBlob(Float32Array.from(map.values)));
+    this.writeUnseen(() =>
+      this.db
+        .prepare('INSERT OR REPLACE INTO heatmaps (run_id, image_id, class_index, h, w, scale, "values") VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(runId, imageId, map.classIndex, map.h, map.w, map.scale, heatmapToBlob(Float32Array.from(map.values))),
+    );
   }
 
   private runLabels(runId: number): string[] {
