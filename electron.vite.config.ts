@@ -4,7 +4,7 @@ import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // One build for the three Electron parts. The main build also emits the CLI (`sightline analyze|serve`)
-// and the engine's worker-thread entry next to the Electron entry, so `out/main/` runs in plain Node too.
+// and the worker-thread entries (the engine's, the gallery's loader) next to the Electron entry, so `out/main/` runs in plain Node too.
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
@@ -17,8 +17,9 @@ export default defineConfig({
           index: resolve(root, 'main/index.ts'),
           cli: resolve(root, 'main/cli.ts'),
           'engine-worker': resolve(root, 'main/core/engine/worker.ts'),
+          'gallery-worker': resolve(root, 'main/core/store/gallery-worker.ts'),
         },
-        // Chunks sit beside the entries: the engine finds its worker file relative to its own module.
+        // Chunks sit beside the entries: the engine and the gallery find their worker files relative to their own module.
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
     },

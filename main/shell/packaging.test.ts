@@ -29,7 +29,7 @@ describe('electron-builder configuration', () => {
     expect((config.win as { target: string[] }).target).toEqual(['nsis']);
     expect(config.npmRebuild).toBe(true);
     const unpacked = (config.asarUnpack as string[]).join(' ');
-    for (const part of ['better-sqlite3', 'sharp', '@img', 'tfjs-backend-wasm', 'tfjs-node-gpu', 'engine-worker.js']) expect(unpacked).toContain(part);
+    for (const part of ['better-sqlite3', 'sharp', '@img', 'tfjs-backend-wasm', 'tfjs-node-gpu', 'engine-worker.js', 'gallery-worker.js']) expect(unpacked).toContain(part);
     const resources = config.extraResources as { from: string; filter: string[] }[];
     expect(resources[0].from).toBe('resources');
     expect(resources[0].filter).toEqual(expect.arrayContaining(['models/**', 'samples/**', 'licenses/**', 'LICENSES.md']));

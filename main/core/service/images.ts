@@ -34,11 +34,13 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       return withTags(images);
     },
     async queryImages(input) {
+      await query.settled();
       const { id } = library.dataset(input.datasetId);
       const window = input.offset === undefined && input.limit === undefined ? undefined : { offset: input.offset ?? 0, limit: input.limit ?? MAX_ID_WINDOW };
       return query.images(id, library.runOf(id, input.runId), input.filter, input.sort, window);
     },
     async queryImageIds(input) {
+      await query.settled();
       const { id } = library.dataset(input.datasetId);
       return query.ids(id, library.runOf(id, input.runId), input.filter, input.sort, { offset: input.offset, limit: input.limit });
     },

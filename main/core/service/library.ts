@@ -27,6 +27,9 @@ export function openLibrary(file: string): Library {
   const db = openDatabase(file);
   const query = new LibraryQuery(db);
   store.markInterruptedRuns();
+  // The gallery opens the latest dataset first, most often: a large one starts loading now, off the main thread.
+  const latest = db.prepare('SELECT MAX(id) FROM datasets').pluck().get() as number | null;
+  if (latest !== null) void query.preloadLarge(latest, store.latestRunId(latest));
   return {
     file,
     store,

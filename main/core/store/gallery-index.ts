@@ -97,13 +97,132 @@ interface FilterState {
   threshold: number;
 }
 
+/** The arrays of a dataset's columns, as read (here, or by the worker in gallery-worker.ts, which transfers them). */
+export interface ColumnData {
+  datasetId: number;
+  runId: number | null;
+  n: number;
+  ids: Int32Array;
+  pred: Int32Array;
+  prob: Float64Array;
+  truth: Int32Array;
+  truthNames: string[];
+  correctness: Uint8Array;
+  verdict: Uint8Array;
+  suspicion: Float64Array;
+  grp: Int32Array;
+  failed: Uint8Array;
+  maxPred: number;
+  maxGroup: number;
+  /** Row by image id (NONE for images of other datasets). */
+  pos: Int32Array;
+  tags: TagColumns;
+}
+
+/** Tag names by index, and each row's tags: list[start[row] .. start[row + 1]). */
+export interface TagColumns {
+  names: string[];
+  start: Int32Array;
+  list: Int32Array;
+}
+
+/** Reads the dataset's live images under the run into columns; call inside a transaction, so the count holds. */
+export function readColumns(db: Db, datasetId: number, runId: number | null): ColumnData {
+  // Row by row into arrays sized by the count, never a million row objects at once.
+  const n = db.prepare(LIVE_IMAGES).pluck().get(datasetId) as number;
+  const data: ColumnData = {
+    datasetId,
+    runId,
+    n,
+    ids: new Int32Array(n),
+    pred: new Int32Array(n),
+    prob: new Float64Array(n),
+    truth: new Int32Array(n),
+    truthNames: [],
+    correctness: new Uint8Array(n),
+    verdict: new Uint8Array(n),
+    suspicion: new Float64Array(n),
+    grp: new Int32Array(n),
+    failed: new Uint8Array(n),
+    maxPred: NONE,
+    maxGroup: NONE,
+    pos: new Int32Array(0),
+    tags: { names: [], start: new Int32Array(1), list: new Int32Array(0) },
+  };
+  const truthIndex = new Map<string, number>();
+  const correctnessIndex = new Map(CORRECTNESS.map((c, i) => [c, i]));
+  const verdictIndex = new Map(VERDICT_FILTERS.map((v, i) => [v, i]));
+  let i = 0;
+  const rows = db.prepare(LOAD_IMAGES).raw(true).iterate({ run: runId ?? 0, dataset: datasetId }) as Iterable<LoadedRow>;
+  for (const [id, pred, prob, truth, correctness, verdict, suspicion, grp, failed] of rows) {
+    if (i === n) throw new Error('The dataset changed while the gallery read it');
+    data.ids[i] = id;
+    data.pred[i] = pred ?? NONE;
+    if (pred !== null && pred > data.maxPred) data.maxPred = pred;
+    data.prob[i] = prob ?? NaN;
+    let t = NONE;
+    if (truth !== null) {
+      t = truthIndex.get(truth) ?? NONE;
+      if (t === NONE) {
+        t = data.truthNames.push(truth) - 1;
+        truthIndex.set(truth, t);
+      }
+    }
+    data.truth[i] = t;
+    data.correctness[i] = correctnessIndex.get(correctness)!;
+    data.verdict[i] = verdictIndex.get(verdict)!;
+    data.suspicion[i] = suspicion ?? NaN;
+    data.grp[i] = grp ?? NONE;
+    if (grp !== null && grp > data.maxGroup) data.maxGroup = grp;
+    data.failed[i] = failed;
+    i++;
+  }
+  if (i !== n) throw new Error('The dataset changed while the gallery read it');
+  let maxId = 0;
+  for (let row = 0; row < n; row++) if (data.ids[row] > maxId) maxId = data.ids[row];
+  data.pos = new Int32Array(maxId + 1).fill(NONE);
+  for (let row = 0; row < n; row++) data.pos[data.ids[row]] = row;
+  data.tags = readTags(db, data.pos, n);
+  return data;
+}
+
+/** Every tag of the dataset's rows (`pos`: row by image id), as TagColumns. */
+export function readTags(db: Db, pos: Int32Array, n: number): TagColumns {
+  const names = new Map<string, number>();
+  const rows: number[] = [];
+  const tags: number[] = [];
+  for (const [imageId, name] of db.prepare(LOAD_TAGS).raw(true).iterate() as Iterable<[number, string]>) {
+    const row = imageId < pos.length ? pos[imageId] : NONE;
+    if (row === NONE) continue;
+    let tag = names.get(name);
+    if (tag === undefined) names.set(name, (tag = names.size));
+    rows.push(row);
+    tags.push(tag);
+  }
+  const start = new Int32Array(n + 1);
+  for (const row of rows) start[row + 1]++;
+  for (let row = 0; row < n; row++) start[row + 1] += start[row];
+  const list = new Int32Array(rows.length);
+  const next = start.slice(0, n);
+  for (let e = 0; e < rows.length; e++) list[next[rows[e]]++] = tags[e];
+  return { names: [...names.keys()], start, list };
+}
+
+/** The arrays' buffers, to transfer them from a worker rather than copy them. */
+export const columnBuffers = (data: ColumnData): ArrayBuffer[] =>
+  [data.ids, data.pred, data.prob, data.truth, data.correctness, data.verdict, data.suspicion, data.grp, data.failed, data.pos, data.tags.start, data.tags.list].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+
 export class GalleryColumns {
+  readonly datasetId: number;
+  readonly runId: number | null;
   readonly n: number;
   readonly ids: Int32Array;
   readonly pred: Int32Array;
   readonly prob: Float64Array;
   readonly truth: Int32Array;
-  readonly truthNames: string[] = [];
+  readonly truthNames: string[];
   readonly correctness: Uint8Array;
   readonly verdict: Uint8Array;
   readonly suspicion: Float64Array;
@@ -111,66 +230,25 @@ export class GalleryColumns {
   readonly failed: Uint8Array;
   /** Position by image id (NONE for images of other datasets). */
   readonly #pos: Int32Array;
-  #maxPred = NONE;
-  #maxGroup = NONE;
+  #maxPred: number;
+  #maxGroup: number;
   /** Tag names by index, and each row's tags: tagList[tagStart[row] .. tagStart[row + 1]). */
   tagNames: string[] = [];
-  tagStart = new Int32Array(1);
-  tagList = new Int32Array(0);
+  tagStart: Int32Array = new Int32Array(1);
+  tagList: Int32Array = new Int32Array(0);
   readonly #orders = new Map<string, Int32Array>();
   #state: FilterState | null = null;
   readonly #searches = new Map<string, Uint8Array>();
 
   constructor(
     private readonly db: Db,
-    readonly datasetId: number,
-    readonly runId: number | null,
+    data: ColumnData,
   ) {
-    // Read row by row into arrays sized by the count (same transaction), never a million row objects at once.
-    const n = (this.n = db.prepare(LIVE_IMAGES).pluck().get(datasetId) as number);
-    this.ids = new Int32Array(n);
-    this.pred = new Int32Array(n);
-    this.prob = new Float64Array(n);
-    this.truth = new Int32Array(n);
-    this.correctness = new Uint8Array(n);
-    this.verdict = new Uint8Array(n);
-    this.suspicion = new Float64Array(n);
-    this.grp = new Int32Array(n);
-    this.failed = new Uint8Array(n);
-    const truthIndex = new Map<string, number>();
-    const correctnessIndex = new Map(CORRECTNESS.map((c, i) => [c, i]));
-    const verdictIndex = new Map(VERDICT_FILTERS.map((v, i) => [v, i]));
-    let maxId = 0;
-    let i = 0;
-    const rows = db.prepare(LOAD_IMAGES).raw(true).iterate({ run: runId ?? 0, dataset: datasetId }) as Iterable<LoadedRow>;
-    for (const [id, pred, prob, truth, correctness, verdict, suspicion, grp, failed] of rows) {
-      if (i === n) throw new Error('The dataset changed while the gallery read it');
-      this.ids[i] = id;
-      if (id > maxId) maxId = id;
-      this.pred[i] = pred ?? NONE;
-      if (pred !== null && pred > this.#maxPred) this.#maxPred = pred;
-      this.prob[i] = prob ?? NaN;
-      let t = NONE;
-      if (truth !== null) {
-        t = truthIndex.get(truth) ?? NONE;
-        if (t === NONE) {
-          t = this.truthNames.push(truth) - 1;
-          truthIndex.set(truth, t);
-        }
-      }
-      this.truth[i] = t;
-      this.correctness[i] = correctnessIndex.get(correctness)!;
-      this.verdict[i] = verdictIndex.get(verdict)!;
-      this.suspicion[i] = suspicion ?? NaN;
-      this.grp[i] = grp ?? NONE;
-      if (grp !== null && grp > this.#maxGroup) this.#maxGroup = grp;
-      this.failed[i] = failed;
-      i++;
-    }
-    if (i !== n) throw new Error('The dataset changed while the gallery read it');
-    this.#pos = new Int32Array(maxId + 1).fill(NONE);
-    for (let i = 0; i < n; i++) this.#pos[this.ids[i]] = i;
-    this.loadTags();
+    ({ datasetId: this.datasetId, runId: this.runId, n: this.n, ids: this.ids, pred: this.pred, prob: this.prob } = data);
+    ({ truth: this.truth, truthNames: this.truthNames, correctness: this.correctness, verdict: this.verdict } = data);
+    ({ suspicion: this.suspicion, grp: this.grp, failed: this.failed, maxPred: this.#maxPred, maxGroup: this.#maxGroup } = data);
+    this.#pos = data.pos;
+    this.#setTags(data.tags);
   }
 
   /** The row of an image id, or NONE. */
@@ -180,26 +258,13 @@ export class GalleryColumns {
 
   /** Reads the dataset's tags again (after tags were written); the filter state is recomputed on the next query. */
   loadTags(): void {
-    const names = new Map<string, number>();
-    const rows: number[] = [];
-    const tags: number[] = [];
-    for (const [imageId, name] of this.db.prepare(LOAD_TAGS).raw(true).iterate() as Iterable<[number, string]>) {
-      const row = this.positionOf(imageId);
-      if (row === NONE) continue;
-      let tag = names.get(name);
-      if (tag === undefined) names.set(name, (tag = names.size));
-      rows.push(row);
-      tags.push(tag);
-    }
-    const start = new Int32Array(this.n + 1);
-    for (const row of rows) start[row + 1]++;
-    for (let i = 0; i < this.n; i++) start[i + 1] += start[i];
-    const list = new Int32Array(rows.length);
-    const next = start.slice(0, this.n);
-    for (let e = 0; e < rows.length; e++) list[next[rows[e]]++] = tags[e];
-    this.tagNames = [...names.keys()];
-    this.tagStart = start;
-    this.tagList = list;
+    this.#setTags(readTags(this.db, this.#pos, this.n));
+  }
+
+  #setTags(tags: TagColumns): void {
+    this.tagNames = tags.names;
+    this.tagStart = tags.start;
+    this.tagList = tags.list;
     this.#state = null;
   }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER, SORT_KEYS, type ImageFilter } from '../../../common/query';
 import { openDatabase, type Db } from './database';
 import { ftsPhrase, LOAD_IMAGES, LOAD_TAGS, SEARCH_BY_TRIGRAMS, SEARCH_BY_WALK } from './gallery-index';
-import { LibraryQuery, MAX_SCALE, SCORED_IMAGES, SUSPICION_AT_RANK } from './query';
+import { ID_SPAN, LibraryQuery, MAX_SCALE, SCORED_IMAGES, SUSPICION_AT_RANK } from './query';
 
 const IMAGES_PER_DATASET = 2500;
 
@@ -101,6 +101,12 @@ describe('the gallery query plans', () => {
     expect(fullScans(SCORED_IMAGES, [1])).toEqual([]);
     expect(fullScans(SUSPICION_AT_RANK, [1, 10])).toEqual([]);
     expect(fullScans(MAX_SCALE, [1])).toEqual([]);
+    // The span that decides a preload reads one entry at each end of the dataset's live images.
+    const span = (db.prepare(`EXPLAIN QUERY PLAN ${ID_SPAN}`).all({ dataset: 1 }) as { detail: string }[]).map((s) => s.detail);
+    expect(span.filter((detail) => /^SEARCH images/.test(detail))).toEqual([
+      "SEARCH images USING INDEX images_live (dataset_id=?)",
+      "SEARCH images USING INDEX images_live (dataset_id=?)",
+    ]);
   });
 
   it('answers every filter and sort of the sidebar from the loaded columns, reading the library once', () => {

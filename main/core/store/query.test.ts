@@ -363,6 +363,47 @@ describe('LibraryQuery keeps the dataset in memory while the library does not ch
   });
 });
 
+describe('LibraryQuery preloads a dataset in a worker thread', () => {
+  it('uses the columns the worker read, equal to a read on its own connection, and reads nothing again', async () => {
+    const fresh = new LibraryQuery(openDatabase(path.join(dir, 'library.db')));
+    try {
+      await expect(fresh.preload(DATASET, RUN)).resolves.toBe(true);
+      expect(fresh.loads).toBe(1);
+      for (const filter of [EMPTY_FILTER, { ...EMPTY_FILTER, verdicts: ['ok' as const], search: 'x' }]) {
+        const { elapsedMs: _a, ...preloaded } = fresh.images(DATASET, RUN, filter, byName);
+        const { elapsedMs: _b, ...read } = query.images(DATASET, RUN, filter, byName);
+        expect(preloaded).toEqual(read);
+      }
+      expect(fresh.loads).toBe(1);
+      // Asked again while the columns are current, it reads again in a worker but keeps the ones in use.
+      await expect(fresh.preload(DATASET, RUN)).resolves.toBe(true);
+      expect(fresh.loads).toBe(1);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('drops what it read when the library changed meanwhile, and the next query reads the change', async () => {
+    const fresh = new LibraryQuery(openDatabase(path.join(dir, 'library.db')));
+    try {
+      const preloaded = fresh.preload(DATASET, RUN);
+      query.setVerdicts([{ imageId: ids.C, verdict: 'unsure' }]);
+      await expect(preloaded).resolves.toBe(false);
+      expect(fresh.loads).toBe(0);
+      expect(names(fresh.images(DATASET, RUN, { ...EMPTY_FILTER, verdicts: ['unsure'] }, byName).ids)).toEqual(['C']);
+      expect(fresh.loads).toBe(1);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('preloads only a dataset that may be large, and a query waits for a preload in progress', async () => {
+    await expect(query.preloadLarge(DATASET, RUN)).resolves.toBe(false);
+    await query.settled();
+    expect(query.loads).toBe(0);
+  });
+});
+
 describe('LibraryQuery windows', () => {
   it('returns any window of the ordered matches with their count, for the facets query and the ids alone', () => {
     for (const sort of [byName, { key: 'confidence', descending: true } as const, { key: 'suspicion', descending: false } as const]) {
