@@ -34,14 +34,14 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       return withTags(images);
     },
     async queryImages(input) {
-      await query.settled();
       const { id } = library.dataset(input.datasetId);
+      await query.ready(id, library.runOf(id, input.runId));
       const window = input.offset === undefined && input.limit === undefined ? undefined : { offset: input.offset ?? 0, limit: input.limit ?? MAX_ID_WINDOW };
       return query.images(id, library.runOf(id, input.runId), input.filter, input.sort, window);
     },
     async queryImageIds(input) {
-      await query.settled();
       const { id } = library.dataset(input.datasetId);
+      await query.ready(id, library.runOf(id, input.runId));
       return query.ids(id, library.runOf(id, input.runId), input.filter, input.sort, { offset: input.offset, limit: input.limit });
     },
     async setReview(input) {

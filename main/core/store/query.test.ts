@@ -399,8 +399,19 @@ describe('LibraryQuery preloads a dataset in a worker thread', () => {
 
   it('preloads only a dataset that may be large, and a query waits for a preload in progress', async () => {
     await expect(query.preloadLarge(DATASET, RUN)).resolves.toBe(false);
-    await query.settled();
+    await query.ready(DATASET, RUN);
     expect(query.loads).toBe(0);
+    const fresh = new LibraryQuery(openDatabase(path.join(dir, 'library.db')));
+    try {
+      const preloading = fresh.preload(DATASET, RUN);
+      await fresh.ready(DATASET, RUN);
+      await expect(preloading).resolves.toBe(true);
+      expect(fresh.loads).toBe(1);
+      fresh.images(DATASET, RUN, EMPTY_FILTER, byName);
+      expect(fresh.loads).toBe(1);
+    } finally {
+      fresh.close();
+    }
   });
 });
 

@@ -113,13 +113,9 @@ export class LibraryQuery {
 
   /** The columns of this dataset and run, read again when the library changed in a way they do not know. */
   private columns(datasetId: number, runId: number | null): GalleryColumns {
-    const stamp = { dataVersion: this.dataVersion(), changes: this.totalChanges() };
-    const loaded = this.#columns;
-    if (loaded?.datasetId === datasetId && loaded.runId === runId && stamp.dataVersion === this.#stamp.dataVersion && stamp.changes === this.#stamp.changes) {
-      return loaded;
-    }
+    if (this.current(datasetId, runId)) return this.#columns!;
     this.#columns = null;
-    return this.adopt(readColumns(this.db, datasetId, runId), stamp);
+    return this.adopt(readColumns(this.db, datasetId, runId), { dataVersion: this.dataVersion(), changes: this.totalChanges() });
   }
 
   private adopt(data: ColumnData, stamp: Stamp): GalleryColumns {
@@ -148,8 +144,7 @@ export class LibraryQuery {
     const done = new Promise<boolean>((resolve) => {
       worker.once('message', (reply: { data?: ColumnData; error?: string }) => {
         const unchanged = this.db.open && this.dataVersion() === stamp.dataVersion && this.totalChanges() === stamp.changes;
-        const loaded = this.#columns?.datasetId === datasetId && this.#columns.runId === runId;
-        if (reply.data && unchanged && !loaded) this.db.transaction(() => this.adopt(reply.data!, stamp))();
+        if (reply.data && unchanged && !this.current(datasetId, runId)) this.db.transaction(() => this.adopt(reply.data!, stamp))();
         resolve(Boolean(reply.data) && unchanged);
       });
       worker.once('error', () => resolve(false));
@@ -170,9 +165,24 @@ export class LibraryQuery {
     return low !== null && high !== null && high - low + 1 >= PRELOAD_FROM ? this.preload(datasetId, runId) : Promise.resolve(false);
   }
 
-  /** Waits for a preload in progress, if any: a query then uses what it read instead of reading again. */
-  async settled(): Promise<void> {
+  /**
+   * Before a query: waits for a preload in progress, then has a large dataset that is not loaded (or outdated)
+   * read in the worker, so that the query after it finds its columns current and the main thread never reads a
+   * large dataset itself, unless the library changed during the read.
+   */
+  async ready(datasetId: number, runId: number | null): Promise<void> {
     await this.#preloading?.done;
+    if (!this.current(datasetId, runId)) await this.preloadLarge(datasetId, runId);
+  }
+
+  private current(datasetId: number, runId: number | null): boolean {
+    const loaded = this.#columns;
+    return (
+      loaded?.datasetId === datasetId &&
+      loaded.runId === runId &&
+      this.#stamp.dataVersion === this.dataVersion() &&
+      this.#stamp.changes === this.totalChanges()
+    );
   }
 
   private dataVersion(): number {
