@@ -1,7 +1,10 @@
 // Gallery at scale (issue #16): for each size (default 10k, 100k and 1M; SIGHTLINE_BENCH_SIZES=10000,100000 to
 // choose) a synthetic library of explained images (bench/synthetic-library.ts, cached), then
 // - the library's bytes per image, thumbnails included,
-// - filter and sort latency of the library query in this process (LibraryQuery.images, median of 3),
+// - in this process: reading the dataset's columns on the main thread and in the worker (with the main thread's
+//   longest stall meanwhile), then each filter and sort click as the grid sends it (the first 200 ids and the facet
+//   counts, median of 3, each after another filter so that nothing is reused), a window of ids far down the list,
+//   and a verdict on 50 photos with the query after it,
 // - against the real web server (`sightline serve`, a process of its own, so its memory is its own) in headless
 //   Chromium: time to the first painted overlay, each filter/sort click to the repainted grid with the server time
 //   of the query it sent, the DOM size while scrolling the grid end to end, and the server's memory.
@@ -29,29 +32,66 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function benchQueries(query: LibraryQuery): [string, number, number][] {
+const FIRST_WINDOW = { offset: 0, limit: 200 };
+const byName: ImageSort = { key: 'fileName', descending: false };
+
+function benchQueries(query: LibraryQuery, count: number): [string, number, number][] {
   const cases: [string, Partial<ImageFilter>, ImageSort][] = [
-    ['all, by file name', {}, { key: 'fileName', descending: false }],
+    ['all, by file name', {}, byName],
     ['all, by confidence', {}, { key: 'confidence', descending: true }],
     ['misclassified', { correctness: ['incorrect'] }, { key: 'confidence', descending: true }],
-    ['predicted class 7', { predicted: [7] }, { key: 'fileName', descending: false }],
-    ['true class + not reviewed', { truth: ['3_class'], verdicts: ['none'] }, { key: 'fileName', descending: false }],
+    ['predicted class 7', { predicted: [7] }, byName],
+    ['true class + not reviewed', { truth: ['3_class'], verdicts: ['none'] }, byName],
     ['confidence 50–70 %', { minConfidence: 0.5, maxConfidence: 0.7 }, { key: 'confidence', descending: false }],
-    ['search "photo_00001"', { search: 'photo_00001' }, { key: 'fileName', descending: false }],
+    ['search "photo_00001"', { search: 'photo_00001' }, byName],
     // A tag filter next to the verdict filter it should match in speed.
-    ['verdict: reviewed', { verdicts: [...VERDICTS] }, { key: 'fileName', descending: false }],
-    ['tag: blurry', { tags: ['blurry'] }, { key: 'fileName', descending: false }],
+    ['verdict: reviewed', { verdicts: [...VERDICTS] }, byName],
+    ['tag: blurry', { tags: ['blurry'] }, byName],
   ];
-  return cases.map(([name, filter, sort]) => {
+  const figures: [string, number, number][] = cases.map(([name, filter, sort]) => {
     const times: number[] = [];
     let matched = 0;
     for (let i = 0; i < 3; i++) {
+      // Another filter first, as a click comes after another view: the query cannot reuse the last one's state.
+      query.images(1, 1, { ...EMPTY_FILTER, failed: i % 2 === 0 }, byName, FIRST_WINDOW);
       const started = performance.now();
-      matched = query.images(1, 1, { ...EMPTY_FILTER, ...filter }, sort).ids.length;
+      matched = query.images(1, 1, { ...EMPTY_FILTER, ...filter }, sort, FIRST_WINDOW).count;
       times.push(performance.now() - started);
     }
     return [name, matched, median(times)];
   });
+  let started = performance.now();
+  const far = query.ids(1, 1, EMPTY_FILTER, byName, { offset: Math.floor(count * 0.9), limit: 500 });
+  figures.push(['500 ids at 90 % of the list', far.ids.length, performance.now() - started]);
+  const photos = query.ids(1, 1, EMPTY_FILTER, byName, { offset: 1000, limit: 50 }).ids;
+  started = performance.now();
+  const previous = query.setVerdicts(photos.map((imageId) => ({ imageId, verdict: 'unsure' as const })));
+  const unsure = query.images(1, 1, { ...EMPTY_FILTER, verdicts: ['unsure'] }, byName, FIRST_WINDOW).count;
+  figures.push(['verdict on 50, then query', unsure, performance.now() - started]);
+  query.setVerdicts(previous);
+  return figures;
+}
+
+/** Reads the dataset on this thread, then in the worker, with the longest stall of this thread meanwhile. */
+async function benchLoads(file: string): Promise<string> {
+  const onThread = new LibraryQuery(openDatabase(file));
+  let started = performance.now();
+  onThread.images(1, 1, EMPTY_FILTER, byName, FIRST_WINDOW);
+  const threadMs = performance.now() - started;
+  onThread.close();
+  const inWorker = new LibraryQuery(openDatabase(file));
+  let stall = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    stall = Math.max(stall, performance.now() - last - 5);
+    last = performance.now();
+  }, 5);
+  started = last = performance.now();
+  await inWorker.preload(1, 1);
+  const workerMs = performance.now() - started;
+  clearInterval(timer);
+  inWorker.close();
+  return `reading the dataset's columns: ${threadMs.toFixed(0)} ms on the main thread; ${workerMs.toFixed(0)} ms in the worker, the main thread's longest stall ${Math.max(0, stall).toFixed(0)} ms`;
 }
 
 interface Server {
@@ -159,10 +199,15 @@ async function benchInBrowser(count: number, server: Server): Promise<void> {
       calls.slice(from).filter((c) => c.name === name).map((c) => c.serverMs);
     const queryFigure = (from: number) => {
       const times = serverTimes(from, 'queryImages');
+      const windows = serverTimes(from, 'queryImageIds');
       const rows = serverTimes(from, 'getImages');
       if (times.length === 0) return 'no query sent';
       const slowest = Math.max(...times);
-      return `query ${under(slowest, TARGET.queryMs, 'ms')}${rows.length ? `, rows ${Math.max(...rows).toFixed(0)} ms` : ''}`;
+      return (
+        `query ${under(slowest, TARGET.queryMs, 'ms')}` +
+        (windows.length ? `, id windows ${Math.max(...windows).toFixed(0)} ms` : '') +
+        (rows.length ? `, rows ${Math.max(...rows).toFixed(0)} ms` : '')
+      );
     };
 
     let started = performance.now();
@@ -236,9 +281,11 @@ async function benchSize(count: number): Promise<void> {
     `\n${count} images (1-minute load average ${loadavg()[0].toFixed(1)}): ${builtSeconds === null ? 'cached library' : `library written in ${builtSeconds.toFixed(1)} s`} (${file})\n` +
       `  database ${mb(libraryBytes(file)).toFixed(0)} MB: ${under(kb(bytesPerImage), TARGET.bytesPerImageKb, 'KB', 1)} per image, thumbnails included`,
   );
+  console.log(`  ${await benchLoads(file)}`);
   const query = new LibraryQuery(openDatabase(file));
-  console.log('  library query in this process (ids + facet counts), median of 3:');
-  for (const [name, matched, ms] of benchQueries(query)) {
+  query.images(1, 1, EMPTY_FILTER, byName, FIRST_WINDOW);
+  console.log('  library query in this process, a click as the grid sends it (200 ids + facet counts), median of 3:');
+  for (const [name, matched, ms] of benchQueries(query, count)) {
     console.log(`    ${name.padEnd(28)} ${String(matched).padStart(8)} images  ${under(ms, TARGET.queryMs, 'ms', 1)}`);
   }
   query.close();
