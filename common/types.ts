@@ -293,6 +293,8 @@ export interface AppInfo {
     candidateLayers?: string[];
   } | null;
   backend: BackendReport | null;
+  /** The engine starts with the first call that needs it (`serve --engine on-demand`): a null backend means idle, not starting. */
+  engineOnDemand?: boolean;
 }
 
 /** Attention metrics of an image's top-1 map in a run; null where the step has not run or no box is drawn. */

@@ -114,6 +114,39 @@ it('explains its usage and fails with code 2 on a wrong command line', async () 
     stderr: expect.stringMatching(/--runtime must be one of auto, onnx, tfjs/),
   });
   await expect(sightline('frobnicate')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown command "frobnicate"/) });
+  await expect(sightline('serve', '--engine', 'later')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--engine must be one of eager, on-demand/) });
+});
+
+it('serve --engine on-demand leaves the engine idle and says so, in its output and in getInfo', async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', tsx, path.join(root, 'main/cli.ts'), 'serve', '--engine', 'on-demand', '--port', '0', '--data-dir', path.join(tmp, 'on-demand-data')],
+    { cwd: tmp },
+  );
+  try {
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Engine: ')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    expect(stdout).toContain('Engine: starts with the first import, run or map asked for (--engine on-demand).');
+    const url = new URL(/at (http:\S+)/.exec(stdout)![1]);
+    const token = url.hash.slice('#token='.length);
+    const info = async () =>
+      (await (
+        await fetch(new URL('/api/getInfo', url), { method: 'POST', headers: { 'content-type': 'application/json', 'x-sightline-token': token }, body: '{}' })
+      ).json()) as { backend: unknown; engineOnDemand?: boolean; model: unknown };
+    // The model joins the library at once; its engine does not start while nothing needs it.
+    await expect.poll(async () => (await info()).model, { timeout: 60_000 }).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await info()).toMatchObject({ backend: null, engineOnDemand: true });
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
 });
 
 it('serve on every interface warns on stderr and prints an address other machines can open', async () => {

@@ -11,7 +11,7 @@ import { mergeShards } from './core/merge/merge';
 import { defaultDataDir } from './core/base/data-dir';
 import { appPaths } from './core/paths';
 import { createCoreService } from './core/service';
-import type { CoreService } from './core/service-types';
+import { ENGINE_STARTS, type CoreService, type EngineStart } from './core/service-types';
 import { describeShard, type Shard } from './core/store/shard-owner';
 import { startWebHost } from './web/host';
 
@@ -33,6 +33,7 @@ Usage:
                                      the folder; merging again skips shards already merged; a missing or unfinished
                                      shard stops the merge, unless --allow-partial (which says what is missing)
   sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME] [--model PATH]
+                  [--engine eager|on-demand]
                                      open the gallery in a browser
   sightline models [--data-dir DIR]  list the library's models (* marks the active one) with format, input size,
                                      classes, hash and runs
@@ -47,6 +48,9 @@ Options:
   --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
   --runtime NAME   what runs a TF.js layers model: onnx (ONNX Runtime), tfjs, or auto (default: ONNX Runtime
                    when the model converts, else TF.js, saying why)
+  --engine WHEN    serve: eager (default) starts the model's engine at once, so the first import runs at full
+                   speed; on-demand starts it with the first import, run or map asked for, and keeps its
+                   memory (about 450 MB) free on a server that is there for review
   --method NAME    ${CAM_METHOD_NAMES.join(', ')} (default ${DEFAULT_RUN.method})
   --layer NAME     the layer the maps come from (default: the model's last spatial layer)
   --maps N         maps for the top N classes, 0 to 3 (default 3)
@@ -93,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
         library: { type: 'string' },
         into: { type: 'string' },
         'allow-partial': { type: 'boolean' },
+        engine: { type: 'string' },
       },
     });
     const [command, ...rest] = positionals;
@@ -134,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
         return await models(common);
       case 'serve':
         if (rest.length > 0) throw new UsageError(`serve takes no arguments, got ${rest.join(' ')}`);
-        return await serve({ ...common, host: values.host ?? '127.0.0.1', port: portOption(values.port) });
+        return await serve({ ...common, host: values.host ?? '127.0.0.1', port: portOption(values.port), engineStart: engineStartOption(values.engine) });
       default:
         throw new UsageError(`Unknown command "${command}"`);
     }
@@ -309,7 +314,7 @@ function describeActiveModel(models: ModelSummary[]): string {
   );
 }
 
-async function serve(options: CommonOptions & { host: string; port: number }): Promise<number> {
+async function serve(options: CommonOptions & { host: string; port: number; engineStart: EngineStart }): Promise<number> {
   const service = await createCoreService({ ...options, mode: 'web' });
   if (options.modelDir) {
     const added = await service.listModels({}).catch(async (error: unknown) => {
@@ -325,7 +330,8 @@ async function serve(options: CommonOptions & { host: string; port: number }): P
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  void reportModelWhenLoaded(service, stopped);
+  if (options.engineStart === 'on-demand') process.stdout.write('Engine: starts with the first import, run or map asked for (--engine on-demand).\n');
+  else void reportModelWhenLoaded(service, stopped);
   await stopped;
   await host.close();
   await service.close();
@@ -432,6 +438,12 @@ function refuseWithShard(values: Record<string, unknown>): void {
     `${steps.map((name) => `--${name}`).join(', ')} cannot go with --shard: a shard holds part of the results. ` +
       'Merge the shards (sightline merge), then run sightline analyze <folder> --library <merged.db> with them',
   );
+}
+
+function engineStartOption(value: string | undefined): EngineStart {
+  if (value === undefined) return 'eager';
+  if (!(ENGINE_STARTS as readonly string[]).includes(value)) throw new UsageError(`--engine must be one of ${ENGINE_STARTS.join(', ')}`);
+  return value as EngineStart;
 }
 
 function runtimeOption(value: string | undefined): EngineRuntimeChoice | undefined {

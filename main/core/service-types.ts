@@ -33,7 +33,16 @@ export interface CoreServiceOptions {
   runtime?: import('./engine/types').EngineRuntimeChoice;
   /** Images per engine call and per database transaction (default 8; tests use smaller ones). */
   batchSize?: number;
+  /**
+   * `eager` (default): the active model's engine starts and warms up when the service starts, so the first import
+   * runs at full speed. `on-demand`: it starts with the first call that needs it (an import, a run, a map computed
+   * on request), so a server that is there for review keeps the engine's 400-odd MB free (`serve --engine on-demand`).
+   */
+  engineStart?: EngineStart;
 }
+
+export const ENGINE_STARTS = ['eager', 'on-demand'] as const;
+export type EngineStart = (typeof ENGINE_STARTS)[number];
 
 /** Implemented in main/core/service.ts. */
 export type CreateCoreService = (options: CoreServiceOptions) => Promise<CoreService>;

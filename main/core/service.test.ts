@@ -227,3 +227,27 @@ describe('core service', () => {
     expect(await service.cancelJob({ jobId: 'unknown' })).toEqual({ cancelled: false });
   });
 });
+
+describe('core service with the engine on demand', () => {
+  it('starts no engine until an import needs it, then imports as usual and names its backend', async () => {
+    const folder = path.join(tmp, 'on-demand-photos');
+    mkdirSync(folder);
+    for (const [index, classFolder] of readdirSync(samplesDir).filter((f) => /^\d+_/.test(f)).slice(0, 2).entries()) {
+      const photo = readdirSync(path.join(samplesDir, classFolder))[0];
+      cpSync(path.join(samplesDir, classFolder, photo), path.join(folder, `${index}-${photo}`));
+    }
+    const lazy = await createCoreService({ dataDir: path.join(tmp, 'on-demand'), mode: 'web', engineStart: 'on-demand' });
+    try {
+      // The bundled model joins the library; its engine does not start while nothing needs it.
+      await expect.poll(async () => (await lazy.getInfo({})).model, { timeout: 60_000 }).toBeTruthy();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await lazy.getInfo({})).toMatchObject({ backend: null, engineOnDemand: true });
+      const started = await lazy.importFolder({ path: folder });
+      await expect.poll(async () => (await lazy.listJobs({})).find((j) => j.jobId === started.jobId)?.state, { timeout: 120_000 }).toBe('done');
+      expect((await lazy.listImages({ datasetId: started.datasetId })).map((image) => image.status)).toEqual(['done', 'done']);
+      expect((await lazy.getInfo({})).backend?.name).toBeTruthy();
+    } finally {
+      await lazy.close();
+    }
+  });
+});

@@ -41,7 +41,8 @@ export function createEngineHost(options: CoreServiceOptions, paths: AppPaths, s
   })();
   const startInBackground = (model: ModelEntry) => registry.warm(model, warmUp);
   // A failure is reported by the first call that needs a model, not as an unhandled rejection.
-  ready.then(() => startInBackground(registry.active())).catch(() => undefined);
+  const onDemand = options.engineStart === 'on-demand';
+  if (!onDemand) ready.then(() => startInBackground(registry.active())).catch(() => undefined);
 
   return {
     registry,
@@ -75,6 +76,7 @@ export function createEngineHost(options: CoreServiceOptions, paths: AppPaths, s
             }
           : null,
         backend: (active && registry.startedEngine(active)?.backend) ?? null,
+        ...(onDemand ? { engineOnDemand: true } : {}),
       };
     },
     async close() {
