@@ -6,6 +6,7 @@ import type { AppInfo, DatasetLabelSource, DatasetSummary, ImageRow, JobProgress
 import { DetailState } from './detail.svelte';
 import { Exports, type ExportRequest } from './exports.svelte';
 import { errorMessage } from './format';
+import type { IdList } from './id-list.svelte';
 import { ImageQuery } from './image-query.svelte';
 import { OverlaySettings } from './overlay-settings.svelte';
 import type { Preferences, TileSize } from './preferences';
@@ -37,6 +38,8 @@ export class Gallery {
   runId = $state<number | null>(null);
   job = $state.raw<JobProgress | null>(null);
   openId = $state<number | null>(null);
+  /** Where in the filtered list the open photo was opened (the list is read a page at a time, so its index is kept). */
+  #openedAt = $state(-1);
   /** Walking the filtered list one photo at a time, moving on after each verdict. */
   queue = $state(false);
   queueDone = $state(false);
@@ -58,13 +61,25 @@ export class Gallery {
 
   readonly dataset = $derived(this.datasets.find((d) => d.id === this.datasetId) ?? null);
   readonly run = $derived(this.runs.find((r) => r.id === this.runId) ?? null);
-  readonly openIndex = $derived(this.openId === null ? -1 : this.ids.indexOf(this.openId));
+  /**
+   * The open photo's index in the filtered list: where it was opened, while the list still has it there; else
+   * where a loaded page has it now (the list was read again); else -1, it is no longer in the list.
+   */
+  readonly openIndex = $derived.by((): number => {
+    if (this.openId === null) return -1;
+    const at = this.ids.at(this.#openedAt);
+    if (at === this.openId) return this.#openedAt;
+    const found = this.ids.indexOf(this.openId);
+    if (found >= 0) return found;
+    // Its page is on its way: it stays where it was opened until the page says otherwise.
+    return at === undefined && this.#openedAt < this.ids.length ? this.#openedAt : -1;
+  });
   readonly jobActive = $derived(this.job !== null && isActive(this.job));
   /** What a verdict key applies to: the selection, else the open photo, else the focused tile. */
   readonly targets = $derived.by((): number[] => {
     if (this.openId !== null) return [this.openId];
     if (this.selection.selected.size > 0) return [...this.selection.selected];
-    const focused = this.ids[this.selection.focus];
+    const focused = this.ids.at(this.selection.focus);
     return focused === undefined ? [] : [focused];
   });
 
@@ -88,9 +103,14 @@ export class Gallery {
     this.exports = new Exports(api);
   }
 
-  /** The filtered, sorted list of image ids. */
-  get ids(): number[] {
+  /** The filtered, sorted list of image ids, read a page at a time. */
+  get ids(): IdList {
     return this.query.ids;
+  }
+
+  /** How many photos the filters let through. */
+  get count(): number {
+    return this.query.count;
   }
 
   get opened(): ImageRow | null {
@@ -290,10 +310,11 @@ export class Gallery {
 
   // --- Opening, stepping, the queue -------------------------------------------------------------
 
-  open(imageId: number): void {
+  /** Opens the photo; `index` is where it is in the filtered list, when the caller knows. */
+  open(imageId: number, index = this.ids.indexOf(imageId)): void {
     this.openId = imageId;
+    this.#openedAt = index;
     this.review.saveState = 'idle';
-    const index = this.ids.indexOf(imageId);
     if (index >= 0) this.selection.focus = index;
     void this.rows.load([imageId]).then(() => {
       const row = this.rows.peek(imageId);
@@ -301,9 +322,20 @@ export class Gallery {
     });
   }
 
-  openFocused(): void {
-    const id = this.ids[this.selection.focus];
-    if (id !== undefined) this.open(id);
+  openFocused(): Promise<void> {
+    return this.openAt(this.selection.focus);
+  }
+
+  /** Opens the photo at this index of the filtered list (the one its tile shows), once its page is read if it is not loaded. */
+  openAt(index: number): Promise<void> {
+    const shown = this.ids.at(index);
+    if (shown !== undefined) {
+      this.open(shown, index);
+      return Promise.resolve();
+    }
+    return this.#idAt(index).then((id) => {
+      if (id !== undefined) this.open(id, index);
+    });
   }
 
   async close(): Promise<void> {
@@ -319,47 +351,60 @@ export class Gallery {
     this.detail.close();
   }
 
-  /** Moves the open photo by `delta` within the filtered list. */
+  /** Moves the open photo by `delta` within the filtered list, reading the neighbouring page when it is not loaded. */
   async step(delta: number): Promise<void> {
-    const next = this.ids[this.openIndex + delta];
-    if (this.openIndex < 0 || next === undefined) return;
+    const from = this.openId;
+    const index = this.openIndex + delta;
+    if (this.openIndex < 0 || index < 0 || index >= this.ids.length) return;
+    const next = await this.#idAt(index);
+    if (next === undefined || this.openId !== from) return;
     await this.review.flushNote();
-    this.open(next);
+    this.open(next, index);
   }
 
   /** Starts the queue at the focused photo (or the first); it walks only the photos without a verdict. */
   async startQueue(): Promise<void> {
     if (this.ids.length === 0) return;
     this.queueDone = false;
-    const first = await this.#unreviewedFrom(this.ids[this.selection.focus] === undefined ? 0 : this.selection.focus);
+    const first = await this.#unreviewedFrom(this.selection.focus < this.ids.length ? this.selection.focus : 0);
+    if (first === undefined) return;
     if (first === null) this.queueDone = true;
     else {
-      this.open(first);
+      this.open(first.id, first.index);
       this.queue = true;
     }
   }
 
-  /** The first photo from `index` on in the filtered list that has no verdict, reading rows a page at a time. */
-  async #unreviewedFrom(index: number): Promise<number | null> {
+  /** The id at this index of the filtered list as the grid shows it, else once its page is read; undefined if that fails. */
+  async #idAt(index: number): Promise<number | undefined> {
+    return this.ids.at(index) ?? (await this.ids.load(index, index + 1).catch(() => []))[0];
+  }
+
+  /**
+   * The first photo from `index` on in the filtered list that has no verdict, reading ids and rows a page at a
+   * time; null when there is none, undefined when the ids could not be read (the error shows).
+   */
+  async #unreviewedFrom(index: number): Promise<{ id: number; index: number } | null | undefined> {
     const ids = this.ids;
     for (let start = index; start < ids.length; start += QUEUE_PAGE) {
-      const page = ids.slice(start, start + QUEUE_PAGE);
+      const page = await ids.load(start, start + QUEUE_PAGE).catch(() => null);
+      if (page === null) return undefined;
       await this.rows.load(page);
-      const found = page.find((id) => (this.rows.peek(id)?.verdict ?? null) === null);
-      if (found !== undefined) return found;
+      const found = page.findIndex((id) => (this.rows.peek(id)?.verdict ?? null) === null);
+      if (found >= 0) return { id: page[found], index: start + found };
     }
     return null;
   }
 
   async #advanceQueue(from: number): Promise<void> {
-    const next = await this.#unreviewedFrom(this.ids.indexOf(from) + 1);
-    if (this.openId !== from || !this.queue) return;
+    const next = await this.#unreviewedFrom((this.openId === from ? this.openIndex : this.ids.indexOf(from)) + 1);
+    if (this.openId !== from || !this.queue || next === undefined) return;
     if (next === null) {
       this.queueDone = true;
       await this.close();
     } else {
       await this.review.flushNote();
-      this.open(next);
+      this.open(next.id, next.index);
     }
   }
 

@@ -1,16 +1,21 @@
-// The filtered, sorted list of the dataset's image ids and its facet counts, as the library computes them.
+// The filtered, sorted list of the dataset's image ids and its facet counts, as the library computes them. The
+// answer carries the facets, how many photos match and the first window of ids; the list reads the rest as needed.
 import type { Api } from '../../../common/contract';
 import { EMPTY_FILTER, type ImageFilter, type ImageSort, type QueryResult } from '../../../common/query';
+import { IdList, PAGE, type ListQuery } from './id-list.svelte';
 import { DEFAULT_SORT } from './preferences';
 
 const SEARCH_DEBOUNCE_MS = 200;
+/** The ids the query's answer brings with it: the first page of the list, more than the first screen shows. */
+export const FIRST_WINDOW = PAGE;
 
 export class ImageQuery {
   filter = $state.raw<ImageFilter>(EMPTY_FILTER);
   sort = $state.raw<ImageSort>(DEFAULT_SORT);
   result = $state.raw<QueryResult | null>(null);
 
-  readonly ids = $derived(this.result?.ids ?? []);
+  /** The matching ids in order, a page at a time. */
+  readonly ids: IdList;
   readonly filtered = $derived(
     this.filter.predicted.length + this.filter.truth.length + this.filter.correctness.length + this.filter.verdicts.length > 0 ||
       this.filter.minConfidence > 0 ||
@@ -31,14 +36,21 @@ export class ImageQuery {
   constructor(api: Api, onError: (error: unknown) => void, filter: ImageFilter, sort: ImageSort) {
     this.#api = api;
     this.#onError = onError;
+    this.ids = new IdList(api, onError);
     this.filter = filter;
     this.sort = sort;
+  }
+
+  /** How many images match the filter (the list's length). */
+  get count(): number {
+    return this.ids.length;
   }
 
   /** Points the query at a dataset and run and runs it. */
   target(datasetId: number | null, runId: number | null): Promise<void> {
     this.#target = datasetId === null ? null : { datasetId, runId };
     this.result = null;
+    this.ids.clear();
     return this.refresh();
   }
 
@@ -86,14 +98,13 @@ export class ImageQuery {
     const target = this.#target;
     if (!target) return;
     const sequence = ++this.#sequence;
+    const query: ListQuery = { datasetId: target.datasetId, runId: target.runId ?? undefined, filter: this.filter, sort: this.sort };
     try {
-      const result = await this.#api.queryImages({
-        datasetId: target.datasetId,
-        runId: target.runId ?? undefined,
-        filter: this.filter,
-        sort: this.sort,
-      });
-      if (sequence === this.#sequence) this.result = result;
+      const result = await this.#api.queryImages({ ...query, offset: 0, limit: FIRST_WINDOW });
+      if (sequence === this.#sequence) {
+        this.result = result;
+        this.ids.reset(result, query);
+      }
     } catch (error) {
       if (sequence === this.#sequence) this.#onError(error);
     }
