@@ -20,14 +20,14 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** A fresh library in a temporary folder, served like `sightline serve` does. */
-export async function startApp(): Promise<RunningApp> {
+/** A fresh library in a temporary folder (or the library file given), served like `sightline serve` does. */
+export async function startApp(options: { libraryFile?: string } = {}): Promise<RunningApp> {
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error(`No built renderer in ${rendererDir}: run \`npx electron-vite build\` before the end-to-end tests.`);
   }
   mkdirSync(artifactsDir, { recursive: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-'));
-  const service = await createCoreService({ dataDir, mode: 'web' });
+  const service = await createCoreService({ dataDir, mode: 'web', libraryFile: options.libraryFile });
   const host = await startWebHost({ service, rendererDir });
   return {
     host,
@@ -82,9 +82,9 @@ export interface OpenGallery {
   close(): Promise<void>;
 }
 
-/** A fresh app and Chromium with the page the gallery tests look at, not yet navigated. */
-export async function openGallery(options: { acceptDownloads?: boolean } = {}): Promise<OpenGallery> {
-  const app = await startApp();
+/** A fresh app (on `libraryFile` when given) and Chromium with the page the gallery tests look at, not yet navigated. */
+export async function openGallery({ libraryFile, ...options }: { acceptDownloads?: boolean; libraryFile?: string } = {}): Promise<OpenGallery> {
+  const app = await startApp({ libraryFile });
   const browser = await launchChromium().catch(async (error: unknown) => {
     await app.stop();
     throw error;
