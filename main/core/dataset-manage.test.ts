@@ -36,6 +36,9 @@ afterAll(async () => {
 describe('renaming and removing a dataset', () => {
   it('renames a dataset, refusing an empty name, and says which dataset is unknown', async () => {
     const { datasetId } = await importAndWait(photos);
+    // The listing is kept while nothing is committed (the same answer again), and a rename shows at once.
+    const listed = await service.listDatasets({});
+    expect(await service.listDatasets({})).toBe(listed);
     const renamed = await service.renameDataset({ datasetId, name: '  Pets, autumn  ' });
     expect(renamed).toMatchObject({ id: datasetId, name: 'Pets, autumn', rootPath: photos, imageCount: 2 });
     expect((await service.listDatasets({})).map((d) => d.name)).toEqual(['Pets, autumn']);
