@@ -397,6 +397,28 @@ describe('LibraryQuery preloads a dataset in a worker thread', () => {
     }
   });
 
+  it('answers from a read the library outdated while it changed (an import writing), then reads again', async () => {
+    // preloadFrom 1: every dataset counts as large, so ready() reads in the worker.
+    const fresh = new LibraryQuery(openDatabase(path.join(dir, 'library.db')), 1);
+    try {
+      const ready = fresh.ready(DATASET, RUN);
+      await new Promise((resolve) => setImmediate(resolve));
+      // Committed after the read's stamp was taken, before the worker reads: the read sees it, and is outdated.
+      query.setVerdicts([{ imageId: ids.C, verdict: 'unsure' }]);
+      await ready;
+      expect(fresh.loads).toBe(1);
+      expect(names(fresh.images(DATASET, RUN, { ...EMPTY_FILTER, verdicts: ['unsure'] }, byName).ids)).toEqual(['C']);
+      expect(fresh.loads).toBe(1);
+      // Those columns answer that one query only: the next one reads the library again.
+      await fresh.ready(DATASET, RUN);
+      expect(fresh.loads).toBe(2);
+      fresh.images(DATASET, RUN, EMPTY_FILTER, byName);
+      expect(fresh.loads).toBe(2);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('preloads only a dataset that may be large, and a query waits for a preload in progress', async () => {
     await expect(query.preloadLarge(DATASET, RUN)).resolves.toBe(false);
     await query.ready(DATASET, RUN);

@@ -59,7 +59,11 @@ export class LibraryQuery {
   /** The run's "suggested for review" score, read with the columns (it moves only with the run's metrics). */
   #threshold: number | null = null;
 
-  constructor(private readonly db: Db) {}
+  /** `preloadFrom`: datasets of about this many images or more are read in a worker (tests lower it). */
+  constructor(
+    private readonly db: Db,
+    private readonly preloadFrom = PRELOAD_FROM,
+  ) {}
 
   close(): void {
     this.#columns = null;
@@ -113,6 +117,9 @@ export class LibraryQuery {
 
   /** The columns of this dataset and run, read again when the library changed in a way they do not know. */
   private columns(datasetId: number, runId: number | null): GalleryColumns {
+    const chosen = this.#answerFrom;
+    this.#answerFrom = null;
+    if (chosen && chosen === this.#columns && chosen.datasetId === datasetId && chosen.runId === runId) return chosen;
     if (this.current(datasetId, runId)) return this.#columns!;
     this.#columns = null;
     return this.adopt(readColumns(this.db, datasetId, runId), { dataVersion: this.dataVersion(), changes: this.totalChanges() });
@@ -145,6 +152,8 @@ export class LibraryQuery {
       worker.once('message', (reply: { data?: ColumnData; error?: string }) => {
         const unchanged = this.db.open && this.dataVersion() === stamp.dataVersion && this.totalChanges() === stamp.changes;
         if (reply.data && unchanged && !this.current(datasetId, runId)) this.db.transaction(() => this.adopt(reply.data!, stamp))();
+        // Read while the library changed (an import writing): the latest read there is, for ready() to answer from.
+        if (reply.data && !unchanged && this.db.open) this.#outdated = reply.data;
         resolve(Boolean(reply.data) && unchanged);
       });
       worker.once('error', () => resolve(false));
@@ -162,17 +171,33 @@ export class LibraryQuery {
    */
   preloadLarge(datasetId: number, runId: number | null): Promise<boolean> {
     const [low, high] = this.db.prepare(ID_SPAN).raw(true).get({ dataset: datasetId }) as [number | null, number | null];
-    return low !== null && high !== null && high - low + 1 >= PRELOAD_FROM ? this.preload(datasetId, runId) : Promise.resolve(false);
+    return low !== null && high !== null && high - low + 1 >= this.preloadFrom ? this.preload(datasetId, runId) : Promise.resolve(false);
   }
+
+  /** Columns a worker read while the library changed under it; the newest such read, until ready() uses it. */
+  #outdated: ColumnData | null = null;
+  /** Columns ready() chose for the query that follows it, current or not. */
+  #answerFrom: GalleryColumns | null = null;
 
   /**
    * Before a query: waits for a preload in progress, then has a large dataset that is not loaded (or outdated)
-   * read in the worker, so that the query after it finds its columns current and the main thread never reads a
-   * large dataset itself, unless the library changed during the read.
+   * read in the worker, so that the main thread never reads a large dataset itself. While the library changes
+   * faster than a read (an import writing results), the query that follows answers from the worker's latest read,
+   * as it was when that read began, and the next query reads again: the gallery lags one read behind the import
+   * instead of the main thread stalling for each refresh.
    */
   async ready(datasetId: number, runId: number | null): Promise<void> {
+    this.#answerFrom = null;
     await this.#preloading?.done;
-    if (!this.current(datasetId, runId)) await this.preloadLarge(datasetId, runId);
+    if (this.current(datasetId, runId)) return;
+    this.#outdated = null;
+    await this.preloadLarge(datasetId, runId);
+    const outdated = this.#outdated as ColumnData | null;
+    this.#outdated = null;
+    if (outdated && outdated.datasetId === datasetId && outdated.runId === runId && !this.current(datasetId, runId)) {
+      // Never current (the stamp matches no state of the library), so the next query reads again.
+      this.#answerFrom = this.db.transaction(() => this.adopt(outdated, { dataVersion: -1, changes: -1 }))();
+    }
   }
 
   private current(datasetId: number, runId: number | null): boolean {
