@@ -3,7 +3,7 @@
 // - the library's bytes per image, thumbnails included,
 // - in this process: reading the dataset's columns on the main thread and in the worker (with the main thread's
 //   longest stall meanwhile), then each filter and sort click as the grid sends it (the first 200 ids and the facet
-//   counts, median of 3, each after another filter so that nothing is reused), a window of ids far down the list,
+//   counts), the first time (the filter's state built) and again after another filter, a window far down the list,
 //   and a verdict on 50 photos with the query after it,
 // - against the real web server (`sightline serve`, a process of its own, so its memory is its own) in headless
 //   Chromium: time to the first painted overlay, each filter/sort click to the repainted grid with the server time
@@ -35,7 +35,7 @@ function median(values: number[]): number {
 const FIRST_WINDOW = { offset: 0, limit: 200 };
 const byName: ImageSort = { key: 'fileName', descending: false };
 
-function benchQueries(query: LibraryQuery, count: number): [string, number, number][] {
+function benchQueries(query: LibraryQuery, count: number): [string, number, number, number | null][] {
   const cases: [string, Partial<ImageFilter>, ImageSort][] = [
     ['all, by file name', {}, byName],
     ['all, by confidence', {}, { key: 'confidence', descending: true }],
@@ -48,26 +48,26 @@ function benchQueries(query: LibraryQuery, count: number): [string, number, numb
     ['verdict: reviewed', { verdicts: [...VERDICTS] }, byName],
     ['tag: blurry', { tags: ['blurry'] }, byName],
   ];
-  const figures: [string, number, number][] = cases.map(([name, filter, sort]) => {
-    const times: number[] = [];
-    let matched = 0;
-    for (let i = 0; i < 3; i++) {
-      // Another filter first, as a click comes after another view: the query cannot reuse the last one's state.
-      query.images(1, 1, { ...EMPTY_FILTER, failed: i % 2 === 0 }, byName, FIRST_WINDOW);
+  // Each case once, first time asked (its filter's state is built: the last three filters' states are kept), then
+  // again after another filter (its state reused).
+  const figures: [string, number, number, number | null][] = cases.map(([name, filter, sort]) => {
+    const time = () => {
       const started = performance.now();
-      matched = query.images(1, 1, { ...EMPTY_FILTER, ...filter }, sort, FIRST_WINDOW).count;
-      times.push(performance.now() - started);
-    }
-    return [name, matched, median(times)];
+      const matched = query.images(1, 1, { ...EMPTY_FILTER, ...filter }, sort, FIRST_WINDOW).count;
+      return { matched, ms: performance.now() - started };
+    };
+    const first = time();
+    query.images(1, 1, { ...EMPTY_FILTER, failed: true }, byName, FIRST_WINDOW);
+    return [name, first.matched, first.ms, time().ms];
   });
   let started = performance.now();
   const far = query.ids(1, 1, EMPTY_FILTER, byName, { offset: Math.floor(count * 0.9), limit: 500 });
-  figures.push(['500 ids at 90 % of the list', far.ids.length, performance.now() - started]);
+  figures.push(['500 ids at 90 % of the list', far.ids.length, performance.now() - started, null]);
   const photos = query.ids(1, 1, EMPTY_FILTER, byName, { offset: 1000, limit: 50 }).ids;
   started = performance.now();
   const previous = query.setVerdicts(photos.map((imageId) => ({ imageId, verdict: 'unsure' as const })));
   const unsure = query.images(1, 1, { ...EMPTY_FILTER, verdicts: ['unsure'] }, byName, FIRST_WINDOW).count;
-  figures.push(['verdict on 50, then query', unsure, performance.now() - started]);
+  figures.push(['verdict on 50, then query', unsure, performance.now() - started, null]);
   query.setVerdicts(previous);
   return figures;
 }
@@ -300,11 +300,13 @@ async function benchSize(count: number): Promise<void> {
       `  database ${mb(libraryBytes(file)).toFixed(0)} MB: ${under(kb(bytesPerImage), TARGET.bytesPerImageKb, 'KB', 1)} per image, thumbnails included`,
   );
   console.log(`  ${await benchLoads(file)}`);
+  // Read as the server reads it: in the worker, which also sorts the score orders.
   const query = new LibraryQuery(openDatabase(file));
-  query.images(1, 1, EMPTY_FILTER, byName, FIRST_WINDOW);
-  console.log('  library query in this process, a click as the grid sends it (200 ids + facet counts), median of 3:');
-  for (const [name, matched, ms] of benchQueries(query, count)) {
-    console.log(`    ${name.padEnd(28)} ${String(matched).padStart(8)} images  ${under(ms, TARGET.queryMs, 'ms', 1)}`);
+  await query.preload(1, 1);
+  console.log('  library query in this process, a click as the grid sends it (200 ids + facet counts), first time, then again:');
+  for (const [name, matched, ms, again] of benchQueries(query, count)) {
+    const repeat = again === null ? '' : `; again ${again.toFixed(1)} ms`;
+    console.log(`    ${name.padEnd(28)} ${String(matched).padStart(8)} images  ${under(ms, TARGET.queryMs, 'ms', 1)}${repeat}`);
   }
   query.close();
 

@@ -119,6 +119,8 @@ export interface ColumnData {
   /** Row by image id (NONE for images of other datasets). */
   pos: Int32Array;
   tags: TagColumns;
+  /** The score orders by `key:descending` (as GalleryColumns keeps them), when the worker sorted them too. */
+  orders?: Record<string, Int32Array>;
 }
 
 /** Tag names by index, and each row's tags: list[start[row] .. start[row + 1]). */
@@ -210,11 +212,44 @@ export function readTags(db: Db, pos: Int32Array, n: number): TagColumns {
   return { names: [...names.keys()], start, list };
 }
 
+/** The columns with both score orders each way, sorted where they are read (the worker), not on a click. */
+export function withOrders(data: ColumnData): ColumnData {
+  const orders: Record<string, Int32Array> = {};
+  for (const [key, values] of [['confidence', data.prob], ['suspicion', data.suspicion]] as const) {
+    const { ascending, descending } = scoreOrders(values);
+    orders[`${key}:false`] = ascending;
+    orders[`${key}:true`] = descending;
+  }
+  return { ...data, orders };
+}
+
+/** Rows by a score both ways (ties in file-name order), rows without one (NaN) last either way. */
+export function scoreOrders(values: Float64Array): { ascending: Int32Array; descending: Int32Array } {
+  const n = values.length;
+  let scoredCount = 0;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(values[i])) scoredCount++;
+  const scored = new Int32Array(scoredCount);
+  const unscored = new Int32Array(n - scoredCount);
+  for (let i = 0, s = 0, u = 0; i < n; i++) {
+    if (Number.isNaN(values[i])) unscored[u++] = i;
+    else scored[s++] = i;
+  }
+  const ascending = sortByValue(values, scored);
+  const withUnscored = (order: Int32Array): Int32Array => {
+    const all = new Int32Array(n);
+    all.set(order);
+    all.set(unscored, order.length);
+    return all;
+  };
+  return { ascending: withUnscored(ascending), descending: withUnscored(descendingFrom(ascending, values)) };
+}
+
 /** The arrays' buffers, to transfer them from a worker rather than copy them. */
 export const columnBuffers = (data: ColumnData): ArrayBuffer[] =>
-  [data.ids, data.pred, data.prob, data.truth, data.correctness, data.verdict, data.suspicion, data.grp, data.failed, data.pos, data.tags.start, data.tags.list].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  [
+    ...[data.ids, data.pred, data.prob, data.truth, data.correctness, data.verdict, data.suspicion, data.grp, data.failed, data.pos],
+    ...[data.tags.start, data.tags.list, ...Object.values(data.orders ?? {})],
+  ].map((a) => a.buffer as ArrayBuffer);
 
 export class GalleryColumns {
   readonly datasetId: number;
@@ -252,6 +287,7 @@ export class GalleryColumns {
     ({ suspicion: this.suspicion, grp: this.grp, failed: this.failed, maxPred: this.#maxPred, maxGroup: this.#maxGroup } = data);
     this.#pos = data.pos;
     this.#setTags(data.tags);
+    for (const [key, order] of Object.entries(data.orders ?? {})) this.#orders.set(key, order);
   }
 
   /** The row of an image id, or NONE. */
@@ -304,9 +340,15 @@ export class GalleryColumns {
     const fail = (bit: number, test: (row: number) => boolean): void => {
       for (let i = 0; i < n; i++) if (!test(i)) fails[i] |= bit;
     };
+    /** 1 at each chosen value of a small-integer column (NONE and values past the end are never chosen). */
+    const lookup = (values: readonly number[], max: number): Uint8Array => {
+      const chosen = new Uint8Array(max + 1);
+      for (const value of values) if (value >= 0 && value <= max) chosen[value] = 1;
+      return chosen;
+    };
     if (filter.predicted.length > 0) {
-      const chosen = new Set(filter.predicted);
-      fail(BIT.predicted, (i) => chosen.has(this.pred[i]));
+      const chosen = lookup(filter.predicted, this.#maxPred);
+      fail(BIT.predicted, (i) => chosen[this.pred[i]] === 1);
     }
     if (filter.truth.length > 0) {
       const chosen = new Uint8Array(this.truthNames.length);
@@ -321,8 +363,8 @@ export class GalleryColumns {
     if (verdicts) fail(BIT.verdicts, (i) => verdicts[this.verdict[i]] === 1);
     if (filter.suggested) fail(BIT.suggested, (i) => this.suspicion[i] >= thresholdValue);
     if (filter.groups?.length) {
-      const chosen = new Set(filter.groups);
-      fail(BIT.groups, (i) => chosen.has(this.grp[i]));
+      const chosen = lookup(filter.groups, this.#maxGroup);
+      fail(BIT.groups, (i) => chosen[this.grp[i]] === 1);
     }
     if (filter.tags?.length) {
       // Tag names are unique regardless of ASCII case (COLLATE NOCASE), and so is the filter's match.
@@ -411,17 +453,10 @@ export class GalleryColumns {
     const key = `${sort.key}:${sort.descending}`;
     const cached = this.#orders.get(key);
     if (cached) return cached;
-    const values = sort.key === 'confidence' ? this.prob : this.suspicion;
-    const scored: number[] = [];
-    const unscored: number[] = [];
-    for (let i = 0; i < this.n; i++) (Number.isNaN(values[i]) ? unscored : scored).push(i);
-    const ascending = sortByValue(values, Int32Array.from(scored));
-    const order = sort.descending ? descendingFrom(ascending, values) : ascending;
-    const all = new Int32Array(this.n);
-    all.set(order);
-    all.set(unscored, order.length);
-    this.#orders.set(key, all);
-    return all;
+    const orders = scoreOrders(sort.key === 'confidence' ? this.prob : this.suspicion);
+    this.#orders.set(`${sort.key}:false`, orders.ascending);
+    this.#orders.set(`${sort.key}:true`, orders.descending);
+    return sort.descending ? orders.descending : orders.ascending;
   }
 
   /** Which rows' paths contain the search (ASCII case folded, as LIKE does), read once per search. */

@@ -3,12 +3,12 @@
 // host's requests) for seconds.
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { columnBuffers, readColumns } from './gallery-index';
+import { columnBuffers, readColumns, withOrders } from './gallery-index';
 
 const { file, datasetId, runId } = workerData as { file: string; datasetId: number; runId: number | null };
 const db = new Database(file, { readonly: true, fileMustExist: true });
 try {
-  const data = db.transaction(() => readColumns(db, datasetId, runId))();
+  const data = withOrders(db.transaction(() => readColumns(db, datasetId, runId))());
   parentPort!.postMessage({ data }, columnBuffers(data));
 } catch (error) {
   parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) });

@@ -369,10 +369,14 @@ describe('LibraryQuery preloads a dataset in a worker thread', () => {
     try {
       await expect(fresh.preload(DATASET, RUN)).resolves.toBe(true);
       expect(fresh.loads).toBe(1);
+      // The worker sorted the score orders too: they list as the main thread's own sort does.
+      const sorts = [byName, { key: 'confidence', descending: true } as const, { key: 'suspicion', descending: false } as const];
       for (const filter of [EMPTY_FILTER, { ...EMPTY_FILTER, verdicts: ['ok' as const], search: 'x' }]) {
-        const { elapsedMs: _a, ...preloaded } = fresh.images(DATASET, RUN, filter, byName);
-        const { elapsedMs: _b, ...read } = query.images(DATASET, RUN, filter, byName);
-        expect(preloaded).toEqual(read);
+        for (const sort of sorts) {
+          const { elapsedMs: _a, ...preloaded } = fresh.images(DATASET, RUN, filter, sort);
+          const { elapsedMs: _b, ...read } = query.images(DATASET, RUN, filter, sort);
+          expect(preloaded).toEqual(read);
+        }
       }
       expect(fresh.loads).toBe(1);
       // Asked again while the columns are current, it reads again in a worker but keeps the ones in use.
