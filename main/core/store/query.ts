@@ -122,7 +122,7 @@ export class LibraryQuery {
     if (chosen && chosen === this.#columns && chosen.datasetId === datasetId && chosen.runId === runId) return chosen;
     if (this.current(datasetId, runId)) return this.#columns!;
     this.#columns = null;
-    return this.adopt(readColumns(this.db, datasetId, runId), { dataVersion: this.dataVersion(), changes: this.totalChanges() });
+    return this.adopt(readColumns(this.db, datasetId, runId), this.stampNow());
   }
 
   private adopt(data: ColumnData, stamp: Stamp): GalleryColumns {
@@ -144,7 +144,7 @@ export class LibraryQuery {
   preload(datasetId: number, runId: number | null): Promise<boolean> {
     const key = JSON.stringify([datasetId, runId]);
     if (this.#preloading?.key === key) return this.#preloading.done;
-    const stamp = { dataVersion: this.dataVersion(), changes: this.totalChanges() };
+    const stamp = this.stampNow();
     const worker = new Worker(workerEntry(import.meta.url, './gallery-worker.ts', './gallery-worker.js'), {
       workerData: { file: this.db.name, datasetId, runId },
     });
@@ -208,6 +208,11 @@ export class LibraryQuery {
       this.#stamp.dataVersion === this.dataVersion() &&
       this.#stamp.changes === this.totalChanges()
     );
+  }
+
+  /** What the library is now, as this connection sees it. */
+  private stampNow(): Stamp {
+    return { dataVersion: this.dataVersion(), changes: this.totalChanges() };
   }
 
   private dataVersion(): number {
