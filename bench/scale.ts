@@ -1,5 +1,5 @@
 // An import that stays flat (issue #16): a real import of 2,000 photos (the service's import job with the bundled
-// model, as `sightline analyze` runs it) into a library that already holds 0, 100k or 1M synthetic images
+// model, as `sightline analyze` runs it: no gallery preload) into a library that already holds 0, 100k or 1M synthetic images
 // (bench/synthetic-library.ts; SIGHTLINE_BENCH_SIZES=10000,100000 to choose the sizes besides 0). Printed per size:
 // img/s and CPU milliseconds per image over the first 200 and the last 200 photos and the process's RSS at those
 // points, with the ratio to the empty library's (CPU per image shows the import's own cost on a machine whose other
@@ -83,7 +83,7 @@ async function importPhotos(): Promise<string> {
 async function measureImport(libraryFile: string, photos: string): Promise<ImportFigures> {
   // Kept between runs: the converted model is cached there.
   const dataDir = path.join(tmpdir(), 'sightline-bench-scale-data');
-  const service = await createCoreService({ dataDir, libraryFile, mode: 'web' });
+  const service = await createCoreService({ dataDir, libraryFile, mode: 'web', galleryPreload: false });
   try {
     // The model loads and warms up in the background: the scan figure is the scan's alone.
     const deadline = performance.now() + 300_000;

@@ -185,7 +185,7 @@ async function analyze(
   steps: AnalysisSteps,
   options: CommonOptions & { shard: Shard | undefined },
 ): Promise<number> {
-  const service = await createCoreService({ ...options, mode: 'web' });
+  const service = await createCoreService({ ...options, mode: 'web', galleryPreload: false });
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
   process.once('SIGINT', cancelOnSignal);
   try {
@@ -284,7 +284,7 @@ function merge(shardFiles: string[], into: string, allowPartial: boolean): numbe
 
 /** `sightline models`: the library's models as a table. */
 async function models(options: CommonOptions): Promise<number> {
-  const service = await createCoreService({ ...options, mode: 'web' });
+  const service = await createCoreService({ ...options, mode: 'web', galleryPreload: false });
   try {
     process.stdout.write(modelTable(await service.listModels({})));
     return 0;

@@ -39,6 +39,11 @@ export interface CoreServiceOptions {
    * on request), so a server that is there for review keeps the engine's 400-odd MB free (`serve --engine on-demand`).
    */
   engineStart?: EngineStart;
+  /**
+   * Whether opening the library starts reading its latest dataset for the gallery (default true). A process that
+   * shows no gallery (`sightline analyze`, `models`) passes false: at a million photos that read is 4–6 s of CPU.
+   */
+  galleryPreload?: boolean;
 }
 
 export const ENGINE_STARTS = ['eager', 'on-demand'] as const;

@@ -23,7 +23,7 @@ import type { CoreService, CreateCoreService } from './service-types';
 export const createCoreService: CreateCoreService = async (options) => {
   const paths = appPaths();
   const samplesDir = options.samplesDir ?? paths.samplesDir;
-  const library = openLibrary(options.libraryFile ?? path.join(options.dataDir, 'library.db'));
+  const library = openLibrary(options.libraryFile ?? path.join(options.dataDir, 'library.db'), { preload: options.galleryPreload ?? true });
   const { store } = library;
   const events = createEvents();
   const jobs = new JobManager(events.jobProgress);

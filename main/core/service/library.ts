@@ -21,15 +21,18 @@ export interface Library {
   close(): void;
 }
 
-/** Opens the library and marks the runs a previous process left running as interrupted. */
-export function openLibrary(file: string): Library {
+/**
+ * Opens the library and marks the runs a previous process left running as interrupted. `preload`: start reading
+ * the latest dataset for the gallery (false in a process that shows none).
+ */
+export function openLibrary(file: string, { preload }: { preload: boolean }): Library {
   const store = new Store(file);
   const db = openDatabase(file);
   const query = new LibraryQuery(db);
   store.markInterruptedRuns();
   // The gallery opens the latest dataset first, most often: a large one starts loading now, off the main thread.
   const latest = db.prepare('SELECT MAX(id) FROM datasets').pluck().get() as number | null;
-  if (latest !== null) void query.preloadLarge(latest, store.latestRunId(latest));
+  if (preload && latest !== null) void query.preloadLarge(latest, store.latestRunId(latest));
   return {
     file,
     store,
