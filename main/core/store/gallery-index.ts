@@ -337,52 +337,57 @@ export class GalleryColumns {
     }
     const n = this.n;
     const fails = new Uint16Array(n);
-    const fail = (bit: number, test: (row: number) => boolean): void => {
-      for (let i = 0; i < n; i++) if (!test(i)) fails[i] |= bit;
-    };
+    // One loop per condition, over local arrays: at a million rows a closure per row cost three times as much.
     /** 1 at each chosen value of a small-integer column (NONE and values past the end are never chosen). */
     const lookup = (values: readonly number[], max: number): Uint8Array => {
       const chosen = new Uint8Array(max + 1);
       for (const value of values) if (value >= 0 && value <= max) chosen[value] = 1;
       return chosen;
     };
-    if (filter.predicted.length > 0) {
-      const chosen = lookup(filter.predicted, this.#maxPred);
-      fail(BIT.predicted, (i) => chosen[this.pred[i]] === 1);
-    }
+    /** Marks the rows whose value in a small-integer column (NONE: never chosen) is not chosen. */
+    const failUnless = (bit: number, column: Int32Array | Uint8Array, chosen: Uint8Array): void => {
+      for (let i = 0; i < n; i++) {
+        const value = column[i];
+        if (value === NONE || chosen[value] !== 1) fails[i] |= bit;
+      }
+    };
+    if (filter.predicted.length > 0) failUnless(BIT.predicted, this.pred, lookup(filter.predicted, this.#maxPred));
     if (filter.truth.length > 0) {
-      const chosen = new Uint8Array(this.truthNames.length);
-      this.truthNames.forEach((name, index) => (chosen[index] = filter.truth.includes(name) ? 1 : 0));
-      fail(BIT.truth, (i) => this.truth[i] !== NONE && chosen[this.truth[i]] === 1);
+      failUnless(BIT.truth, this.truth, Uint8Array.from(this.truthNames, (name) => (filter.truth.includes(name) ? 1 : 0)));
     }
     if (filter.correctness.length > 0) {
-      const chosen = Uint8Array.from(CORRECTNESS, (c) => (filter.correctness.includes(c) ? 1 : 0));
-      fail(BIT.correctness, (i) => chosen[this.correctness[i]] === 1);
+      failUnless(BIT.correctness, this.correctness, Uint8Array.from(CORRECTNESS, (c) => (filter.correctness.includes(c) ? 1 : 0)));
     }
     const verdicts = filter.verdicts.length > 0 ? Uint8Array.from(VERDICT_FILTERS, (v) => (filter.verdicts.includes(v) ? 1 : 0)) : null;
-    if (verdicts) fail(BIT.verdicts, (i) => verdicts[this.verdict[i]] === 1);
-    if (filter.suggested) fail(BIT.suggested, (i) => this.suspicion[i] >= thresholdValue);
-    if (filter.groups?.length) {
-      const chosen = lookup(filter.groups, this.#maxGroup);
-      fail(BIT.groups, (i) => chosen[this.grp[i]] === 1);
+    if (verdicts) failUnless(BIT.verdicts, this.verdict, verdicts);
+    if (filter.suggested) {
+      const suspicion = this.suspicion;
+      for (let i = 0; i < n; i++) if (!(suspicion[i] >= thresholdValue)) fails[i] |= BIT.suggested;
     }
+    if (filter.groups?.length) failUnless(BIT.groups, this.grp, lookup(filter.groups, this.#maxGroup));
     if (filter.tags?.length) {
       // Tag names are unique regardless of ASCII case (COLLATE NOCASE), and so is the filter's match.
       const wanted = new Set(filter.tags.map(asciiLower));
       const chosen = Uint8Array.from(this.tagNames, (name) => (wanted.has(asciiLower(name)) ? 1 : 0));
-      fail(BIT.tags, (i) => {
-        for (let e = this.tagStart[i]; e < this.tagStart[i + 1]; e++) if (chosen[this.tagList[e]]) return true;
-        return false;
-      });
+      const { tagStart, tagList } = this;
+      for (let i = 0; i < n; i++) {
+        let found = false;
+        for (let e = tagStart[i]; e < tagStart[i + 1] && !found; e++) found = chosen[tagList[e]] === 1;
+        if (!found) fails[i] |= BIT.tags;
+      }
     }
-    if (filter.failed) fail(BIT.failed, (i) => this.failed[i] === 1);
+    if (filter.failed) {
+      const failed = this.failed;
+      for (let i = 0; i < n; i++) if (failed[i] !== 1) fails[i] |= BIT.failed;
+    }
     if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
       const { minConfidence: min, maxConfidence: max } = filter;
-      fail(BIT.confidence, (i) => this.prob[i] >= min && this.prob[i] <= max);
+      const prob = this.prob;
+      for (let i = 0; i < n; i++) if (!(prob[i] >= min && prob[i] <= max)) fails[i] |= BIT.confidence;
     }
     if (filter.search.trim()) {
       const hits = this.#searchHits(filter.search);
-      fail(BIT.other, (i) => hits[i] === 1);
+      for (let i = 0; i < n; i++) if (hits[i] !== 1) fails[i] |= BIT.other;
     }
     const state: FilterState = {
       key,
@@ -402,7 +407,7 @@ export class GalleryColumns {
       verdicts,
       threshold: thresholdValue,
     };
-    for (let i = 0; i < n; i++) this.#count(state, i, +1);
+    this.#countAll(state);
     this.#states = [state, ...this.#states].slice(0, KEPT_STATES);
     return state;
   }
@@ -427,20 +432,47 @@ export class GalleryColumns {
     if (all || failed === TAGS) for (let e = this.tagStart[row]; e < this.tagStart[row + 1]; e++) c.tags[this.tagList[e]] += sign;
   }
 
+  /** #count(state, row, +1) for every row, written out over local arrays (the first query of a filter at a million rows: 5 ms instead of 20). */
+  #countAll(state: FilterState): void {
+    const { fails, threshold } = state;
+    const { predicted, truth, correctness, verdicts, groups, tags, confidence } = state.counts;
+    const { pred, truth: truthColumn, correctness: correctnessColumn, verdict, suspicion, grp, failed, prob, tagStart, tagList } = this;
+    let suggested = 0;
+    let failedCount = 0;
+    for (let row = 0; row < this.n; row++) {
+      const f = fails[row];
+      // A row counts only where it fails at most one condition (the search, OTHER, is no facet: it counts nowhere).
+      if ((f & (f - 1)) !== 0) continue;
+      const all = f === 0;
+      if ((all || f === PREDICTED) && pred[row] !== NONE) predicted[pred[row]]++;
+      if ((all || f === TRUTH) && truthColumn[row] !== NONE) truth[truthColumn[row]]++;
+      if (all || f === CORRECTNESS_BIT) correctness[correctnessColumn[row]]++;
+      if (all || f === VERDICTS) verdicts[verdict[row]]++;
+      if ((all || f === SUGGESTED) && suspicion[row] >= threshold) suggested++;
+      if ((all || f === GROUPS) && grp[row] !== NONE) groups[grp[row]]++;
+      if ((all || f === FAILED) && failed[row] === 1) failedCount++;
+      if ((all || f === CONFIDENCE) && prob[row] === prob[row]) confidence[Math.min(Math.floor(prob[row] * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)]++;
+      if (all || f === TAGS) for (let e = tagStart[row]; e < tagStart[row + 1]; e++) tags[tagList[e]]++;
+    }
+    state.counts.suggested += suggested;
+    state.counts.failed += failedCount;
+  }
+
   /** The rows of the filter's matches in the sort's order. */
   matches(state: FilterState, sort: ImageSort): Int32Array {
     const key = `${sort.key}:${sort.descending}`;
     let found = state.matches.get(key);
     if (found) return found;
     const order = this.#order(sort);
+    const { fails } = state;
     const rows = new Int32Array(this.n);
     let count = 0;
     if (order) {
-      for (let k = 0; k < order.length; k++) if (state.fails[order[k]] === 0) rows[count++] = order[k];
+      for (let k = 0; k < order.length; k++) if (fails[order[k]] === 0) rows[count++] = order[k];
     } else if (sort.descending) {
-      for (let i = this.n - 1; i >= 0; i--) if (state.fails[i] === 0) rows[count++] = i;
+      for (let i = this.n - 1; i >= 0; i--) if (fails[i] === 0) rows[count++] = i;
     } else {
-      for (let i = 0; i < this.n; i++) if (state.fails[i] === 0) rows[count++] = i;
+      for (let i = 0; i < this.n; i++) if (fails[i] === 0) rows[count++] = i;
     }
     found = rows.slice(0, count);
     state.matches.set(key, found);

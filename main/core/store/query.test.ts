@@ -121,6 +121,23 @@ describe('LibraryQuery.images', () => {
     ]);
   });
 
+  it('counts the tags with the other filters applied but not the tag filter itself', () => {
+    query.writeTags(() => new ImageTags(db).change([ids.a, ids.b], ['blurry'], []));
+    query.writeTags(() => new ImageTags(db).change([ids.b, ids.C], ['watermark'], []));
+    const tagCounts = (filter: Partial<ImageFilter>) => run(filter).facets.tags.map((t) => [t.value, t.count]);
+    // Filtering by blurry still counts watermark over every row the other filters keep (b and C).
+    expect(tagCounts({ tags: ['blurry'] })).toEqual([
+      ['blurry', 2],
+      ['watermark', 2],
+    ]);
+    // A verdict filter (b only) applies to the tag counts; the tag filter does not.
+    expect(tagCounts({ tags: ['watermark'], verdicts: ['misattended'] })).toEqual([
+      ['blurry', 1],
+      ['watermark', 1],
+    ]);
+    expect(names(run({ tags: ['watermark'], verdicts: ['misattended'] }).ids)).toEqual(['b']);
+  });
+
   it("judges each run by its own model's classes: another model's run on the dataset changes nothing here", () => {
     // Model 2 has no class for cat/ and dog/ but one (5) for the folder of a; its run predicts 5 for a, 0 for b.
     db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (2, 'h2', 'other', '/o', 224, '[]')`).run();
