@@ -179,7 +179,16 @@ async function start(): Promise<void> {
     if (!mainWindow) mainWindow = createWindow(service, dataDir);
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => void service.close());
+  // Quits once the service has closed: the library then writes the gallery's snapshot for the next start.
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    void service.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
 }
 
 start().catch((error: unknown) => {

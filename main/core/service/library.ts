@@ -3,6 +3,7 @@
 import { UserError } from '../../../common/errors';
 import { openDatabase, type Db } from '../store/database';
 import { DatasetLabels } from '../store/dataset-labels';
+import { fileStamp, readSnapshot } from '../store/gallery-snapshot';
 import { LibraryQuery } from '../store/query';
 import { Store, type DatasetRecord } from '../store/store';
 
@@ -25,14 +26,20 @@ export interface Library {
  * Opens the library and marks the runs a previous process left running as interrupted. `preload`: start reading
  * the latest dataset for the gallery (false in a process that shows none).
  */
-export function openLibrary(file: string, { preload }: { preload: boolean }): Library {
+export function openLibrary(file: string, { preload, preloadFrom }: { preload: boolean; preloadFrom?: number }): Library {
+  // Taken before this process opens the file: the gallery's columns saved at the last close are used only if the
+  // file is as they left it.
+  const stamp = fileStamp(file);
   const store = new Store(file);
   const db = openDatabase(file);
-  const query = new LibraryQuery(db);
+  const query = new LibraryQuery(db, preloadFrom);
   store.markInterruptedRuns();
-  // The gallery opens the latest dataset first, most often: a large one starts loading now, off the main thread.
+  const saved = preload ? readSnapshot(file, stamp) : null;
   const latest = db.prepare('SELECT MAX(id) FROM datasets').pluck().get() as number | null;
-  if (preload && latest !== null) void query.preloadLarge(latest, store.latestRunId(latest));
+  // The gallery opens the dataset it showed last, or the latest: a large one is ready now from the columns saved
+  // at the last close, or starts loading now, off the main thread.
+  if (saved && store.getDataset(saved.datasetId)) query.useSnapshot(saved);
+  else if (preload && latest !== null) void query.preloadLarge(latest, store.latestRunId(latest));
   return {
     file,
     store,

@@ -28,7 +28,7 @@ export function prepared(db: Db, sql: string): Database.Statement {
 }
 
 /** The library holds the paths of every photo and the reviews: readable by its owner only. */
-const LIBRARY_FILE_MODE = 0o600;
+export const LIBRARY_FILE_MODE = 0o600;
 
 export function openDatabase(file: string, migrations: readonly string[] = allMigrations): Db {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -290,6 +290,14 @@ export class GalleryColumns {
     for (const [key, order] of Object.entries(data.orders ?? {})) this.#orders.set(key, order);
   }
 
+  /** The columns as they are now (verdicts patched in), with the score orders sorted so far: what a snapshot saves. */
+  data(): ColumnData {
+    const { datasetId, runId, n, ids, pred, prob, truth, truthNames, correctness, verdict, suspicion, grp, failed } = this;
+    const tags = { names: this.tagNames, start: this.tagStart, list: this.tagList };
+    const orders = Object.fromEntries(this.#orders);
+    return { datasetId, runId, n, ids, pred, prob, truth, truthNames, correctness, verdict, suspicion, grp, failed, maxPred: this.#maxPred, maxGroup: this.#maxGroup, pos: this.#pos, tags, orders };
+  }
+
   /** The row of an image id, or NONE. */
   positionOf(id: number): number {
     return id < this.#pos.length ? this.#pos[id] : NONE;

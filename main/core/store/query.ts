@@ -19,8 +19,12 @@ import type { Db } from './database';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../base/worker-entry';
 import { GalleryColumns, readColumns, type ColumnData } from './gallery-index';
+import { writeSnapshot } from './gallery-snapshot';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { setReview } from './reviews';
+
+/** Where a dataset's columns came from (LibraryQuery.source). */
+export type ColumnSource = 'library' | 'worker' | 'snapshot';
 
 export interface Window {
   offset: number;
@@ -65,10 +69,35 @@ export class LibraryQuery {
     private readonly preloadFrom = PRELOAD_FROM,
   ) {}
 
+  /**
+   * Closes the gallery's connection; a large dataset's columns, when current, are saved beside the library for the
+   * next start (gallery-snapshot.ts), once the connection is closed. Close the library's other connections first.
+   */
   close(): void {
+    const columns = this.#columns;
+    const keep = columns && columns.n >= this.preloadFrom && this.current(columns.datasetId, columns.runId) ? columns.data() : null;
     this.#columns = null;
     void this.#preloading?.worker.terminate();
+    const file = this.db.name;
     this.db.close();
+    if (keep) writeSnapshot(file, keep);
+  }
+
+  /** Where the columns in use came from: read here, by the worker, or from the snapshot saved at the last close. */
+  get source(): ColumnSource | null {
+    return this.#columns ? this.#source : null;
+  }
+
+  #source: ColumnSource = 'library';
+
+  /**
+   * Uses columns saved at the last close (readSnapshot checked that the library file has not changed since), and
+   * reads the dataset again in the worker all the same: that read replaces them when it arrives, so that a write
+   * that slipped in as the library closed is never kept. Call before any other query.
+   */
+  useSnapshot(data: ColumnData): void {
+    this.db.transaction(() => this.adopt(data, this.stampNow(), 'snapshot'))();
+    void this.preload(data.datasetId, data.runId);
   }
 
   /** How many queries read the dataset's images from the library (the others used the columns in memory as they were). */
@@ -122,11 +151,12 @@ export class LibraryQuery {
     if (chosen && chosen === this.#columns && chosen.datasetId === datasetId && chosen.runId === runId) return chosen;
     if (this.current(datasetId, runId)) return this.#columns!;
     this.#columns = null;
-    return this.adopt(readColumns(this.db, datasetId, runId), this.stampNow());
+    return this.adopt(readColumns(this.db, datasetId, runId), this.stampNow(), 'library');
   }
 
-  private adopt(data: ColumnData, stamp: Stamp): GalleryColumns {
+  private adopt(data: ColumnData, stamp: Stamp, source: ColumnSource): GalleryColumns {
     const columns = new GalleryColumns(this.db, data);
+    this.#source = source;
     this.#threshold = data.runId === null ? null : this.suggestedThreshold(data.runId);
     this.#loads++;
     this.#columns = columns;
@@ -151,9 +181,11 @@ export class LibraryQuery {
     const done = new Promise<boolean>((resolve) => {
       worker.once('message', (reply: { data?: ColumnData; error?: string }) => {
         const unchanged = this.db.open && this.dataVersion() === stamp.dataVersion && this.totalChanges() === stamp.changes;
-        if (reply.data && unchanged && !this.current(datasetId, runId)) this.db.transaction(() => this.adopt(reply.data!, stamp))();
+        // A read replaces columns that are not current, or that came from the snapshot (checked by this read).
+        const replace = !this.current(datasetId, runId) || this.#source === 'snapshot';
+        if (reply.data && unchanged && replace) this.db.transaction(() => this.adopt(reply.data!, stamp, 'worker'))();
         // Read while the library changed (an import writing): the latest read there is, for ready() to answer from.
-        if (reply.data && !unchanged && this.db.open) this.#outdated = reply.data;
+        if (reply.data && !unchanged && this.db.open && !this.current(datasetId, runId)) this.#outdated = reply.data;
         resolve(Boolean(reply.data) && unchanged);
       });
       worker.once('error', () => resolve(false));
@@ -174,6 +206,11 @@ export class LibraryQuery {
     return low !== null && high !== null && high - low + 1 >= this.preloadFrom ? this.preload(datasetId, runId) : Promise.resolve(false);
   }
 
+  /** Settles when no read is in progress in the worker (its result, if any, is in use). */
+  async idle(): Promise<void> {
+    while (this.#preloading) await this.#preloading.done;
+  }
+
   /** Columns a worker read while the library changed under it; the newest such read, until ready() uses it. */
   #outdated: ColumnData | null = null;
   /** Columns ready() chose for the query that follows it, current or not. */
@@ -188,6 +225,8 @@ export class LibraryQuery {
    */
   async ready(datasetId: number, runId: number | null): Promise<void> {
     this.#answerFrom = null;
+    // Current columns answer at once, even while a read runs (the snapshot's check): a query never waits for it.
+    if (this.current(datasetId, runId)) return;
     await this.#preloading?.done;
     if (this.current(datasetId, runId)) return;
     this.#outdated = null;
@@ -196,7 +235,7 @@ export class LibraryQuery {
     this.#outdated = null;
     if (outdated && outdated.datasetId === datasetId && outdated.runId === runId && !this.current(datasetId, runId)) {
       // Never current (the stamp matches no state of the library), so the next query reads again.
-      this.#answerFrom = this.db.transaction(() => this.adopt(outdated, { dataVersion: -1, changes: -1 }))();
+      this.#answerFrom = this.db.transaction(() => this.adopt(outdated, { dataVersion: -1, changes: -1 }, 'worker'))();
     }
   }
 

@@ -1,0 +1,182 @@
+// The gallery's columns saved beside the library at close and used on the next start (gallery-snapshot.ts), through
+// openLibrary as the service opens a library: real SQLite files, a real worker read.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EMPTY_FILTER, type ImageFilter } from '../../../common/query';
+import { openLibrary, type Library } from '../service/library';
+import { openDatabase } from './database';
+import type { ColumnData } from './gallery-index';
+import { snapshotFile } from './gallery-snapshot';
+
+let dir: string;
+let file: string;
+const DATASET = 1;
+const RUN = 1;
+const byName = { key: 'fileName', descending: false } as const;
+const open: Library[] = [];
+
+/** Six photos, two of them verdict "ok"; the run predicts class i % 3 with confidence (i + 1) / 10. */
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-snapshot-'));
+  file = path.join(dir, 'library.db');
+  const db = openDatabase(file);
+  db.prepare("INSERT INTO datasets (id, root_path, name) VALUES (1, '/zoo', 'zoo')").run();
+  db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'h', 'toy', '/m', 224, '["cat","dog","owl"]')`).run();
+  db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (1, 1, 1, 'GradCAM', 'conv', 'cpu', 'done')").run();
+  for (let i = 0; i < 6; i++) {
+    const id = Number(
+      db.prepare("INSERT INTO images (dataset_id, rel_path, size, mtime_ms, status) VALUES (1, ?, 1, 1, 'done')").run(`p${i}.jpg`).lastInsertRowid,
+    );
+    db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, 0, ?, ?)').run(id, i % 3, (i + 1) / 10);
+    if (i < 2) db.prepare("INSERT INTO reviews (image_id, verdict) VALUES (?, 'ok')").run(id);
+  }
+  db.close();
+});
+afterEach(() => {
+  for (const library of open.splice(0)) library.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Opens the library as the service does, every dataset counting as large (`preloadFrom`, default 1). */
+function start(preloadFrom = 1): Library {
+  const library = openLibrary(file, { preload: true, preloadFrom });
+  open.push(library);
+  return library;
+}
+function stop(library: Library): void {
+  open.splice(open.indexOf(library), 1);
+  library.close();
+}
+const query = (library: Library, filter: Partial<ImageFilter> = {}) =>
+  library.query.images(DATASET, RUN, { ...EMPTY_FILTER, ...filter }, byName);
+/** What a page shows: the ids and every facet, without the timing. */
+const shown = (library: Library, filter: Partial<ImageFilter> = {}) => {
+  const { elapsedMs: _, ...rest } = query(library, filter);
+  return rest;
+};
+/** Runs a statement on a connection of another program, closed again (the library file changes). */
+function writeElsewhere(sql: string): void {
+  const db = openDatabase(file);
+  db.prepare(sql).run();
+  db.close();
+}
+
+describe('the gallery snapshot', () => {
+  it('is saved at close, and the next start answers from it at once with what a read of the library gives', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    const before = shown(first, { verdicts: ['ok'] });
+    expect(before.count).toBe(2);
+    stop(first);
+    expect(existsSync(snapshotFile(file))).toBe(true);
+
+    const second = start();
+    expect(second.query.source).toBe('snapshot');
+    expect(shown(second, { verdicts: ['ok'] })).toEqual(before);
+    // It is checked all the same: the worker's read of the library replaces it, and shows the same.
+    await second.query.idle();
+    expect(second.query.source).toBe('worker');
+    expect(shown(second, { verdicts: ['ok'] })).toEqual(before);
+  });
+
+  it('keeps the verdicts set since the last start, through a second close and start', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    stop(first);
+    const second = start();
+    await second.query.idle();
+    const id = query(second).ids[5];
+    second.query.setVerdicts([{ imageId: id, verdict: 'ok' }]);
+    stop(second);
+
+    const third = start();
+    expect(third.query.source).toBe('snapshot');
+    expect(query(third, { verdicts: ['ok'] }).ids).toContain(id);
+    expect(query(third, { verdicts: ['ok'] }).count).toBe(3);
+  });
+
+  it('is not used after another program changed the library, and is removed', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    stop(first);
+    writeElsewhere("UPDATE reviews SET verdict = 'misattended'");
+
+    const second = start();
+    expect(second.query.source).toBeNull();
+    expect(existsSync(snapshotFile(file))).toBe(false);
+    await second.query.ready(DATASET, RUN);
+    expect(query(second, { verdicts: ['ok'] }).count).toBe(0);
+    expect(query(second, { verdicts: ['misattended'] }).count).toBe(2);
+  });
+
+  it('is replaced by the read of the library when it differs from it though the file matched', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    stop(first);
+    // A write that slipped in as the library closed: the saved columns say every photo is "ok", the library two.
+    const saved = readFileSync(snapshotFile(file));
+    const headerEnd = 4 + saved.readUInt32LE(0);
+    const data = deserialize(saved.subarray(headerEnd)) as ColumnData;
+    data.verdict.fill(data.verdict[0]);
+    writeFileSync(snapshotFile(file), Buffer.concat([saved.subarray(0, headerEnd), serialize(data)]));
+
+    const second = start();
+    expect(second.query.source).toBe('snapshot');
+    expect(query(second, { verdicts: ['ok'] }).count).toBe(6);
+    await second.query.idle();
+    expect(query(second, { verdicts: ['ok'] }).count).toBe(2);
+  });
+
+  it('is not written while another connection holds commits in the WAL, nor used', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    const other = openDatabase(file);
+    try {
+      other.pragma('wal_autocheckpoint = 0');
+      first.query.setVerdicts([{ imageId: query(first).ids[4], verdict: 'unsure' }]);
+      stop(first);
+      expect(existsSync(snapshotFile(file))).toBe(false);
+    } finally {
+      other.close();
+    }
+    const second = start();
+    expect(second.query.source).toBeNull();
+    await second.query.ready(DATASET, RUN);
+    expect(query(second, { verdicts: ['unsure'] }).count).toBe(1);
+  });
+
+  it('is not written from columns another program outdated before the close', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    query(first);
+    writeElsewhere("UPDATE reviews SET verdict = 'label_error'");
+    stop(first);
+    expect(existsSync(snapshotFile(file))).toBe(false);
+    const second = start();
+    await second.query.ready(DATASET, RUN);
+    expect(query(second, { verdicts: ['label_error'] }).count).toBe(2);
+  });
+
+  it('is removed when damaged, and the dataset read from the library', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    stop(first);
+    writeFileSync(snapshotFile(file), readFileSync(snapshotFile(file)).subarray(0, 100));
+
+    const second = start();
+    expect(second.query.source).toBeNull();
+    expect(existsSync(snapshotFile(file))).toBe(false);
+    await second.query.ready(DATASET, RUN);
+    expect(query(second, { verdicts: ['ok'] }).count).toBe(2);
+  });
+
+  it('is written only for a dataset large enough to be read in the worker', () => {
+    const library = start(1000);
+    expect(query(library).count).toBe(6);
+    stop(library);
+    expect(existsSync(snapshotFile(file))).toBe(false);
+  });
+});
