@@ -25,7 +25,7 @@ export async function previewPhoto(store: Store, imageId: number | undefined, sa
   const [first] = await walkImages(root);
   if (!first) throw new Error(`No photo in ${samplesDir} to preview the model on`);
   const file = path.join(root, first.relPath);
-  const imported = store.listDatasets().find((dataset) => dataset.rootPath === root);
+  const imported = store.datasetRecords().find((dataset) => dataset.rootPath === root);
   const known = imported ? store.listImages(imported.id, null).find((image) => image.relPath === first.relPath) : undefined;
   return { file, imageId: known?.id ?? null };
 }

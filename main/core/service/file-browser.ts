@@ -13,7 +13,7 @@ export function createFileBrowser(store: Store, registry: ModelRegistry): FileBr
   return {
     async browse(input) {
       const used = [
-        ...store.listDatasets().map((d) => ({ path: d.rootPath, at: d.createdAt })),
+        ...store.datasetRecords().map((d) => ({ path: d.rootPath, at: d.createdAt })),
         ...registry.list().map((m) => ({ path: m.path, at: m.addedAt })),
       ];
       const recent = used.sort((a, b) => b.at.localeCompare(a.at)).map((u) => u.path).slice(0, RECENT_PATHS);

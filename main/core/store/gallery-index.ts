@@ -67,7 +67,8 @@ export function findPaths(db: Db, datasetId: number, search: string): { ids: num
     : { ids: db.prepare(SEARCH_BY_TRIGRAMS).pluck().all(phrase, datasetId, likePattern(search)) as number[], via: 'trigrams' };
 }
 
-const NONE = -1;
+/** A missing value in an integer column (no prediction, no truth, no group, an image of another dataset). */
+export const NONE = -1;
 /** How many filters' states are kept (about 6 bytes an image each, plus their ordered matches). */
 const KEPT_STATES = 3;
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER, type ImageFilter } from '../../../common/query';
 import { openDatabase, type Db } from './database';
+import { Datasets } from './datasets';
 import { heatmapToBlob } from './heatmap-blob';
 import { LibraryQuery } from './query';
 import { ImageTags } from './tags';
@@ -160,6 +161,21 @@ describe('LibraryQuery.images', () => {
       ['unknown', 1],
       ['unanalysed', 1],
     ]);
+  });
+
+  it("gives the dataset list's counts from its columns, equal to SQL's, and none when they are not current", () => {
+    db.prepare("UPDATE images SET status = 'error' WHERE id = ?").run(ids.pending);
+    db.prepare("UPDATE images SET removed_at = '2026-01-01' WHERE id = ?").run(ids.x);
+    const sql = new Datasets(db);
+    run({});
+    expect(query.countsIfLoaded(DATASET, RUN)).toEqual({ imageCount: 4, doneCount: 3, errorCount: 1 });
+    expect(query.countsIfLoaded(DATASET, RUN)).toEqual(sql.counts(DATASET, RUN));
+    expect(query.countsIfLoaded(DATASET, null)).toBeNull();
+    expect(query.countsIfLoaded(2, RUN)).toBeNull();
+    // A list that takes them counts the other dataset with SQL, and gives the same as one that counts all.
+    expect(sql.list((d, r) => query.countsIfLoaded(d, r))).toEqual(sql.list());
+    db.prepare("UPDATE images SET status = 'done' WHERE id = ?").run(ids.pending);
+    expect(query.countsIfLoaded(DATASET, RUN)).toBeNull();
   });
 
   it('keeps a chosen value in its facet when nothing matches it any more', () => {

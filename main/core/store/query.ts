@@ -18,8 +18,9 @@ import { VERDICT_LABELS, type Heatmap, type Verdict } from '../../../common/type
 import type { Db } from './database';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../base/worker-entry';
-import { GalleryColumns, readColumns, type ColumnData } from './gallery-index';
+import { GalleryColumns, NONE, readColumns, type ColumnData } from './gallery-index';
 import { writeSnapshot } from './gallery-snapshot';
+import type { DatasetCounts } from './datasets';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { setReview } from './reviews';
 
@@ -108,6 +109,22 @@ export class LibraryQuery {
   /** The dataset's matching image ids in order (all of them, or a window), with the count of each facet value. */
   images(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window?: Window): QueryResult {
     return this.db.transaction(() => this.imagesNow(datasetId, runId, filter, sort, window))();
+  }
+
+  /**
+   * The dataset list's counts of this dataset under this run, from the columns when they are current (a pass over
+   * them, about 2 ms at a million photos); null otherwise.
+   */
+  countsIfLoaded(datasetId: number, runId: number | null): DatasetCounts | null {
+    if (!this.current(datasetId, runId)) return null;
+    const { n, pred, failed } = this.#columns!;
+    let doneCount = 0;
+    let errorCount = 0;
+    for (let row = 0; row < n; row++) {
+      if (pred[row] !== NONE) doneCount++;
+      errorCount += failed[row];
+    }
+    return { imageCount: n, doneCount, errorCount };
   }
 
   /** A window of the ordered matches, without the facet counts. */

@@ -3,7 +3,7 @@
 import type { DatasetSummary, ImageRow, JobState, RunInfo, Verdict } from '../../../common/types';
 import type { KnownFile, ScanEntry } from '../base/scan-diff';
 import { openDatabase, type Db } from './database';
-import { Datasets, type DatasetRecord } from './datasets';
+import { Datasets, type DatasetCounts, type DatasetListing, type DatasetRecord } from './datasets';
 import { iterateExportRows, type ExportRow } from './export-rows';
 import { ImageRows } from './image-rows';
 import { MetricsTable } from './metrics-table';
@@ -65,8 +65,14 @@ export class Store {
     return this.datasets.get(id);
   }
 
-  listDatasets(): DatasetSummary[] {
-    return this.datasets.list();
+  /** Every dataset with its counts; `known` gives a dataset's counts without SQL when it can. */
+  listDatasets(known?: (datasetId: number, runId: number | null) => DatasetCounts | null): DatasetSummary[] {
+    return this.datasets.list(known);
+  }
+
+  /** Every dataset with its latest run, without counting its images. */
+  datasetRecords(): DatasetListing[] {
+    return this.datasets.records();
   }
 
   ensureModel(model: ModelRecord): number {
