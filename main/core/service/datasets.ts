@@ -20,12 +20,17 @@ export function createDatasets(library: Library, host: EngineHost, jobs: JobMana
   // gallery's columns of that dataset are in memory and current): kept until
   // anything is committed to the library. The gallery's connection sees every commit: another connection's moves
   // its data_version, its own its total_changes.
-  let listed: { stamp: string; summaries: DatasetSummary[] } | null = null;
   const libraryStamp = () =>
     JSON.stringify([library.db.pragma('data_version', { simple: true }), library.db.prepare('SELECT total_changes()').pluck().get()]);
+  // The list as the last close saved it, when the library is unchanged since: a start lists at once.
+  const saved = library.takeSavedListing();
+  let listed: { stamp: string; summaries: DatasetSummary[] } | null = saved && { stamp: libraryStamp(), summaries: saved };
+  library.saveListingFrom(() => (listed?.stamp === libraryStamp() ? listed.summaries : null));
 
   return {
     async listDatasets() {
+      // A dataset the worker is reading is counted from its columns when they arrive, not by SQL on this thread.
+      await library.query.loaded();
       const stamp = libraryStamp();
       if (listed?.stamp !== stamp) listed = { stamp, summaries: store.listDatasets((d, r) => library.query.countsIfLoaded(d, r)).map(withLabels) };
       return listed.summaries;

@@ -3,13 +3,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deserialize, serialize } from 'node:v8';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER, type ImageFilter } from '../../../common/query';
 import { openLibrary, type Library } from '../service/library';
 import { openDatabase } from './database';
-import type { ColumnData } from './gallery-index';
-import { snapshotFile } from './gallery-snapshot';
+import { readColumns, withOrders } from './gallery-index';
+import { fileStamp, readSnapshot, snapshotFile, writeSnapshot } from './gallery-snapshot';
 
 let dir: string;
 let file: string;
@@ -42,7 +41,7 @@ afterEach(() => {
 
 /** Opens the library as the service does, every dataset counting as large (`preloadFrom`, default 1). */
 function start(preloadFrom = 1): Library {
-  const library = openLibrary(file, { preload: true, preloadFrom });
+  const library = openLibrary(file, { preload: true, preloadFrom, checkAfterMs: 0 });
   open.push(library);
   return library;
 }
@@ -117,11 +116,9 @@ describe('the gallery snapshot', () => {
     await first.query.ready(DATASET, RUN);
     stop(first);
     // A write that slipped in as the library closed: the saved columns say every photo is "ok", the library two.
-    const saved = readFileSync(snapshotFile(file));
-    const headerEnd = 4 + saved.readUInt32LE(0);
-    const data = deserialize(saved.subarray(headerEnd)) as ColumnData;
-    data.verdict.fill(data.verdict[0]);
-    writeFileSync(snapshotFile(file), Buffer.concat([saved.subarray(0, headerEnd), serialize(data)]));
+    const snapshot = readSnapshot(file, fileStamp(file))!;
+    snapshot.columns.verdict.fill(snapshot.columns.verdict[0]);
+    expect(writeSnapshot(file, snapshot)).toBe(true);
 
     const second = start();
     expect(second.query.source).toBe('snapshot');
@@ -171,6 +168,45 @@ describe('the gallery snapshot', () => {
     expect(existsSync(snapshotFile(file))).toBe(false);
     await second.query.ready(DATASET, RUN);
     expect(query(second, { verdicts: ['ok'] }).count).toBe(2);
+  });
+
+  it('keeps the dataset list given at close while it is current, for the next start only', async () => {
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    const listing = first.store.listDatasets();
+    first.saveListingFrom(() => listing);
+    stop(first);
+
+    const second = start();
+    expect(second.takeSavedListing()).toEqual(listing);
+    expect(second.takeSavedListing()).toBeNull();
+    // A list that is not current at close is not saved: the columns are.
+    second.saveListingFrom(() => null);
+    stop(second);
+    const third = start();
+    expect(third.query.source).toBe('snapshot');
+    expect(third.takeSavedListing()).toBeNull();
+    stop(third);
+    writeElsewhere("UPDATE datasets SET name = 'renamed'");
+    const fourth = start();
+    expect(fourth.takeSavedListing()).toBeNull();
+  });
+
+  it('reads back what it wrote: every array (NaN and -1 included, each aligned after odd lengths), the score and the list', () => {
+    const db = openDatabase(file);
+    const columns = withOrders(db.transaction(() => readColumns(db, DATASET, RUN))());
+    db.close();
+    expect(columns.suspicion.every(Number.isNaN)).toBe(true);
+    expect(columns.grp.every((g) => g === -1)).toBe(true);
+    const snapshot = { columns, threshold: 0.25, listing: [] };
+    expect(writeSnapshot(file, snapshot)).toBe(true);
+    const back = readSnapshot(file, fileStamp(file))!;
+    expect(back).toEqual(snapshot);
+    expect(back.columns.prob).toBeInstanceOf(Float64Array);
+    expect(back.columns.failed).toBeInstanceOf(Uint8Array);
+    // Another stamp (the file changed): nothing, and the file is gone.
+    expect(readSnapshot(file, { ...fileStamp(file)!, size: '1' })).toBeNull();
+    expect(existsSync(snapshotFile(file))).toBe(false);
   });
 
   it('is written only for a dataset large enough to be read in the worker', () => {

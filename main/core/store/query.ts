@@ -19,7 +19,7 @@ import type { Db } from './database';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../base/worker-entry';
 import { GalleryColumns, NONE, readColumns, type ColumnData } from './gallery-index';
-import { writeSnapshot } from './gallery-snapshot';
+import type { SavedColumns } from './gallery-snapshot';
 import type { DatasetCounts } from './datasets';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
 import { setReview } from './reviews';
@@ -51,6 +51,9 @@ export const ID_SPAN = `SELECT (SELECT MIN(id) FROM images WHERE dataset_id = @d
 /** Datasets of about this many images or more are read in a worker when the library opens (100,000: about a second). */
 const PRELOAD_FROM = 20_000;
 
+/** How long after a start the worker reads again the dataset the snapshot gave, to check it. */
+const CHECK_AFTER_MS = 3000;
+
 /** What the loaded columns were read from: PRAGMA data_version moves when another connection commits, total_changes() when this one writes. */
 interface Stamp {
   dataVersion: number;
@@ -65,23 +68,25 @@ export class LibraryQuery {
   #threshold: number | null = null;
 
   /** `preloadFrom`: datasets of about this many images or more are read in a worker (tests lower it). */
+  /** `checkAfterMs`: how long after the start the worker reads again a dataset the snapshot gave (tests: 0). */
   constructor(
     private readonly db: Db,
     private readonly preloadFrom = PRELOAD_FROM,
+    private readonly checkAfterMs = CHECK_AFTER_MS,
   ) {}
 
   /**
-   * Closes the gallery's connection; a large dataset's columns, when current, are saved beside the library for the
-   * next start (gallery-snapshot.ts), once the connection is closed. Close the library's other connections first.
+   * Closes the gallery's connection. Returns the columns worth saving for the next start (gallery-snapshot.ts): a
+   * large dataset's, when they are current; the library saves them once its connections are closed.
    */
-  close(): void {
+  close(): SavedColumns | null {
     const columns = this.#columns;
-    const keep = columns && columns.n >= this.preloadFrom && this.current(columns.datasetId, columns.runId) ? columns.data() : null;
+    const large = columns && columns.n >= this.preloadFrom && this.current(columns.datasetId, columns.runId);
+    const keep = large ? { columns: columns.data(), threshold: this.#threshold } : null;
     this.#columns = null;
     void this.#preloading?.worker.terminate();
-    const file = this.db.name;
     this.db.close();
-    if (keep) writeSnapshot(file, keep);
+    return keep;
   }
 
   /** Where the columns in use came from: read here, by the worker, or from the snapshot saved at the last close. */
@@ -96,10 +101,20 @@ export class LibraryQuery {
    * reads the dataset again in the worker all the same: that read replaces them when it arrives, so that a write
    * that slipped in as the library closed is never kept. Call before any other query.
    */
-  useSnapshot(data: ColumnData): void {
-    this.db.transaction(() => this.adopt(data, this.stampNow(), 'snapshot'))();
-    void this.preload(data.datasetId, data.runId);
+  useSnapshot({ columns, threshold }: SavedColumns): void {
+    this.db.transaction(() => this.adopt(columns, this.stampNow(), 'snapshot', threshold))();
+    // A few seconds later: the start's own work (the first page asked for) has the two cores meanwhile.
+    this.#checking = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.#checking = null;
+        if (this.db.open) void this.preload(columns.datasetId, columns.runId);
+        resolve();
+      }, this.checkAfterMs).unref();
+    });
   }
+
+  /** The snapshot's check, until its read starts. */
+  #checking: Promise<void> | null = null;
 
   /** How many queries read the dataset's images from the library (the others used the columns in memory as they were). */
   get loads(): number {
@@ -171,10 +186,11 @@ export class LibraryQuery {
     return this.adopt(readColumns(this.db, datasetId, runId), this.stampNow(), 'library');
   }
 
-  private adopt(data: ColumnData, stamp: Stamp, source: ColumnSource): GalleryColumns {
+  /** `threshold`: the run's suggestion score when known (saved with the columns), else read. */
+  private adopt(data: ColumnData, stamp: Stamp, source: ColumnSource, threshold?: number | null): GalleryColumns {
     const columns = new GalleryColumns(this.db, data);
     this.#source = source;
-    this.#threshold = data.runId === null ? null : this.suggestedThreshold(data.runId);
+    this.#threshold = threshold !== undefined ? threshold : data.runId === null ? null : this.suggestedThreshold(data.runId);
     this.#loads++;
     this.#columns = columns;
     this.#stamp = stamp;
@@ -223,8 +239,15 @@ export class LibraryQuery {
     return low !== null && high !== null && high - low + 1 >= this.preloadFrom ? this.preload(datasetId, runId) : Promise.resolve(false);
   }
 
-  /** Settles when no read is in progress in the worker (its result, if any, is in use). */
+  /** Settles at once when current columns are in use, else when the worker's read in progress (if any) is in use. */
+  async loaded(): Promise<void> {
+    const columns = this.#columns;
+    if (!columns || !this.current(columns.datasetId, columns.runId)) await this.idle();
+  }
+
+  /** Settles when no read is in progress or due in the worker (its result, if any, is in use). */
   async idle(): Promise<void> {
+    await this.#checking;
     while (this.#preloading) await this.#preloading.done;
   }
 
