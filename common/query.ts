@@ -2,7 +2,7 @@
 // of rows, verdicts for many images at once, the expected-region box, and maps computed on demand.
 import { z } from 'zod';
 import { CAM_METHOD_NAMES, VERDICTS } from './types';
-import type { CamMethod, ClassScore, Heatmap, Verdict } from './types';
+import type { CamMethod, ClassScore, Heatmap, ImageRow, Verdict } from './types';
 
 const id = z.number().int().positive();
 
@@ -112,8 +112,10 @@ export interface QueryResult {
   suggestedThreshold: number | null;
   /** The largest top-1 map value in the run, for a dataset-wide colour scale; 0 when there is none. */
   maxScale: number;
-  /** How long the queries took in the library, in milliseconds. */
+  /** How long the queries took in the library, in milliseconds (the rows asked for not included). */
   elapsedMs: number;
+  /** The rows of the window's first images, when asked for (`rows`): what the first screen shows, without a getImages call. */
+  rows?: ImageRow[];
 }
 
 /** A region where the evidence should be, as fractions of the upright image (0..1). */
@@ -130,6 +132,9 @@ export const boxSchema = z
 
 /** The most ids one call returns; a longer list (select-all of a large library) is read in windows of this size. */
 export const MAX_ID_WINDOW = 100_000;
+
+/** The most rows a query returns with its answer (getImages takes 500 at a time). */
+export const MAX_INLINE_ROWS = 200;
 
 /** A window of the ordered matches of a query. */
 export interface IdWindow {
@@ -151,6 +156,8 @@ export const queryInputSchemas = {
       /** A window of the ordered matches (the gallery asks for the rows it shows); without one, every id. */
       offset: z.number().int().min(0).optional(),
       limit: z.number().int().min(0).max(MAX_ID_WINDOW).optional(),
+      /** How many of the window's first images to return as rows too (the first screen), as getImages would. */
+      rows: z.number().int().min(0).max(MAX_INLINE_ROWS).optional(),
     })
     .strict(),
   /** Another window of the same list, without the facet counts: the grid scrolling, a shift-range, select-all. */

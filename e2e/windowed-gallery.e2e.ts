@@ -35,6 +35,8 @@ let gallery: OpenGallery | undefined;
 let page: Page;
 /** Every queryImages / queryImageIds request the page sent, in order. */
 const sent: Sent[] = [];
+/** The ids of every getImages request the page sent. */
+const rowRequests: number[][] = [];
 /** How many ids each queryImages answer carried, with the count it said matched. */
 const answers: { ids: number; count: number }[] = [];
 
@@ -103,6 +105,7 @@ beforeAll(async () => {
   page.on('request', (request) => {
     const name = new URL(request.url()).pathname.slice('/api/'.length);
     if (name === 'queryImages' || name === 'queryImageIds') sent.push({ name, input: JSON.parse(request.postData() ?? '{}') as QueryInput });
+    if (name === 'getImages') rowRequests.push((JSON.parse(request.postData() ?? '{}') as { imageIds: number[] }).imageIds);
   });
   page.on('response', async (response) => {
     if (new URL(response.url()).pathname !== '/api/queryImages' || !response.ok()) return;
@@ -263,5 +266,18 @@ describe(`windowed gallery on ${COUNT} photos`, () => {
     const reads = sent.slice(before).filter((s) => s.name === 'queryImageIds');
     expect(reads.length).toBeGreaterThan(0);
     for (const { input } of reads) expect(input.sort.key).toBe('confidence');
+  });
+
+  it("draws the first screen of a new sort from the rows its query brought, asking getImages for none of them", async () => {
+    await showIndex(0);
+    const before = rowRequests.length;
+    await page.getByTestId('sort').selectOption('suspicion');
+    await expect.poll(() => currentQuery().sort.key).toBe('suspicion');
+    const first = await idsOf(0, 12);
+    await expect.poll(() => imageIdAt(0)).toBe(first[0]);
+    await tile(0).locator('[data-testid=tile-overlay][data-drawn=true]').waitFor();
+    for (let i = 0; i < first.length; i++) expect(await imageIdAt(i)).toBe(first[i]);
+    const asked = new Set(rowRequests.slice(before).flat());
+    expect(first.filter((id) => asked.has(id))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describeEngine } from '../../common/engine';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPTY_FILTER } from '../../common/query';
 import type { JobProgress } from '../../common/types';
 import { createCoreService } from './service';
 import type { CoreService } from './service-types';
@@ -206,6 +207,18 @@ describe('core service', () => {
       correct: String(cat.correct),
     });
     expect(records.find((r) => r.relative_path === 'readme.jpg')).toMatchObject({ status: 'error', error: expect.stringMatching(/Not an image/) });
+  });
+
+  it("returns the window's first rows with a query when asked, as getImages gives them, under a filter and a sort", async () => {
+    const datasetId = (await service.listDatasets({})).find((d) => d.name === 'mixed')!.id;
+    const sort = { key: 'confidence', descending: true } as const;
+    const filter = { ...EMPTY_FILTER, verdicts: ['none' as const] };
+    const plain = await service.queryImages({ datasetId, filter, sort, offset: 1, limit: 10 });
+    expect(plain.rows).toBeUndefined();
+    const withRows = await service.queryImages({ datasetId, filter, sort, offset: 1, limit: 10, rows: 4 });
+    expect(withRows.ids).toEqual(plain.ids);
+    expect(withRows.rows).toEqual(await service.getImages({ imageIds: plain.ids.slice(0, 4) }));
+    expect(withRows.rows!.map((r) => r.id)).toEqual(plain.ids.slice(0, 4));
   });
 
   it('serves media only for ids the database knows', async () => {

@@ -37,7 +37,10 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       const { id } = library.dataset(input.datasetId);
       await query.ready(id, library.runOf(id, input.runId));
       const window = input.offset === undefined && input.limit === undefined ? undefined : { offset: input.offset ?? 0, limit: input.limit ?? MAX_ID_WINDOW };
-      return query.images(id, library.runOf(id, input.runId), input.filter, input.sort, window);
+      const result = query.images(id, library.runOf(id, input.runId), input.filter, input.sort, window);
+      if (!input.rows) return result;
+      const rows = result.ids.slice(0, input.rows).flatMap((imageId) => store.getImage(imageId, input.runId) ?? []);
+      return { ...result, rows: withTags(rows) };
     },
     async queryImageIds(input) {
       const { id } = library.dataset(input.datasetId);

@@ -94,8 +94,9 @@ export class Gallery {
     this.tileSize = prefs.tileSize;
     const onError = (error: unknown): void => void (this.error = errorMessage(error));
     this.overlay = new OverlaySettings(prefs.overlay);
-    this.query = new ImageQuery(api, onError, prefs.filter, prefs.sort);
     this.rows = new RowCache(api, onError);
+    // The rows of the first screen come with each query's answer: the tiles draw without asking for them.
+    this.query = new ImageQuery(api, onError, prefs.filter, prefs.sort, (rows, runId) => this.rows.seed(rows, runId));
     this.review = new Review(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());
     this.detail = new DetailState(api);
     this.tagging = new Tagging(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());
@@ -173,9 +174,14 @@ export class Gallery {
     this.tagging.close();
     void this.views.load(datasetId);
     await this.#attempt(async () => {
-      this.runs = await this.#api.listRuns({ datasetId });
-      const latest = this.datasets.find((d) => d.id === datasetId)?.runId ?? this.runs.at(-1)?.id ?? null;
-      await this.selectRun(latest);
+      // The dataset list names its latest run: the query need not wait for the list of runs.
+      const listed = this.datasets.find((d) => d.id === datasetId);
+      const runs = this.#api.listRuns({ datasetId });
+      if (listed) await Promise.all([this.selectRun(listed.runId), runs.then((r) => (this.runs = r))]);
+      else {
+        this.runs = await runs;
+        await this.selectRun(this.runs.at(-1)?.id ?? null);
+      }
     });
   }
 

@@ -2,12 +2,15 @@
 // answer carries the facets, how many photos match and the first window of ids; the list reads the rest as needed.
 import type { Api } from '../../../common/contract';
 import { EMPTY_FILTER, type ImageFilter, type ImageSort, type QueryResult } from '../../../common/query';
+import type { ImageRow } from '../../../common/types';
 import { IdList, PAGE, type ListQuery } from './id-list.svelte';
 import { DEFAULT_SORT } from './preferences';
 
 const SEARCH_DEBOUNCE_MS = 200;
 /** The ids the query's answer brings with it: the first page of the list, more than the first screen shows. */
 export const FIRST_WINDOW = PAGE;
+/** The rows it brings too: the first screen's tiles (a large window shows about 60), drawn without another call. */
+export const FIRST_ROWS = 60;
 
 export class ImageQuery {
   filter = $state.raw<ImageFilter>(EMPTY_FILTER);
@@ -29,13 +32,22 @@ export class ImageQuery {
 
   readonly #api: Api;
   readonly #onError: (error: unknown) => void;
+  readonly #onRows: (rows: ImageRow[], runId: number | null) => void;
   #target: { datasetId: number; runId: number | null } | null = null;
   #sequence = 0;
   #searchTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(api: Api, onError: (error: unknown) => void, filter: ImageFilter, sort: ImageSort) {
+  /** `onRows`: takes the rows of the first screen that come with each answer, before the answer is shown. */
+  constructor(
+    api: Api,
+    onError: (error: unknown) => void,
+    filter: ImageFilter,
+    sort: ImageSort,
+    onRows: (rows: ImageRow[], runId: number | null) => void = () => undefined,
+  ) {
     this.#api = api;
     this.#onError = onError;
+    this.#onRows = onRows;
     this.ids = new IdList(api, onError);
     this.filter = filter;
     this.sort = sort;
@@ -100,9 +112,11 @@ export class ImageQuery {
     const sequence = ++this.#sequence;
     const query: ListQuery = { datasetId: target.datasetId, runId: target.runId ?? undefined, filter: this.filter, sort: this.sort };
     try {
-      const result = await this.#api.queryImages({ ...query, offset: 0, limit: FIRST_WINDOW });
+      const result = await this.#api.queryImages({ ...query, offset: 0, limit: FIRST_WINDOW, rows: FIRST_ROWS });
       if (sequence === this.#sequence) {
-        this.result = result;
+        const { rows = [], ...answer } = result;
+        this.#onRows(rows, target.runId);
+        this.result = answer;
         this.ids.reset(result, query);
       }
     } catch (error) {

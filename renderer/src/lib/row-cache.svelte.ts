@@ -39,6 +39,12 @@ export class RowCache {
     await this.#flush();
   }
 
+  /** Rows that came with a query's answer for this run; a row already here keeps its local state. */
+  seed(rows: readonly ImageRow[], runId: number | null): void {
+    if (runId !== this.#runId) return;
+    for (const row of rows) if (!this.#rows.has(row.id)) this.#rows.set(row.id, row);
+  }
+
   patch(id: number, patch: Partial<ImageRow>): void {
     const row = this.#rows.get(id);
     if (row) this.#rows.set(id, { ...row, ...patch });
