@@ -221,6 +221,13 @@ describe('core service', () => {
     expect(withRows.rows!.map((r) => r.id)).toEqual(plain.ids.slice(0, 4));
   });
 
+  it('reads many rows in one go exactly as it reads each, in the order asked, skipping unknown ids', async () => {
+    const ids = (await service.listImages({ datasetId: (await service.listDatasets({})).find((d) => d.name === 'mixed')!.id })).map((i) => i.id);
+    const asked = [...ids.slice().reverse(), 999_999, ids[0]];
+    const each = await Promise.all(asked.filter((id) => id !== 999_999).map((imageId) => service.getImage({ imageId })));
+    expect(await service.getImages({ imageIds: asked })).toEqual(each);
+  });
+
   it('serves media only for ids the database knows', async () => {
     const [image] = await service.listImages({ datasetId: (await service.listDatasets({}))[0].id });
     const thumb = await service.readMedia('thumb', image.id);

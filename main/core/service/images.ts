@@ -26,11 +26,9 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       return withTags([image])[0];
     },
     async getImages(input) {
-      const images = input.imageIds.flatMap((imageId) => {
-        const image = store.getImage(imageId, input.runId);
-        if (image && input.runId !== undefined) library.runOf(image.datasetId, input.runId);
-        return image ? [image] : [];
-      });
+      const images = store.getImages(input.imageIds, input.runId);
+      // A run asked for must belong to each image's dataset.
+      if (input.runId !== undefined) for (const datasetId of new Set(images.map((image) => image.datasetId))) library.runOf(datasetId, input.runId);
       return withTags(images);
     },
     async queryImages(input) {
@@ -39,8 +37,7 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       const window = input.offset === undefined && input.limit === undefined ? undefined : { offset: input.offset ?? 0, limit: input.limit ?? MAX_ID_WINDOW };
       const result = query.images(id, library.runOf(id, input.runId), input.filter, input.sort, window);
       if (!input.rows) return result;
-      const rows = result.ids.slice(0, input.rows).flatMap((imageId) => store.getImage(imageId, input.runId) ?? []);
-      return { ...result, rows: withTags(rows) };
+      return { ...result, rows: withTags(store.getImages(result.ids.slice(0, input.rows), input.runId)) };
     },
     async queryImageIds(input) {
       const { id } = library.dataset(input.datasetId);

@@ -117,6 +117,51 @@ export class ImageRows {
     return { ...this.assemble([row], truth, predictions, heatmaps, run)[0], heatmaps: all.map(toHeatmap), suspicion: suspicion ?? null };
   }
 
+  /**
+   * The images as get() gives each (in the order asked, unknown ids left out), read with one statement per table
+   * instead of seven per image: the gallery's pages of rows (60 rows: a few ms instead of 20–50).
+   */
+  getMany(imageIds: readonly number[], runId?: number | null): ImageRow[] {
+    const rows = this.db
+      .prepare(`SELECT ${IMAGE_COLUMNS} FROM images i LEFT JOIN reviews r ON r.image_id = i.id WHERE i.id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(imageIds)) as ImageDbRow[];
+    const latest = new Map<number, number | null>();
+    const runOf = (row: ImageDbRow): number | null => {
+      if (runId !== undefined && runId !== null) return runId;
+      if (!latest.has(row.dataset_id)) latest.set(row.dataset_id, this.runs.latestId(row.dataset_id));
+      return latest.get(row.dataset_id)!;
+    };
+    const found = new Map<number, ImageRow>();
+    for (const [run, group] of groupBy(rows, runOf)) {
+      if (run === null) {
+        for (const row of group) found.set(row.id, toImageRow(row, null, [], undefined));
+        continue;
+      }
+      const ids = JSON.stringify(group.map((row) => row.id));
+      const inGroup = '(SELECT value FROM json_each(?))';
+      const predictions = this.db
+        .prepare(`SELECT image_id, class_index, prob FROM predictions WHERE run_id = ? AND image_id IN ${inGroup} ORDER BY image_id, rank`)
+        .all(run, ids) as PredictionDbRow[];
+      const heatmaps = this.db.prepare(`${TOP1_HEATMAPS} WHERE h.run_id = ? AND h.image_id IN ${inGroup}`).all(run, ids) as HeatmapDbRow[];
+      const all = this.db
+        .prepare(
+          `SELECT h.image_id, h.class_index, h.h, h.w, h.scale, h."values" FROM heatmaps h
+           JOIN predictions p ON p.run_id = h.run_id AND p.image_id = h.image_id AND p.class_index = h.class_index
+           WHERE h.run_id = ? AND h.image_id IN ${inGroup} ORDER BY h.image_id, p.rank`,
+        )
+        .all(run, ids) as HeatmapDbRow[];
+      const truth = this.db.prepare(`${TRUTH_OF_RUN} WHERE r.id = ? AND i.id IN ${inGroup}`).all(run, ids) as TruthDbRow[];
+      const suspicion = new Map(
+        this.db.prepare(`SELECT image_id, suspicion FROM metrics WHERE run_id = ? AND image_id IN ${inGroup}`).raw(true).all(run, ids) as [number, number][],
+      );
+      const maps = groupBy(all, (h) => h.image_id);
+      for (const row of this.assemble(group, truth, predictions, heatmaps, run)) {
+        found.set(row.id, { ...row, heatmaps: (maps.get(row.id) ?? []).map(toHeatmap), suspicion: suspicion.get(row.id) ?? null });
+      }
+    }
+    return imageIds.flatMap((id) => found.get(id) ?? []);
+  }
+
   /** Where an image's file lives, for an id the database knows; null otherwise. */
   file(imageId: number): string | null {
     const row = this.db

@@ -136,6 +136,11 @@ export class Store {
     return this.images.get(imageId, runId);
   }
 
+  /** The images as getImage gives each, in the order asked (unknown ids left out), read in one go. */
+  getImages(imageIds: readonly number[], runId?: number | null): ImageRow[] {
+    return this.images.getMany(imageIds, runId);
+  }
+
   imageFile(imageId: number): string | null {
     return this.images.file(imageId);
   }
