@@ -46,9 +46,9 @@ export function openLibrary(
   const saved = preload ? readSnapshot(file, stamp) : null;
   const latest = db.prepare('SELECT MAX(id) FROM datasets').pluck().get() as number | null;
   // The gallery opens the dataset it showed last, or the latest: a large one is ready now from the columns saved
-  // at the last close, or starts loading now, off the main thread.
+  // at the last close, or starts loading now, off the main thread; a small one is read as soon as the service is up.
   if (saved && store.getDataset(saved.columns.datasetId)) query.useSnapshot(saved);
-  else if (preload && latest !== null) void query.preloadLarge(latest, store.latestRunId(latest));
+  else if (preload && latest !== null) query.prepare(latest, store.latestRunId(latest));
   let savedListing = saved?.listing ?? null;
   let listingNow: () => DatasetSummary[] | null = () => null;
   return {

@@ -209,6 +209,17 @@ describe('the gallery snapshot', () => {
     expect(existsSync(snapshotFile(file))).toBe(false);
   });
 
+  it('has a small dataset read right after the start, before the page asks, and reads it once', async () => {
+    const library = start(1000);
+    expect(library.query.source).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(library.query.source).toBe('library');
+    expect(library.query.loads).toBe(1);
+    expect(query(library, { verdicts: ['ok'] }).count).toBe(2);
+    library.query.images(DATASET, RUN, EMPTY_FILTER, { key: 'confidence', descending: true });
+    expect(library.query.loads).toBe(1);
+  });
+
   it('is written only for a dataset large enough to be read in the worker', () => {
     const library = start(1000);
     expect(query(library).count).toBe(6);
