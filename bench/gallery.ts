@@ -7,10 +7,11 @@
 //   and a verdict on 50 photos with the query after it,
 // - against the real web server (`sightline serve`, a process of its own, so its memory is its own) in headless
 //   Chromium: time to the first painted overlay, each filter/sort click to the repainted grid with the server time
-//   of the query it sent, the DOM size while scrolling the grid end to end, and the server's memory.
+//   of the query it sent, the DOM size while scrolling the grid end to end, and the server's memory; then the
+//   server started again (with the columns it saved at its close) and the first paint in a fresh browser.
 // Each figure is printed next to its target. Run: `npx electron-vite build && npx tsx bench/gallery.ts [count…]`.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +19,7 @@ import type { Page } from 'playwright-core';
 import { EMPTY_FILTER, type ImageFilter, type ImageSort } from '../common/query';
 import { launchChromium } from '../e2e/harness';
 import { openDatabase } from '../main/core/store/database';
+import { snapshotFile } from '../main/core/store/gallery-snapshot';
 import { LibraryQuery } from '../main/core/store/query';
 import { libraryBytes, syntheticLibrary, VERDICTS } from './synthetic-library';
 import { benchSizes, kb, mb, under } from './targets';
@@ -98,6 +100,8 @@ interface Server {
   url: string;
   /** performance.now() when the server was started. */
   startedAt: number;
+  /** From the spawn to the server listening (the dataset's columns are read after, unless a snapshot gave them). */
+  listeningMs: number;
   /** Resident memory now and at its highest, in bytes (Linux). */
   memory(): { rss: number; peak: number };
   close(): Promise<void>;
@@ -138,6 +142,7 @@ async function startServer(libraryFile: string): Promise<Server> {
   return {
     url,
     startedAt,
+    listeningMs: performance.now() - startedAt,
     memory: () => ({ rss: statusKb('VmRSS') * 1024, peak: statusKb('VmHWM') * 1024 }),
     close: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -310,8 +315,11 @@ async function benchSize(count: number): Promise<void> {
   }
   query.close();
 
+  // The first start opens the library as a first open does (after an import, a merge): no snapshot of its columns.
+  rmSync(snapshotFile(file), { force: true });
   const server = await startServer(file);
   try {
+    console.log(`  server listening ${(server.listeningMs / 1000).toFixed(2)} s after its spawn (the library opened for the first time)`);
     const before = server.memory();
     await benchInBrowser(count, server);
     const after = server.memory();
@@ -320,6 +328,32 @@ async function benchSize(count: number): Promise<void> {
         `${mb(after.rss).toFixed(0)} MB, peak ${under(mb(after.peak), TARGET.serverMb, 'MB')}`,
     );
   } finally {
+    await server.close();
+  }
+  await benchRestart(file);
+}
+
+/** A second start of the server: the columns saved at its close (when the dataset is large enough), then a page in a fresh browser. */
+async function benchRestart(file: string): Promise<void> {
+  const saved = existsSync(snapshotFile(file)) ? `its snapshot of the columns (${mb(statSync(snapshotFile(file)).size).toFixed(0)} MB)` : 'no snapshot (a small dataset)';
+  const server = await startServer(file);
+  const browser = await launchChromium();
+  try {
+    console.log(`  restart: server listening ${(server.listeningMs / 1000).toFixed(2)} s after its spawn, with ${saved}`);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const calls = watchApiCalls(page);
+    const started = performance.now();
+    await page.goto(server.url);
+    await page.locator('[data-testid=tile-overlay][data-drawn=true]').first().waitFor({ timeout: 120_000 });
+    const firstPaint = performance.now() - started;
+    await page.waitForTimeout(200);
+    const slowest = (name: string) => Math.max(0, ...calls.filter((c) => c.name === name).map((c) => c.serverMs)).toFixed(0);
+    console.log(
+      `  first paint after a restart, in a fresh browser: ${under(firstPaint, TARGET.firstPaintMs, 'ms')} ` +
+        `(listDatasets ${slowest('listDatasets')} ms, queryImages ${slowest('queryImages')} ms)`,
+    );
+  } finally {
+    await browser.close();
     await server.close();
   }
 }
