@@ -49,6 +49,12 @@ function stop(library: Library): void {
   open.splice(open.indexOf(library), 1);
   library.close();
 }
+/** A start that reads the dataset, then a close: the snapshot is saved. */
+async function saveSnapshot(): Promise<void> {
+  const library = start();
+  await library.query.ready(DATASET, RUN);
+  stop(library);
+}
 const query = (library: Library, filter: Partial<ImageFilter> = {}) =>
   library.query.images(DATASET, RUN, { ...EMPTY_FILTER, ...filter }, byName);
 /** What a page shows: the ids and every facet, without the timing. */
@@ -82,9 +88,7 @@ describe('the gallery snapshot', () => {
   });
 
   it('keeps the verdicts set since the last start, through a second close and start', async () => {
-    const first = start();
-    await first.query.ready(DATASET, RUN);
-    stop(first);
+    await saveSnapshot();
     const second = start();
     await second.query.idle();
     const id = query(second).ids[5];
@@ -98,9 +102,7 @@ describe('the gallery snapshot', () => {
   });
 
   it('is not used after another program changed the library, and is removed', async () => {
-    const first = start();
-    await first.query.ready(DATASET, RUN);
-    stop(first);
+    await saveSnapshot();
     writeElsewhere("UPDATE reviews SET verdict = 'misattended'");
 
     const second = start();
@@ -112,9 +114,7 @@ describe('the gallery snapshot', () => {
   });
 
   it('is replaced by the read of the library when it differs from it though the file matched', async () => {
-    const first = start();
-    await first.query.ready(DATASET, RUN);
-    stop(first);
+    await saveSnapshot();
     // A write that slipped in as the library closed: the saved columns say every photo is "ok", the library two.
     const snapshot = readSnapshot(file, fileStamp(file))!;
     snapshot.columns.verdict.fill(snapshot.columns.verdict[0]);
@@ -158,9 +158,7 @@ describe('the gallery snapshot', () => {
   });
 
   it('is removed when damaged, and the dataset read from the library', async () => {
-    const first = start();
-    await first.query.ready(DATASET, RUN);
-    stop(first);
+    await saveSnapshot();
     writeFileSync(snapshotFile(file), readFileSync(snapshotFile(file)).subarray(0, 100));
 
     const second = start();
@@ -221,9 +219,7 @@ describe('the gallery snapshot', () => {
   });
 
   it('never reads a large dataset on this thread to answer the first query in advance', async () => {
-    const first = start();
-    await first.query.ready(DATASET, RUN);
-    stop(first);
+    await saveSnapshot();
     const second = start(1, 60_000);
     expect(second.query.source).toBe('snapshot');
     // Another program writes before the advance answer: the snapshot is outdated, and nothing is read here.
