@@ -239,6 +239,17 @@ async function benchInBrowser(count: number, server: Server): Promise<void> {
     const reloadPaint = performance.now() - started;
     await page.waitForTimeout(200);
     console.log(`  first paint of a page opened later (a reload, a second window): ${under(reloadPaint, TARGET.firstPaintMs, 'ms')}; ${queryFigure(reloadFrom)}`);
+    // The same warm server, a browser context of its own (no cache, no compiled code): the browser's share of a cold start.
+    const fresh = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const freshPage = await fresh.newPage();
+      started = performance.now();
+      await freshPage.goto(server.url);
+      await freshPage.locator('[data-testid=tile-overlay][data-drawn=true]').first().waitFor({ timeout: 120_000 });
+      console.log(`  first paint in a fresh browser context on this warm server: ${under(performance.now() - started, TARGET.firstPaintMs, 'ms')}`);
+    } finally {
+      await fresh.close();
+    }
 
     console.log('  click to repainted grid (measured in the page, to the frame); server time of the query it sent:');
     const clicks: [string, string][] = [
