@@ -68,8 +68,10 @@ export class LibraryQuery {
   /** The run's "suggested for review" score, read with the columns (it moves only with the run's metrics). */
   #threshold: number | null = null;
 
-  /** `preloadFrom`: datasets of about this many images or more are read in a worker (tests lower it). */
-  /** `checkAfterMs`: how long after the start the worker reads again a dataset the snapshot gave (tests: 0). */
+  /**
+   * `preloadFrom`: datasets of about this many images or more are read in a worker, and saved at close (tests
+   * lower it). `checkAfterMs`: how long after the start the worker reads again a dataset the snapshot gave.
+   */
   constructor(
     private readonly db: Db,
     private readonly preloadFrom = PRELOAD_FROM,
