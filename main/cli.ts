@@ -8,6 +8,7 @@ import { RUNTIME_TITLES, describeEngineChoice } from '../common/engine';
 import { EMPTY_FILTER, FLAGGED_VERDICTS } from '../common/query';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { mergeShards } from './core/merge/merge';
+import { prepareGallery } from './core/service/prepare-gallery';
 import { defaultDataDir } from './core/base/data-dir';
 import { appPaths } from './core/paths';
 import { createCoreService } from './core/service';
@@ -186,6 +187,7 @@ async function analyze(
   options: CommonOptions & { shard: Shard | undefined },
 ): Promise<number> {
   const service = await createCoreService({ ...options, mode: 'web', galleryPreload: false });
+  let prepareFor: number | null = null;
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
   process.once('SIGINT', cancelOnSignal);
   try {
@@ -208,6 +210,7 @@ async function analyze(
       process.stderr.write(`${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${shard}${last.done - last.failed} analysed, ${last.failed} failed${last.message ? ` (${last.message})` : ''}\n`);
       return healthy ? 0 : 1;
     }
+    if (last.state === 'done') prepareFor = datasetId;
     if (healthy) healthy = await analysisSteps(service, datasetId, runId, folder, run, steps);
     const target = path.resolve(out);
     mkdirSync(path.dirname(target), { recursive: true });
@@ -228,6 +231,15 @@ async function analyze(
   } finally {
     process.off('SIGINT', cancelOnSignal);
     await service.close();
+    if (prepareFor !== null) await prepareGalleryOf(options.libraryFile ?? path.join(options.dataDir, 'library.db'), prepareFor);
+  }
+}
+
+/** Saves a large dataset's gallery columns beside the library for the next start (a shard's are not: it is merged). */
+async function prepareGalleryOf(libraryFile: string, datasetId?: number): Promise<void> {
+  const started = performance.now();
+  if (await prepareGallery(libraryFile, datasetId).catch(() => false)) {
+    process.stderr.write(`Gallery: saved beside the library for the next start (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   }
 }
 
@@ -276,9 +288,10 @@ async function analysisSteps(service: CoreService, datasetId: number, runId: num
 }
 
 /** Merges shard libraries (core/merge) and prints what it did; 1 when something is missing or refused. */
-function merge(shardFiles: string[], into: string, allowPartial: boolean): number {
+async function merge(shardFiles: string[], into: string, allowPartial: boolean): Promise<number> {
   const report = mergeShards({ shardFiles, into, allowPartial });
   process.stderr.write(report.lines.map((line) => `${line}\n`).join(''));
+  if (report.ok) await prepareGalleryOf(into);
   return report.ok ? 0 : 1;
 }
 

@@ -5,6 +5,7 @@ import type { DatasetSummary } from '../../../common/types';
 import type { JobManager } from '../jobs/job-manager';
 import type { EngineHost } from './engine-host';
 import type { Library } from './library';
+import { listDatasetsNow } from './prepare-gallery';
 
 export type DatasetCalls = Pick<Service, 'listDatasets' | 'setDatasetLabels' | 'renameDataset' | 'removeDataset'>;
 
@@ -32,7 +33,7 @@ export function createDatasets(library: Library, host: EngineHost, jobs: JobMana
       // A dataset the worker is reading is counted from its columns when they arrive, not by SQL on this thread.
       await library.query.loaded();
       const stamp = libraryStamp();
-      if (listed?.stamp !== stamp) listed = { stamp, summaries: store.listDatasets((d, r) => library.query.countsIfLoaded(d, r)).map(withLabels) };
+      if (listed?.stamp !== stamp) listed = { stamp, summaries: listDatasetsNow(library) };
       return listed.summaries;
     },
     async setDatasetLabels(input) {

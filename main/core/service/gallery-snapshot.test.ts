@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER, type ImageFilter } from '../../../common/query';
-import { openLibrary, type Library } from '../service/library';
-import { openDatabase } from './database';
-import { readColumns, withOrders } from './gallery-index';
-import { fileStamp, readSnapshot, snapshotFile, writeSnapshot } from './gallery-snapshot';
+import { openLibrary, type Library } from './library';
+import { listDatasetsNow, prepareGallery } from './prepare-gallery';
+import { openDatabase } from '../store/database';
+import { readColumns, withOrders } from '../store/gallery-index';
+import { fileStamp, readSnapshot, snapshotFile, writeSnapshot } from '../store/gallery-snapshot';
 
 let dir: string;
 let file: string;
@@ -226,6 +227,16 @@ describe('the gallery snapshot', () => {
     writeElsewhere("UPDATE reviews SET note = 'x'");
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(second.query.loads).toBe(1);
+  });
+
+  it('is saved by prepareGallery after a job (analyze, merge), with the list, and the next start uses both', async () => {
+    expect(await prepareGallery(file, undefined, 1000)).toBe(false);
+    expect(existsSync(snapshotFile(file))).toBe(false);
+    expect(await prepareGallery(file, DATASET, 1)).toBe(true);
+    const library = start();
+    expect(library.query.source).toBe('snapshot');
+    expect(library.takeSavedListing()).toEqual(listDatasetsNow(library));
+    expect(query(library, { verdicts: ['ok'] }).count).toBe(2);
   });
 
   it('is written only for a dataset large enough to be read in the worker', () => {
