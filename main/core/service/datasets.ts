@@ -11,12 +11,8 @@ export type DatasetCalls = Pick<Service, 'listDatasets' | 'setDatasetLabels' | '
 
 export function createDatasets(library: Library, host: EngineHost, jobs: JobManager): DatasetCalls {
   const { store, labels } = library;
-  const withLabels = (summary: DatasetSummary): DatasetSummary => ({
-    ...summary,
-    labelSource: labels.source(summary.id),
-    labelLevels: labels.levels(summary.id),
-  });
-  const summaryOf = (datasetId: number) => withLabels(store.listDatasets().find((d) => d.id === datasetId)!);
+  // The list as the service gives it (labels included), counted from the gallery's columns where they are current.
+  const summaryOf = (datasetId: number) => listDatasetsNow(library).find((d) => d.id === datasetId)!;
   // The summaries count every dataset's images, results and failures (0.5–4 s at a million photos, unless the
   // gallery's columns of that dataset are in memory and current): kept until
   // anything is committed to the library. The gallery's connection sees every commit: another connection's moves
