@@ -219,6 +219,35 @@ describe('gallery fixes (issue 15)', () => {
     await expect.poll(() => shownCount()).toBe(SAMPLES);
   });
 
+  it("leaves the keyboard in the search field when a dataset's photos arrive after a switch", async () => {
+    // The keyboard moved in the grid before (the grid then gives a tile the DOM focus on each keyboard move).
+    await focusTile(0);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-index'))).toBe('1');
+    // The answers take a while, as on a large library: the person starts typing while the grid says "Loading…".
+    await page.route('**/api/queryImages', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue();
+    });
+    try {
+      await switchDataset('mixed');
+      const search = page.getByTestId('search');
+      await search.click();
+      await page.keyboard.type('ca');
+      await tile(0).waitFor();
+      await page.waitForTimeout(200);
+      // The photos arriving took no keys away from the field: had a tile taken the focus, 't' would go to the grid.
+      await page.keyboard.type('t');
+      expect(await search.inputValue()).toBe('cat');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('search');
+    } finally {
+      await page.unroute('**/api/queryImages');
+      await page.getByTestId('search').fill('');
+      await switchDataset('samples');
+    }
+    await expect.poll(() => shownCount()).toBe(SAMPLES);
+  });
+
   it('keeps the toolbar on one line when photos are selected, so the grid does not move', async () => {
     const toolbar = page.getByTestId('result-count').locator('xpath=..');
     const before = await box(toolbar);
