@@ -223,7 +223,7 @@ describe('gallery fixes (issue 15)', () => {
     // The keyboard moved in the grid before (the grid then gives a tile the DOM focus on each keyboard move).
     await focusTile(0);
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-index'))).toBe('1');
+    await expect.poll(() => page.evaluate<string | null>("document.activeElement?.getAttribute('data-index') ?? null")).toBe('1');
     // The answers take a while, as on a large library: the person starts typing while the grid says "Loading…".
     await page.route('**/api/queryImages', async (route) => {
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -239,7 +239,7 @@ describe('gallery fixes (issue 15)', () => {
       // The photos arriving took no keys away from the field: had a tile taken the focus, 't' would go to the grid.
       await page.keyboard.type('t');
       expect(await search.inputValue()).toBe('cat');
-      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('search');
+      expect(await page.evaluate<string | null>("document.activeElement?.getAttribute('data-testid') ?? null")).toBe('search');
     } finally {
       await page.unroute('**/api/queryImages');
       await page.getByTestId('search').fill('');
