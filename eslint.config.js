@@ -123,6 +123,26 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
   })),
   {
+    // The renderer takes only types from the contract and query.ts: their values build zod schemas, a quarter of
+    // the page's script to load and compile before its first paint. Values come from common/query-values.ts.
+    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/common/query', '**/common/contract', 'zod'],
+              allowTypeImports: true,
+              message: 'The renderer imports only types from common/query and common/contract (their zod schemas stay out of its bundle): take values from common/query-values.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['main/core/**/*.ts'],
     ignores: ['**/*.test.ts', '**/test-support/**'],
     plugins: { sightline: { rules: { 'core-layering': coreLayering } } },

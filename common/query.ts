@@ -3,78 +3,37 @@
 import { z } from 'zod';
 import { CAM_METHOD_NAMES, VERDICTS } from './types';
 import type { CamMethod, ClassScore, Heatmap, ImageRow, Verdict } from './types';
+import { CORRECTNESS, FILTER_LIMITS, MAX_ID_WINDOW, MAX_INLINE_ROWS, SORT_KEYS, VERDICT_FILTERS } from './query-values';
+import type { Correctness, ImageFilter, ImageSort, VerdictFilter } from './query-values';
+
+// The values and types the renderer uses too, which need no validator.
+export * from './query-values';
 
 const id = z.number().int().positive();
 
-/**
- * Top-1 against the ground truth: `unknown` the image has a prediction but no ground truth, `unanalysed` it has
- * no prediction in the run (not reached yet, cancelled before it, or failed), whatever its ground truth.
- */
-export const CORRECTNESS = ['correct', 'incorrect', 'unknown', 'unanalysed'] as const;
-export type Correctness = (typeof CORRECTNESS)[number];
-
-/** A verdict filter value: one of the verdicts, or 'none' for images nobody has judged yet. */
-export const VERDICT_FILTERS = ['none', ...VERDICTS] as const;
-export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
-
-/** `suspicion`: the run's stored suspicion score; images without one come last either way. */
-export const SORT_KEYS = ['fileName', 'confidence', 'suspicion'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-
 export const imageFilterSchema = z
   .object({
-    /** Top-1 class indices; empty: any. */
-    predicted: z.array(z.number().int().min(0)).max(5000),
-    /** True labels as stored (folder names); empty: any. */
-    truth: z.array(z.string().max(500)).max(5000),
-    correctness: z.array(z.enum(CORRECTNESS)).max(3),
-    verdicts: z.array(z.enum(VERDICT_FILTERS)).max(5),
-    /** Top-1 probability range, inclusive; images without a prediction only match the full range. */
+    predicted: z.array(z.number().int().min(0)).max(FILTER_LIMITS.predicted),
+    truth: z.array(z.string().max(FILTER_LIMITS.truthChars)).max(FILTER_LIMITS.truth),
+    correctness: z.array(z.enum(CORRECTNESS)).max(FILTER_LIMITS.correctness),
+    verdicts: z.array(z.enum(VERDICT_FILTERS)).max(FILTER_LIMITS.verdicts),
     minConfidence: z.number().min(0).max(1),
     maxConfidence: z.number().min(0).max(1),
-    /** Case-insensitive substring of the path relative to the dataset folder. */
-    search: z.string().max(500),
-    /** Only the images suggested for review: the SUGGESTED_SHARE of the run's images with the highest suspicion. */
+    search: z.string().max(FILTER_LIMITS.searchChars),
     suggested: z.boolean().optional(),
-    /** Heatmap groups (metrics.cluster, per predicted class) to keep; empty or absent: any. */
-    groups: z.array(z.number().int().min(0)).max(100).optional(),
-    /** Tags, any of them; empty or absent: any. */
-    tags: z.array(z.string().max(200)).max(1000).optional(),
-    /** Only the photos whose import failed (unreadable or broken files). */
+    groups: z.array(z.number().int().min(0)).max(FILTER_LIMITS.groups).optional(),
+    tags: z.array(z.string().max(FILTER_LIMITS.tagChars)).max(FILTER_LIMITS.tags).optional(),
     failed: z.boolean().optional(),
   })
   .strict();
-export type ImageFilter = z.infer<typeof imageFilterSchema>;
 
 export const imageSortSchema = z.object({ key: z.enum(SORT_KEYS), descending: z.boolean() }).strict();
-export type ImageSort = z.infer<typeof imageSortSchema>;
 
-export const EMPTY_FILTER: ImageFilter = {
-  predicted: [],
-  truth: [],
-  correctness: [],
-  verdicts: [],
-  minConfidence: 0,
-  maxConfidence: 1,
-  search: '',
-  suggested: false,
-  groups: [],
-  tags: [],
-  failed: false,
-};
-
-/** How many equal-width bins the confidence histogram has over 0..1. */
-export const CONFIDENCE_BINS = 20;
-
-/** The verdicts that flag a photo for a second look (the HTML report's "flagged", the "flagged only" export). */
-export const FLAGGED_VERDICTS = ['misattended', 'label_error', 'unsure'] as const satisfies readonly Verdict[];
-
-/**
- * "Suggested for review" is a share, not a fixed score: the suspicion score's scale depends on which of its
- * components are known (faithfulness, agreement, a drawn box), so a fixed cut would flag most of a run or none.
- * The images whose suspicion is at least the score of the run's top 10 % (at least one image; ties included).
- */
-export const SUGGESTED_SHARE = 0.1;
+/** The schemas check exactly the types query-values.ts declares (a compile error here otherwise). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type FilterSchemaMatchesType = Holds<Same<z.infer<typeof imageFilterSchema>, ImageFilter>>;
+export type SortSchemaMatchesType = Holds<Same<z.infer<typeof imageSortSchema>, ImageSort>>;
 
 /** A value of one facet and how many images would match if it were chosen (the other facets applied). */
 export interface FacetCount<V> {
@@ -129,12 +88,6 @@ export interface Box {
 export const boxSchema = z
   .object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().min(0).max(1), h: z.number().min(0).max(1) })
   .strict();
-
-/** The most ids one call returns; a longer list (select-all of a large library) is read in windows of this size. */
-export const MAX_ID_WINDOW = 100_000;
-
-/** The most rows a query returns with its answer (getImages takes 500 at a time). */
-export const MAX_INLINE_ROWS = 200;
 
 /** A window of the ordered matches of a query. */
 export interface IdWindow {

@@ -59,6 +59,27 @@ describe('layering lint rule', () => {
     for (const [code, file] of ok) expect(await coreLayeringErrors(code, file)).toEqual([]);
   });
 
+  it("keeps the transports' zod schemas out of the renderer: types only from query.ts and the contract", async () => {
+    const schemaErrors = async (code: string, filePath: string): Promise<string[]> => {
+      const [result] = await eslint.lintText(code, { filePath });
+      return result.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message);
+    };
+    const refused = [
+      "import { EMPTY_FILTER } from '../../../common/query';\nexport const f = EMPTY_FILTER;",
+      "import { imageFilterSchema } from '../../../common/query';\nexport const s = imageFilterSchema;",
+      "import { parseInput } from '../../../common/contract';\nexport const p = parseInput;",
+      "import { z } from 'zod';\nexport const n = z.number();",
+    ];
+    for (const code of refused) expect((await schemaErrors(code, 'renderer/src/lib/bad.ts')).join('\n'), code).toMatch(/take values from common\/query-values/);
+    const allowed = [
+      "import type { QueryResult } from '../../../common/query';\nexport type Q = QueryResult;",
+      "import { EMPTY_FILTER, type ImageFilter } from '../../../common/query-values';\nexport const f: ImageFilter = EMPTY_FILTER;",
+    ];
+    for (const code of allowed) expect(await schemaErrors(code, 'renderer/src/lib/ok.ts'), code).toEqual([]);
+    // The transports and the service validate with the schemas.
+    expect(await schemaErrors("import { imageFilterSchema } from '../../common/query';\nexport const s = imageFilterSchema;", 'main/core/ok.ts')).toEqual([]);
+  });
+
   it('allows the imports each layer is meant to have', async () => {
     expect(await restrictedImportErrors("import { app } from 'electron';\nexport const a = app;", 'main/shell/ok.ts')).toEqual([]);
     expect(await restrictedImportErrors("import { parseInput } from '../../common/contract';\nexport const p = parseInput;", 'main/core/ok.ts')).toEqual([]);

@@ -2,7 +2,7 @@
 // links on the machine that runs the library), of the whole dataset, the current view or the flagged photos.
 // The desktop asks where to save; the browser downloads, and either way the app says where the file went.
 import type { Api } from '../../../common/contract';
-import { EMPTY_FILTER, FLAGGED_VERDICTS, type ImageFilter } from '../../../common/query';
+import { EMPTY_FILTER, FLAGGED_VERDICTS, type ImageFilter } from '../../../common/query-values';
 import { downloadText } from './download';
 import { errorMessage } from './format';
 

@@ -5,7 +5,8 @@
 import { untrack } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
 import type { Api } from '../../../common/contract';
-import { MAX_ID_WINDOW, type IdWindow, type ImageFilter, type ImageSort } from '../../../common/query';
+import { MAX_ID_WINDOW, type ImageFilter, type ImageSort } from '../../../common/query-values';
+import type { IdWindow } from '../../../common/query';
 import { pageRuns, pagesOf } from './id-pages';
 
 /** Ids are read this many at a time, in pages aligned on multiples of PAGE. */

@@ -1,7 +1,8 @@
 // The filtered, sorted list of the dataset's image ids and its facet counts, as the library computes them. The
 // answer carries the facets, how many photos match and the first window of ids; the list reads the rest as needed.
 import type { Api } from '../../../common/contract';
-import { EMPTY_FILTER, type ImageFilter, type ImageSort, type QueryResult } from '../../../common/query';
+import { EMPTY_FILTER, type ImageFilter, type ImageSort } from '../../../common/query-values';
+import type { QueryResult } from '../../../common/query';
 import type { ImageRow } from '../../../common/types';
 import { IdList, PAGE, type ListQuery } from './id-list.svelte';
 import { DEFAULT_SORT } from './preferences';

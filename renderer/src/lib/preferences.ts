@@ -1,6 +1,6 @@
 // What the gallery remembers between sessions (this browser profile, or the desktop app's): the last
 // dataset, the filters and sort, and the overlay settings. Anything unreadable falls back to the default.
-import { EMPTY_FILTER, imageFilterSchema, imageSortSchema, type ImageFilter, type ImageSort } from '../../../common/query';
+import { DEFAULT_SORT, EMPTY_FILTER, readImageFilter, readImageSort, type ImageFilter, type ImageSort } from '../../../common/query-values';
 import { COLORMAPS, type ColormapName } from './colormaps';
 
 export interface OverlayPrefs {
@@ -25,7 +25,7 @@ export interface Preferences {
 }
 
 export const DEFAULT_OVERLAY: OverlayPrefs = { visible: true, opacity: 0.45, colormap: 'turbo', threshold: 100, scale: 'image' };
-export const DEFAULT_SORT: ImageSort = { key: 'fileName', descending: false };
+export { DEFAULT_SORT };
 
 const KEY = 'sightline.preferences';
 
@@ -49,12 +49,12 @@ export function loadPreferences(storage: Storage = localStorage): Preferences {
   } catch {
     // A damaged entry is as good as none.
   }
-  const filter = imageFilterSchema.safeParse(saved.filter);
-  const sort = imageSortSchema.safeParse(saved.sort);
+  const filter = readImageFilter(saved.filter);
+  const sort = readImageSort(saved.sort);
   return {
     datasetId: typeof saved.datasetId === 'number' ? saved.datasetId : null,
-    filter: filter.success ? filter.data : EMPTY_FILTER,
-    sort: sort.success ? sort.data : DEFAULT_SORT,
+    filter: filter ?? EMPTY_FILTER,
+    sort: sort ?? DEFAULT_SORT,
     overlay: overlayFrom(saved.overlay),
     tileSize: typeof saved.tileSize === 'string' && saved.tileSize in TILE_SIZES ? (saved.tileSize as TileSize) : 'medium',
   };

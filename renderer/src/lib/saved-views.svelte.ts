@@ -1,7 +1,8 @@
 // Saved views from the sidebar: the current filters, sort and overlay under a name, for this dataset or for
 // every dataset; choosing one brings all three back.
 import type { Api } from '../../../common/contract';
-import { EMPTY_FILTER, type SavedView, type ViewState } from '../../../common/query';
+import { EMPTY_FILTER } from '../../../common/query-values';
+import type { SavedView, ViewState } from '../../../common/query';
 import { COLORMAPS, type ColormapName } from './colormaps';
 import { errorMessage } from './format';
 import type { ImageQuery } from './image-query.svelte';
