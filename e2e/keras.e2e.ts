@@ -77,7 +77,19 @@ describe('the model picker with vgg16_mini.h5 (browser mode)', () => {
     await page.getByTestId('browse-path').fill(modelsDir);
     await page.getByTestId('browse-go').click();
     const entry = page.locator('[data-testid=file-browser] [data-testid=browse-entry][data-name="vgg16_mini.h5"]');
-    await entry.waitFor();
+    await entry.waitFor().catch(async (error: unknown) => {
+      // Once in a CI run the entry never came: say what the file browser showed instead (the log keeps this).
+      await shot('01-browser-missing');
+      const browser = page.getByTestId('file-browser');
+      const shown = {
+        listed: await browser.getAttribute('data-path').catch(() => null),
+        typed: await page.getByTestId('browse-path').inputValue().catch(() => null),
+        error: await page.getByTestId('browse-error').allInnerTexts(),
+        entries: await browser.locator('[data-testid=browse-entry]').evaluateAll((items) => items.map((item) => item.getAttribute('data-name'))),
+        view: await models().getAttribute('data-view').catch(() => null),
+      };
+      throw new Error(`No vgg16_mini.h5 entry after Go on ${modelsDir}; the file browser showed ${JSON.stringify(shown)}`, { cause: error });
+    });
     await shot('01-browser');
     await entry.getByTestId('browse-pick').click();
 
