@@ -100,4 +100,53 @@ describe('the Setup view with no dataset open', () => {
     expect(await setup().getByTestId('setup-labels-preview').innerText()).toMatch(/^Saved: apple, banana, cherry/);
     await shot('03-labels-chosen');
   });
+
+  it("keeps what is typed in the file browser's path field when a listing arrives after the person entered it", async () => {
+    // Once in a CI run the first listing (the home folder) arrived between Playwright's select-all and its typing: the
+    // field took the listed path under the caret, and the typed path landed after it ("/root/tmp/…").
+    await page.goto(app.host.url); // only the token's fragment changes: the page stays as it is …
+    await page.reload(); // … so it is loaded anew, the Setup view closed
+    await page.getByTestId('empty-state').waitFor();
+    await page.getByTestId('open-models').click();
+    // The host's listings are held while `hold` is set, until released (the real host behind them).
+    let hold = true;
+    const waiting: (() => void)[] = [];
+    await page.route('**/api/browse', async (route) => {
+      if (hold) await new Promise<void>((resolve) => waiting.push(resolve));
+      await route.continue().catch(() => undefined); // unrouted meanwhile: the request went on without this handler
+    });
+    const releaseHeld = async (): Promise<void> => {
+      await expect.poll(() => waiting.length).toBeGreaterThan(0);
+      for (const resolve of waiting.splice(0)) resolve();
+    };
+    const browser = page.getByTestId('file-browser');
+    const field = page.getByTestId('browse-path');
+    const listed = () => browser.getAttribute('data-path');
+    try {
+      await page.getByTestId('add-model').click();
+      await field.click(); // entered while the home folder is being listed
+      await releaseHeld();
+      await expect.poll(listed).not.toBe('');
+      await page.keyboard.type(tmp);
+      expect(await field.inputValue()).toBe(tmp);
+      hold = false;
+      await page.keyboard.press('Enter');
+      await expect.poll(listed).toBe(tmp);
+      expect(await field.inputValue()).toBe(tmp);
+
+      // Entered and left untouched while the folder above is listed: the field shows that folder once left.
+      hold = true;
+      await page.getByTestId('browse-up').click();
+      await field.click();
+      await releaseHeld();
+      await expect.poll(listed).toBe(path.dirname(tmp));
+      expect(await field.inputValue()).toBe(tmp); // still the person's while they are in it
+      await field.blur();
+      expect(await field.inputValue()).toBe(path.dirname(tmp));
+    } finally {
+      hold = false;
+      for (const resolve of waiting.splice(0)) resolve();
+      await page.unroute('**/api/browse');
+    }
+  });
 });
