@@ -1,18 +1,11 @@
 // Draws a raw low-resolution map over a photo as a small JPEG (for reports): common's bilinear upsampling,
 // per-image normalisation, the turbo colour map, and a fixed opacity, as the gallery draws it.
-import { interpolateTurbo } from 'd3-scale-chromatic';
 import sharp from 'sharp';
+import { lutFor } from '../../../common/colormaps';
 import { upsampleBilinear } from '../../../common/upsample';
 import type { MapGrid } from './metrics';
 
-const TURBO: Uint8Array = (() => {
-  const lut = new Uint8Array(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const [r, g, b] = (interpolateTurbo(i / 255).match(/\d+/g) ?? ['0', '0', '0']).map(Number);
-    lut.set([r, g, b], i * 3);
-  }
-  return lut;
-})();
+const TURBO = lutFor('turbo');
 
 export const OVERLAY_OPACITY = 0.45;
 
