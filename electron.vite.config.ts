@@ -44,7 +44,13 @@ export default defineConfig({
       // Minified: the page parses and compiles about a third of the code before its first query (the browser mode's cold first paint).
       minify: true,
       outDir: resolve(root, 'out/renderer'),
-      rollupOptions: { input: { index: resolve(root, 'renderer/index.html') } },
+      rollupOptions: {
+        input: { index: resolve(root, 'renderer/index.html') },
+        // The first screen's code in two files (the components; the Svelte runtime, lib/ and common/ as `app`), the
+        // parts it does not show (App's LazyComponents) in their own. Left to itself, Rolldown cuts the shared code
+        // into several small chunks that the first paint waits for all the same.
+        output: { codeSplitting: { groups: [{ name: 'app', test: /node_modules[\\/]svelte|[\\/]renderer[\\/]src[\\/]lib[\\/]|[\\/]common[\\/]/ }] } },
+      },
     },
   },
 });

@@ -418,4 +418,51 @@ describe('gallery fixes (issue 15)', () => {
     await expect.poll(() => shownCount()).toBe(SAMPLES);
     expect(readdirSync(copies, { recursive: true })).toHaveLength(files);
   });
+
+  it("paints the first screen without the detail view's and the Models view's code, and says so when one cannot load", async () => {
+    // The detail view's file is held until released, the Models view's never comes.
+    const held: (() => void)[] = [];
+    let detailRequests = 0;
+    await page.route('**/assets/DetailView-*.js', async (route) => {
+      detailRequests++;
+      await new Promise<void>((resolve) => held.push(resolve));
+      await route.continue().catch(() => undefined); // unrouted meanwhile: the request went on without this handler
+    });
+    await page.route('**/assets/ModelsDialog-*.js', (route) => route.abort());
+    try {
+      await page.reload();
+      await page.locator('[data-testid=tile-overlay][data-drawn=true]').first().waitFor();
+      expect(await page.getByTestId('error').allInnerTexts()).toEqual([]); // the Models view's fetch ahead failed quietly
+      // Fetched while the page is idle, before anyone asks for it.
+      await expect.poll(() => detailRequests).toBe(1);
+      await tile(1).click();
+      await page.waitForTimeout(300);
+      expect(await page.getByTestId('detail').count()).toBe(0);
+      for (const resolve of held.splice(0)) resolve();
+      await page.getByTestId('detail').waitFor();
+      expect(await position()).toMatch(/^2 of \d+$/);
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(() => position()).toMatch(/^3 of \d+$/);
+      await page.keyboard.press('Escape');
+      await page.getByTestId('detail').waitFor({ state: 'detached' });
+
+      // The Models view's file does not come: the page says so instead of opening nothing, and stays usable.
+      await page.getByTestId('open-models').click();
+      await expect.poll(() => page.getByTestId('error').innerText()).toMatch(/Part of the page did not load \(.+ModelsDialog.+\)\. Reload the page to try again\./);
+      expect(await page.getByTestId('models').count()).toBe(0);
+      await tile(0).click();
+      await page.getByTestId('detail').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByTestId('detail').waitFor({ state: 'detached' });
+    } finally {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      for (const resolve of held.splice(0)) resolve();
+    }
+    // Reloaded as the message says, the Models view opens.
+    await page.reload();
+    await page.getByTestId('open-models').click();
+    await page.getByTestId('models').waitFor();
+    await page.getByTestId('models-close').click();
+    await page.getByTestId('models').waitFor({ state: 'detached' });
+  });
 });
