@@ -42,6 +42,22 @@ describe('heatmap overlay', () => {
     expect([3, 7, 11, 15].map((i) => rgba[i])).toEqual([0, 0, 255, 255]);
   });
 
+  it('colours every pixel as the colormap table says, byte for byte, whatever the opacity, cutoff and colormap', () => {
+    let seed = 9;
+    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const values = Float32Array.from({ length: 5000 }, (_, i) => (i % 17 === 0 ? NaN : i % 23 === 0 ? 0 : i % 29 === 0 ? 1 : random()));
+    for (const [colormap, opacity, cutoff] of [['turbo', 0.45, -Infinity], ['viridis', 1, 0.5], ['jet', 0.01, 0.999], ['turbo', 0, 0]] as const) {
+      const lut = lutFor(colormap);
+      const expected = new Uint8ClampedArray(values.length * 4);
+      values.forEach((t, p) => {
+        if (Number.isNaN(t) || t < cutoff) return;
+        const i = Math.round(t * 255) * 3;
+        expected.set([lut[i], lut[i + 1], lut[i + 2], Math.round(opacity * 255)], p * 4);
+      });
+      expect(overlayPixels(values, { lut, opacity, cutoff }), `${colormap} ${opacity} ${cutoff}`).toEqual(expected);
+    }
+  });
+
   it('has jet and viridis beside turbo, each running from cold to hot', () => {
     expect(colourAt('jet', 0)).toEqual([0, 0, 131]);
     expect(colourAt('jet', 1)[0]).toBeGreaterThan(120);

@@ -45,19 +45,30 @@ export function attentionCutoff(map: Heatmap, scale: number, percent: number): n
   return sorted[sorted.length - keep] / scale;
 }
 
+/** The colormap's 256 colours with the alpha, each as one RGBA pixel (the platform's byte order), by table. */
+const packedLuts = new WeakMap<Lut, Map<number, Uint32Array>>();
+function packed(lut: Lut, alpha: number): Uint32Array {
+  let byAlpha = packedLuts.get(lut);
+  if (!byAlpha) packedLuts.set(lut, (byAlpha = new Map()));
+  let colours = byAlpha.get(alpha);
+  if (!colours) {
+    colours = new Uint32Array(256);
+    const bytes = new Uint8Array(colours.buffer);
+    for (let i = 0; i < 256; i++) bytes.set([lut[i * 3], lut[i * 3 + 1], lut[i * 3 + 2], alpha], i * 4);
+    byAlpha.set(alpha, colours);
+  }
+  return colours;
+}
+
 /** RGBA pixels for the overlay from upsampled values: colormap colours at one opacity, transparent outside the image. */
 export function overlayPixels(values: Float32Array, style: OverlayStyle): Uint8ClampedArray<ArrayBuffer> {
   const rgba = new Uint8ClampedArray(values.length * 4);
-  const alpha = Math.round(style.opacity * 255);
-  const { lut, cutoff } = style;
+  const pixels = new Uint32Array(rgba.buffer);
+  const colours = packed(style.lut, Math.round(style.opacity * 255));
+  const { cutoff } = style;
   for (let p = 0; p < values.length; p++) {
     const t = values[p];
-    if (Number.isNaN(t) || t < cutoff) continue;
-    const i = Math.round(t * 255) * 3;
-    rgba[p * 4] = lut[i];
-    rgba[p * 4 + 1] = lut[i + 1];
-    rgba[p * 4 + 2] = lut[i + 2];
-    rgba[p * 4 + 3] = alpha;
+    if (t >= cutoff) pixels[p] = colours[Math.round(t * 255)]; // NaN (outside the image) fails the test too
   }
   return rgba;
 }
