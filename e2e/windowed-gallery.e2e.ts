@@ -23,6 +23,8 @@ interface QueryInput {
   sort: { key: string; descending: boolean };
   offset?: number;
   limit?: number;
+  /** queryImages: how many rows the answer brings. */
+  rows?: number;
 }
 interface Sent {
   name: 'queryImages' | 'queryImageIds';
@@ -277,7 +279,16 @@ describe(`windowed gallery on ${COUNT} photos`, () => {
     await expect.poll(() => imageIdAt(0)).toBe(first[0]);
     await tile(0).locator('[data-testid=tile-overlay][data-drawn=true]').waitFor();
     for (let i = 0; i < first.length; i++) expect(await imageIdAt(i)).toBe(first[i]);
+    // Every tile drawn (the rows on screen and the one below) came with the answer, which brought no more rows
+    // than this window's first screen shows: 36 for 1440 × 900 and medium tiles, the fixed 60 of before.
+    const drawn = page.locator('[data-testid=tile]');
+    await drawn.last().locator('[data-testid=tile-overlay][data-drawn=true]').waitFor();
+    const drawnIds = await drawn.evaluateAll((tiles) => tiles.map((t) => Number(t.getAttribute('data-image-id'))));
+    expect(drawnIds.length).toBeGreaterThan(12);
     const asked = new Set(rowRequests.slice(before).flat());
-    expect(first.filter((id) => asked.has(id))).toEqual([]);
+    expect(drawnIds.filter((id) => asked.has(id))).toEqual([]);
+    const rows = sent.filter((s) => s.name === 'queryImages').at(-1)!.input.rows;
+    expect(rows).toBe(36);
+    expect(rows).toBeGreaterThanOrEqual(drawnIds.length);
   });
 });

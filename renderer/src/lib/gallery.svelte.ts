@@ -2,14 +2,16 @@
 // focus, reviews, the open photo and the queue, the running job. Components read it and call its methods;
 // only this class and the smaller state classes it owns talk to the Api.
 import type { Api, MenuCommand } from '../../../common/contract';
+import { MAX_INLINE_ROWS } from '../../../common/query-values';
 import type { AppInfo, DatasetLabelSource, DatasetSummary, ImageRow, JobProgress, RunInfo, Verdict } from '../../../common/types';
 import { DetailState } from './detail.svelte';
 import { Exports, type ExportRequest } from './exports.svelte';
 import { errorMessage } from './format';
+import { firstScreenTiles } from './grid-scroll';
 import type { IdList } from './id-list.svelte';
 import { ImageQuery } from './image-query.svelte';
 import { OverlaySettings } from './overlay-settings.svelte';
-import type { Preferences, TileSize } from './preferences';
+import { TILE_SIZES, type Preferences, type TileSize } from './preferences';
 import { Review } from './review.svelte';
 import { RowCache } from './row-cache.svelte';
 import { SavedViewList } from './saved-views.svelte';
@@ -97,6 +99,8 @@ export class Gallery {
     this.rows = new RowCache(api, onError);
     // The rows of the first screen come with each query's answer: the tiles draw without asking for them.
     this.query = new ImageQuery(api, onError, prefs.filter, prefs.sort, (rows, runId) => this.rows.seed(rows, runId));
+    // As many rows as this window's first screen shows at this tile size (about 30 in 1440 × 900, up to 200).
+    this.query.firstRows = () => firstScreenTiles(window.innerWidth, window.innerHeight, TILE_SIZES[this.tileSize], MAX_INLINE_ROWS);
     this.review = new Review(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());
     this.detail = new DetailState(api);
     this.tagging = new Tagging(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());

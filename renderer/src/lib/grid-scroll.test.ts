@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   anchorAt,
+  firstScreenTiles,
+  GRID_GAP,
+  GRID_OVERSCAN,
   MAX_SCROLL_HEIGHT,
   offsetFromScrollTop,
   offsetOfAnchor,
@@ -204,5 +207,37 @@ describe('grid anchor across a change of columns', () => {
     const anchor = anchorAt(million, offsetFromScrollTop(million, 5_000_000));
     const next = offsetOfAnchor(two, anchor);
     expect(rowWindow(two, scrollTopFromOffset(two, next), next).first).toBe(Math.floor(anchor.index / 2));
+  });
+});
+
+describe('the first screen of a window', () => {
+  const TILES = { small: 140, medium: 200, large: 300 };
+  /** The tiles the grid draws at the top, in a window less its sidebar and header, with rows of this body. */
+  function drawn(windowWidth: number, windowHeight: number, tileWidth: number, body: number): number {
+    const width = windowWidth - 240;
+    const columns = Math.max(1, Math.floor((width + GRID_GAP) / (tileWidth + GRID_GAP)));
+    const rowHeight = Math.ceil(((width - GRID_GAP * (columns - 1)) / columns) * 0.75 + body + GRID_GAP);
+    const g: GridGeometry = { count: 1_000_000, columns, rowHeight, viewportHeight: windowHeight - 150, paddingTop: 2 };
+    const { from, to } = rowWindow(g, 0, undefined, GRID_OVERSCAN);
+    return (to - from) * columns;
+  }
+
+  it('asks for at least the tiles the grid draws, at every window and tile size', () => {
+    for (const [windowWidth, windowHeight] of [[1024, 700], [1280, 800], [1440, 900], [1920, 1080], [2560, 1440], [3840, 2160]]) {
+      for (const tileWidth of Object.values(TILES)) {
+        const asked = firstScreenTiles(windowWidth, windowHeight, tileWidth, 200);
+        for (const body of [40, 60, 80]) {
+          expect(asked, `${windowWidth}×${windowHeight}, ${tileWidth} px tiles, ${body} px body`).toBeGreaterThanOrEqual(Math.min(200, drawn(windowWidth, windowHeight, tileWidth, body)));
+        }
+      }
+    }
+  });
+
+  it('asks for about half the old fixed 60 in 1440 × 900, more on a large screen, never past the cap', () => {
+    expect(firstScreenTiles(1440, 900, TILES.medium, 200)).toBe(36);
+    expect(drawn(1440, 900, TILES.medium, 60)).toBe(25);
+    expect(firstScreenTiles(2560, 1440, TILES.small, 200)).toBe(160);
+    expect(firstScreenTiles(3840, 2160, TILES.small, 200)).toBe(200);
+    expect(firstScreenTiles(300, 200, TILES.large, 200)).toBe(2);
   });
 });

@@ -18,6 +18,25 @@
  */
 export const MAX_SCROLL_HEIGHT = 8_000_000;
 
+/** The gap between tiles and between rows, px. */
+export const GRID_GAP = 14;
+/** Rows drawn above and below those on screen. */
+export const GRID_OVERSCAN = 1;
+/** A tile's body (prediction and file name) and borders, px: the row height until a row is measured. */
+export const TILE_BODY_ESTIMATE = 60;
+
+/**
+ * How many tiles a grid in a window of this size draws at most on its first screen (its rows on screen and the
+ * overscan row below), counting the whole window as the grid's, so never fewer. The query asks for that many rows
+ * with its answer, so the first screen draws without another call, and a large window is not short of rows.
+ */
+export function firstScreenTiles(windowWidth: number, windowHeight: number, tileWidth: number, cap: number): number {
+  const columns = Math.max(1, Math.floor((windowWidth + GRID_GAP) / (tileWidth + GRID_GAP)));
+  const rowHeight = tileWidth * 0.75 + TILE_BODY_ESTIMATE + GRID_GAP;
+  const rows = Math.max(1, Math.ceil(windowHeight / rowHeight)) + GRID_OVERSCAN;
+  return Math.min(cap, columns * rows);
+}
+
 export interface GridGeometry {
   /** How many tiles. */
   count: number;

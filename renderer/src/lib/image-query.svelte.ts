@@ -10,7 +10,7 @@ import { DEFAULT_SORT } from './preferences';
 const SEARCH_DEBOUNCE_MS = 200;
 /** The ids the query's answer brings with it: the first page of the list, more than the first screen shows. */
 export const FIRST_WINDOW = PAGE;
-/** The rows it brings too: the first screen's tiles (a large window shows about 60), drawn without another call. */
+/** The rows it brings too, unless told how many the first screen shows (`firstRows`). */
 export const FIRST_ROWS = 60;
 
 export class ImageQuery {
@@ -34,6 +34,8 @@ export class ImageQuery {
   readonly #api: Api;
   readonly #onError: (error: unknown) => void;
   readonly #onRows: (rows: ImageRow[], runId: number | null) => void;
+  /** How many rows each answer brings: the first screen's tiles, drawn without another call. */
+  firstRows: () => number = () => FIRST_ROWS;
   #target: { datasetId: number; runId: number | null } | null = null;
   #sequence = 0;
   #searchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -113,7 +115,7 @@ export class ImageQuery {
     const sequence = ++this.#sequence;
     const query: ListQuery = { datasetId: target.datasetId, runId: target.runId ?? undefined, filter: this.filter, sort: this.sort };
     try {
-      const result = await this.#api.queryImages({ ...query, offset: 0, limit: FIRST_WINDOW, rows: FIRST_ROWS });
+      const result = await this.#api.queryImages({ ...query, offset: 0, limit: FIRST_WINDOW, rows: this.firstRows() });
       if (sequence === this.#sequence) {
         const { rows = [], ...answer } = result;
         this.#onRows(rows, target.runId);
