@@ -27,8 +27,11 @@ import { clampToDisplays, loadBounds, saveBounds } from './shell/window-state';
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 
+// The page's scripts are modules loaded in CORS mode (Vite marks them crossorigin), and since the page is split in
+// files (the first screen's two, the detail view's and the dialogs' fetched later), each import is such a load:
+// corsEnabled lets Chromium make them on this scheme, as electron-serve does for code-split apps.
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
