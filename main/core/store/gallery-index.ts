@@ -3,8 +3,9 @@
 // from these columns in memory, and verdicts and tags written through the gallery's connection are applied to
 // them in place, so a click costs a pass over small arrays instead of SQL over the library (issue 16).
 //
-// Memory: about 45 bytes an image (a million photos: 45 MB), plus 6 bytes an image for the current filter's
-// state and 4 per image for each sort order used. File paths stay in SQLite: a search asks its trigram index.
+// Memory: about 45 bytes an image (a million photos: 45 MB), 2 more for each row's confidence bin and "suggested"
+// flag, 6 for each kept filter's state (its failed conditions, its matches in file-name order) and 4 for each
+// other sort order used. File paths stay in SQLite: a search asks its trigram index.
 import { CONFIDENCE_BINS, CORRECTNESS, VERDICT_FILTERS, type Correctness, type ImageFilter, type ImageSort, type VerdictFilter } from '../../../common/query';
 import type { Db } from './database';
 import { truthOfRun } from './image-truth';
@@ -284,6 +285,8 @@ export class GalleryColumns {
   readonly #spareFails: Uint16Array[] = [];
   readonly #spareRows: Int32Array[] = [];
   readonly #searches = new Map<string, Uint8Array>();
+  #binColumn: Uint8Array | null = null;
+  #suggested: { threshold: number; flags: Uint8Array } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -342,7 +345,12 @@ export class GalleryColumns {
     for (const state of moved) this.#recycleMatches(state);
   }
 
-  /** The filter's state: built with one pass per condition and one counting pass, or the last one again. */
+  /**
+   * The filter's state: built with one pass per condition and the counting passes of #countAll, or the last one
+   * again. Every pass over the rows is written without a branch that depends on a row's values: at a million rows
+   * a filter keeps a random fifth or half of them, and each mispredicted branch costs more than the row's work
+   * (a pass with `if (value >= threshold)` took 5 ms, one without 1 ms).
+   */
   state(filter: ImageFilter, threshold: number | null): FilterState {
     const thresholdValue = threshold ?? Infinity;
     const key = JSON.stringify([filter, thresholdValue]);
@@ -353,58 +361,63 @@ export class GalleryColumns {
     }
     const n = this.n;
     const fails = this.#spareFails.pop()?.fill(0) ?? new Uint16Array(n);
+    /** The conditions of this filter, as bits (the facets' and the search's). */
+    let used = 0;
     // One loop per condition, over local arrays: at a million rows a closure per row cost three times as much.
-    /** 1 at each chosen value of a small-integer column (NONE and values past the end are never chosen). */
-    const lookup = (values: readonly number[], max: number): Uint8Array => {
-      const chosen = new Uint8Array(max + 1);
-      for (const value of values) if (value >= 0 && value <= max) chosen[value] = 1;
-      return chosen;
+    /** The bit for each value of a small-integer column, shifted by one (index 0: NONE): 0 where the value is chosen. */
+    const failBits = (bit: number, size: number, chosen: (value: number) => boolean): Uint16Array => {
+      used |= bit;
+      return Uint16Array.from({ length: size + 1 }, (_, index) => (index > 0 && chosen(index - 1) ? 0 : bit));
     };
     /** Marks the rows whose value in a small-integer column (NONE: never chosen) is not chosen. */
-    const failUnless = (bit: number, column: Int32Array | Uint8Array, chosen: Uint8Array): void => {
-      for (let i = 0; i < n; i++) {
-        const value = column[i];
-        if (value === NONE || chosen[value] !== 1) fails[i] |= bit;
-      }
+    const failUnless = (column: Int32Array | Uint8Array, bits: Uint16Array): void => {
+      for (let i = 0; i < n; i++) fails[i] |= bits[column[i] + 1];
     };
-    if (filter.predicted.length > 0) failUnless(BIT.predicted, this.pred, lookup(filter.predicted, this.#maxPred));
+    /** Marks the rows whose flag (0 or 1) is 0. */
+    const failUnlessFlag = (bit: number, flags: Uint8Array): void => {
+      used |= bit;
+      for (let i = 0; i < n; i++) fails[i] |= bit & (flags[i] - 1);
+    };
+    if (filter.predicted.length > 0) {
+      const chosen = new Set(filter.predicted);
+      failUnless(this.pred, failBits(PREDICTED, this.#maxPred + 1, (value) => chosen.has(value)));
+    }
     if (filter.truth.length > 0) {
-      failUnless(BIT.truth, this.truth, Uint8Array.from(this.truthNames, (name) => (filter.truth.includes(name) ? 1 : 0)));
+      const chosen = new Set(filter.truth);
+      failUnless(this.truth, failBits(TRUTH, this.truthNames.length, (value) => chosen.has(this.truthNames[value])));
     }
     if (filter.correctness.length > 0) {
-      failUnless(BIT.correctness, this.correctness, Uint8Array.from(CORRECTNESS, (c) => (filter.correctness.includes(c) ? 1 : 0)));
+      failUnless(this.correctness, failBits(CORRECTNESS_BIT, CORRECTNESS.length, (value) => filter.correctness.includes(CORRECTNESS[value])));
     }
     const verdicts = filter.verdicts.length > 0 ? Uint8Array.from(VERDICT_FILTERS, (v) => (filter.verdicts.includes(v) ? 1 : 0)) : null;
-    if (verdicts) failUnless(BIT.verdicts, this.verdict, verdicts);
-    if (filter.suggested) {
-      const suspicion = this.suspicion;
-      for (let i = 0; i < n; i++) if (!(suspicion[i] >= thresholdValue)) fails[i] |= BIT.suggested;
+    if (verdicts) failUnless(this.verdict, failBits(VERDICTS, VERDICT_FILTERS.length, (value) => verdicts[value] === 1));
+    if (filter.suggested) failUnlessFlag(SUGGESTED, this.#suggestedFlags(thresholdValue));
+    if (filter.groups?.length) {
+      const chosen = new Set(filter.groups);
+      failUnless(this.grp, failBits(GROUPS, this.#maxGroup + 1, (value) => chosen.has(value)));
     }
-    if (filter.groups?.length) failUnless(BIT.groups, this.grp, lookup(filter.groups, this.#maxGroup));
     if (filter.tags?.length) {
       // Tag names are unique regardless of ASCII case (COLLATE NOCASE), and so is the filter's match.
       const wanted = new Set(filter.tags.map(asciiLower));
       const chosen = Uint8Array.from(this.tagNames, (name) => (wanted.has(asciiLower(name)) ? 1 : 0));
       const { tagStart, tagList } = this;
+      used |= TAGS;
       for (let i = 0; i < n; i++) {
-        let found = false;
-        for (let e = tagStart[i]; e < tagStart[i + 1] && !found; e++) found = chosen[tagList[e]] === 1;
-        if (!found) fails[i] |= BIT.tags;
+        let found = 0;
+        for (let e = tagStart[i], end = tagStart[i + 1]; e < end; e++) found |= chosen[tagList[e]];
+        fails[i] |= TAGS & (found - 1);
       }
     }
-    if (filter.failed) {
-      const failed = this.failed;
-      for (let i = 0; i < n; i++) if (failed[i] !== 1) fails[i] |= BIT.failed;
-    }
+    if (filter.failed) failUnlessFlag(FAILED, this.failed);
     if (filter.minConfidence > 0 || filter.maxConfidence < 1) {
       const { minConfidence: min, maxConfidence: max } = filter;
       const prob = this.prob;
-      for (let i = 0; i < n; i++) if (!(prob[i] >= min && prob[i] <= max)) fails[i] |= BIT.confidence;
+      used |= CONFIDENCE;
+      // NaN (no prediction) compares false both ways: never in the range.
+      // `+(a >= b)` compiles without a branch, where `a >= b ? 1 : 0` does not: 1 ms instead of 6 at a million rows.
+      for (let i = 0; i < n; i++) fails[i] |= CONFIDENCE & ((+(prob[i] >= min) & +(prob[i] <= max)) - 1);
     }
-    if (filter.search.trim()) {
-      const hits = this.#searchHits(filter.search);
-      for (let i = 0; i < n; i++) if (hits[i] !== 1) fails[i] |= BIT.other;
-    }
+    if (filter.search.trim()) failUnlessFlag(OTHER, this.#searchHits(filter.search));
     const state: FilterState = {
       key,
       fails,
@@ -423,10 +436,29 @@ export class GalleryColumns {
       verdicts,
       threshold: thresholdValue,
     };
-    this.#countAll(state);
+    this.#countAll(state, used);
     this.#states = [state, ...this.#states];
     this.#states.splice(KEPT_STATES).forEach((dropped) => this.#recycle(dropped));
     return state;
+  }
+
+  /** Each row's top-1 confidence bin (CONFIDENCE_BINS without a prediction), made on first use. */
+  #bins(): Uint8Array {
+    if (this.#binColumn) return this.#binColumn;
+    const { n, prob } = this;
+    const bins = new Uint8Array(n);
+    for (let row = 0; row < n; row++) bins[row] = prob[row] === prob[row] ? Math.min(Math.floor(prob[row] * CONFIDENCE_BINS), CONFIDENCE_BINS - 1) : CONFIDENCE_BINS;
+    return (this.#binColumn = bins);
+  }
+
+  /** 1 for each row whose suspicion reaches the threshold, kept for the last threshold asked. */
+  #suggestedFlags(threshold: number): Uint8Array {
+    if (this.#suggested?.threshold === threshold) return this.#suggested.flags;
+    const { n, suspicion } = this;
+    const flags = new Uint8Array(n);
+    for (let row = 0; row < n; row++) flags[row] = +(suspicion[row] >= threshold);
+    this.#suggested = { threshold, flags };
+    return flags;
   }
 
   /** Adds (or with -1 takes away) the row's part in each facet's counts: all of them when it fails no condition, else only the one it fails. */
@@ -449,30 +481,66 @@ export class GalleryColumns {
     if (all || failed === TAGS) for (let e = this.tagStart[row]; e < this.tagStart[row + 1]; e++) c.tags[this.tagList[e]] += sign;
   }
 
-  /** #count(state, row, +1) for every row, written out over local arrays (the first query of a filter at a million rows: 5 ms instead of 20). */
-  #countAll(state: FilterState): void {
+  /**
+   * #count(state, row, +1) for every row, in passes without data-dependent branches: the matching rows (no failed
+   * condition) are gathered, in file-name order, and counted for every facet; then, for each condition of the
+   * filter, the rows that fail only that one are counted for its facet. The gathered rows are the matches in
+   * file-name order, kept for that sort. At a million rows: 7–13 ms, where one pass testing each facet per row
+   * took 11–21 ms.
+   */
+  #countAll(state: FilterState, used: number): void {
     const { fails, threshold } = state;
     const { predicted, truth, correctness, verdicts, groups, tags, confidence } = state.counts;
-    const { pred, truth: truthColumn, correctness: correctnessColumn, verdict, suspicion, grp, failed, prob, tagStart, tagList } = this;
+    const { n, pred, truth: truthColumn, correctness: correctnessColumn, verdict, grp, failed, tagStart, tagList } = this;
+    const bins = this.#bins();
+    const flags = this.#suggestedFlags(threshold);
+    // Bins and the integer columns counted one place further, so that NONE (and no prediction's bin) land in a slot that is dropped.
+    const binCounts = new Int32Array(CONFIDENCE_BINS + 1);
+    const shifted = (size: number): Int32Array => new Int32Array(size + 1);
+    const [predictedAt, truthAt, groupsAt] = [shifted(predicted.length), shifted(truth.length), shifted(groups.length)];
+    const rows = this.#spareRows.pop() ?? new Int32Array(n);
+    let count = 0;
+    for (let row = 0; row < n; row++) {
+      rows[count] = row;
+      count += (fails[row] - 1) >>> 31;
+    }
     let suggested = 0;
     let failedCount = 0;
-    for (let row = 0; row < this.n; row++) {
-      const f = fails[row];
-      // A row counts only where it fails at most one condition (the search, OTHER, is no facet: it counts nowhere).
-      if ((f & (f - 1)) !== 0) continue;
-      const all = f === 0;
-      if ((all || f === PREDICTED) && pred[row] !== NONE) predicted[pred[row]]++;
-      if ((all || f === TRUTH) && truthColumn[row] !== NONE) truth[truthColumn[row]]++;
-      if (all || f === CORRECTNESS_BIT) correctness[correctnessColumn[row]]++;
-      if (all || f === VERDICTS) verdicts[verdict[row]]++;
-      if ((all || f === SUGGESTED) && suspicion[row] >= threshold) suggested++;
-      if ((all || f === GROUPS) && grp[row] !== NONE) groups[grp[row]]++;
-      if ((all || f === FAILED) && failed[row] === 1) failedCount++;
-      if ((all || f === CONFIDENCE) && prob[row] === prob[row]) confidence[Math.min(Math.floor(prob[row] * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)]++;
-      if (all || f === TAGS) for (let e = tagStart[row]; e < tagStart[row + 1]; e++) tags[tagList[e]]++;
+    for (let k = 0; k < count; k++) {
+      const row = rows[k];
+      predictedAt[pred[row] + 1]++;
+      truthAt[truthColumn[row] + 1]++;
+      correctness[correctnessColumn[row]]++;
+      verdicts[verdict[row]]++;
+      suggested += flags[row];
+      groupsAt[grp[row] + 1]++;
+      failedCount += failed[row];
+      binCounts[bins[row]]++;
+      for (let e = tagStart[row], end = tagStart[row + 1]; e < end; e++) tags[tagList[e]]++;
     }
+    // The rows that fail only `bit`: 1 where fails[row] === bit, else 0.
+    const only = (bit: number, row: number): number => ((fails[row] ^ bit) - 1) >>> 31;
+    if (used & PREDICTED) for (let row = 0; row < n; row++) predictedAt[pred[row] + 1] += only(PREDICTED, row);
+    if (used & TRUTH) for (let row = 0; row < n; row++) truthAt[truthColumn[row] + 1] += only(TRUTH, row);
+    if (used & CORRECTNESS_BIT) for (let row = 0; row < n; row++) correctness[correctnessColumn[row]] += only(CORRECTNESS_BIT, row);
+    if (used & VERDICTS) for (let row = 0; row < n; row++) verdicts[verdict[row]] += only(VERDICTS, row);
+    if (used & SUGGESTED) for (let row = 0; row < n; row++) suggested += flags[row] & only(SUGGESTED, row);
+    if (used & GROUPS) for (let row = 0; row < n; row++) groupsAt[grp[row] + 1] += only(GROUPS, row);
+    if (used & FAILED) for (let row = 0; row < n; row++) failedCount += failed[row] & only(FAILED, row);
+    if (used & CONFIDENCE) for (let row = 0; row < n; row++) binCounts[bins[row]] += only(CONFIDENCE, row);
+    if (used & TAGS) {
+      for (let row = 0; row < n; row++) {
+        const one = only(TAGS, row);
+        for (let e = tagStart[row], end = tagStart[row + 1]; e < end; e++) tags[tagList[e]] += one;
+      }
+    }
+    predicted.set(predictedAt.subarray(1));
+    truth.set(truthAt.subarray(1));
+    groups.set(groupsAt.subarray(1));
+    confidence.set(binCounts.subarray(0, CONFIDENCE_BINS));
     state.counts.suggested += suggested;
     state.counts.failed += failedCount;
+    state.matches.set('fileName:false', rows.subarray(0, count));
   }
 
   /** The rows of the filter's matches in the sort's order. */
@@ -485,12 +553,23 @@ export class GalleryColumns {
     // A whole row's length, of which the matches are the start (kept with the state, used again after it).
     const rows = this.#spareRows.pop() ?? new Int32Array(this.n);
     let count = 0;
+    // Each row written, and kept (the count moved on) when it fails no condition.
     if (order) {
-      for (let k = 0; k < order.length; k++) if (fails[order[k]] === 0) rows[count++] = order[k];
+      for (let k = 0; k < order.length; k++) {
+        const row = order[k];
+        rows[count] = row;
+        count += (fails[row] - 1) >>> 31;
+      }
     } else if (sort.descending) {
-      for (let i = this.n - 1; i >= 0; i--) if (fails[i] === 0) rows[count++] = i;
+      for (let row = this.n - 1; row >= 0; row--) {
+        rows[count] = row;
+        count += (fails[row] - 1) >>> 31;
+      }
     } else {
-      for (let i = 0; i < this.n; i++) if (fails[i] === 0) rows[count++] = i;
+      for (let row = 0; row < this.n; row++) {
+        rows[count] = row;
+        count += (fails[row] - 1) >>> 31;
+      }
     }
     found = rows.subarray(0, count);
     state.matches.set(key, found);
