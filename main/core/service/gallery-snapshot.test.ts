@@ -208,6 +208,20 @@ describe('the gallery snapshot', () => {
     expect(existsSync(snapshotFile(file))).toBe(false);
   });
 
+  it('is used for a dataset of an odd number of photos, whose last array ends off the 8-byte boundary', async () => {
+    writeElsewhere("INSERT INTO images (id, dataset_id, rel_path, size, mtime_ms, status) VALUES (7, 1, 'p6.jpg', 1, 1, 'done')");
+    writeElsewhere('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, 7, 0, 2, 0.75)');
+    const first = start();
+    await first.query.ready(DATASET, RUN);
+    const before = shown(first);
+    expect(before.count).toBe(7);
+    stop(first);
+
+    const second = start();
+    expect(second.query.source).toBe('snapshot');
+    expect(shown(second)).toEqual(before);
+  });
+
   it('has a small dataset read right after the start, before the page asks, and reads it once', async () => {
     const library = start(1000);
     expect(library.query.source).toBeNull();

@@ -105,9 +105,12 @@ export function writeSnapshot(library: string, snapshot: Snapshot): boolean {
     const body = JSON.stringify(snapshot, (_key, value: unknown) => (ArrayBuffer.isView(value) ? { [ARRAY]: arrays.push(value) - 1 } : value));
     const placed: ArrayPlace[] = [];
     let bytes = 0;
+    // Each array starts on an 8-byte boundary; `bytes` ends where the last one does, which is where the file ends
+    // (a total rounded up past it, as before, made every snapshot whose last array has an odd length "cut short").
     for (const array of arrays) {
-      placed.push({ type: array.constructor.name as ArrayType, offset: bytes, length: array.byteLength / BYTES[array.constructor.name as ArrayType] });
-      bytes = alignUp(bytes + array.byteLength);
+      const offset = alignUp(bytes);
+      placed.push({ type: array.constructor.name as ArrayType, offset, length: array.byteLength / BYTES[array.constructor.name as ArrayType] });
+      bytes = offset + array.byteLength;
     }
     const header = Buffer.from(JSON.stringify({ magic: MAGIC, version: VERSION, stamp, body, arrays: placed, bytes } satisfies Header), 'utf8');
     const prefix = Buffer.alloc(4);
