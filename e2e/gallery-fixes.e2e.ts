@@ -162,6 +162,29 @@ describe('gallery fixes (issue 15)', () => {
     expect(await isOpen()).toBe(false);
   });
 
+  it('names the engine in the header while the dataset list is still on its way', async () => {
+    // A large library opened without its saved columns answers the list only after reading them (seconds): the
+    // header says which engine runs meanwhile instead of "engine starting…".
+    await expect.poll(() => page.getByTestId('backend-summary').innerText()).not.toBe('engine starting…');
+    const engine = await page.getByTestId('backend-summary').innerText();
+    const held: (() => void)[] = [];
+    await page.route('**/api/listDatasets', async (route) => {
+      await new Promise<void>((resolve) => held.push(resolve));
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      await page.reload();
+      await expect.poll(() => held.length).toBe(1);
+      await expect.poll(() => page.getByTestId('backend-summary').innerText()).toBe(engine);
+      expect(await page.getByTestId('tile').count()).toBe(0);
+      for (const resolve of held.splice(0)) resolve();
+      await page.locator('[data-testid=tile-overlay][data-drawn=true]').first().waitFor();
+    } finally {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      for (const resolve of held.splice(0)) resolve();
+    }
+  });
+
   it('keeps undo to the dataset the verdict was given in', async () => {
     await focusTile(0);
     await page.keyboard.press('2');

@@ -148,8 +148,10 @@ export class Gallery {
     const offProgress = this.#api.on('jobProgress', (progress) => this.#onProgress(progress));
     const offMenu = this.#api.onMenuCommand?.((command) => void this.#onMenuCommand(command));
     await this.#attempt(async () => {
-      const [info, datasets, jobs] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({}), this.#api.listJobs({})]);
-      this.info = info;
+      // The header shows the model and the engine as soon as they are known: the dataset list can take seconds (a
+      // large library opened without its saved columns is read first).
+      const info = this.#api.getInfo({}).then((answer) => (this.info = answer));
+      const [, datasets, jobs] = await Promise.all([info, this.#api.listDatasets({}), this.#api.listJobs({})]);
       this.datasets = datasets;
       this.job = jobs.find(isActive) ?? null;
       const remembered = datasets.some((d) => d.id === this.#preferredDataset) ? this.#preferredDataset : null;
