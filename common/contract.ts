@@ -33,7 +33,11 @@ const runChoice = {
 
 export const inputSchemas = {
   getInfo: z.object({}).strict(),
-  listDatasets: z.object({}).strict(),
+  /**
+   * `early`: answer at once while a large dataset's columns are being read (a library opened without its saved
+   * columns), with that dataset's image count only (`countsPending`), instead of waiting for the read.
+   */
+  listDatasets: z.object({ early: z.boolean().optional() }).strict(),
   importFolder: z.object({ path: z.string().min(1).max(4096), ...runChoice }).strict(),
   cancelJob: z.object({ jobId }).strict(),
   listJobs: z.object({}).strict(),

@@ -75,6 +75,11 @@ export interface QueryResult {
   elapsedMs: number;
   /** The rows of the window's first images, when asked for (`rows`): what the first screen shows, without a getImages call. */
   rows?: ImageRow[];
+  /**
+   * An `early` answer, given while the dataset's columns were being read: the ids, the count and the rows are
+   * right; the facets are not counted yet (empty) and suggestedThreshold is null. Ask again without `early`.
+   */
+  pending?: true;
 }
 
 /** A region where the evidence should be, as fractions of the upright image (0..1). */
@@ -111,6 +116,11 @@ export const queryInputSchemas = {
       limit: z.number().int().min(0).max(MAX_ID_WINDOW).optional(),
       /** How many of the window's first images to return as rows too (the first screen), as getImages would. */
       rows: z.number().int().min(0).max(MAX_INLINE_ROWS).optional(),
+      /**
+       * Answer at once while the dataset's columns are being read, when the query needs none of them (no filter,
+       * file-name order): the window and the count from the library's index, the facets `pending`.
+       */
+      early: z.boolean().optional(),
     })
     .strict(),
   /** Another window of the same list, without the facet counts: the grid scrolling, a shift-range, select-all. */

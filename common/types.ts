@@ -214,6 +214,11 @@ export interface DatasetSummary {
   errorCount: number;
   /** The latest run of this dataset, if any. */
   runId: number | null;
+  /**
+   * Only in an `early` list, for a dataset whose columns were being read: imageCount is counted; doneCount,
+   * errorCount (0) and labelLevels (empty) are not yet. List again without `early` for them.
+   */
+  countsPending?: true;
   /** Where the dataset's ground truth comes from (setDatasetLabels changes it). */
   labelSource: DatasetLabelSource;
   /** Where the labels came from: each folder level that gave images a label, how many, and one folder's name there. */

@@ -185,6 +185,47 @@ describe('gallery fixes (issue 15)', () => {
     }
   });
 
+  it('shows the photos of an early answer at once and the filters once counted, then lists the datasets again', async () => {
+    // The server answers `early` while it reads a large dataset's columns (a library opened without its saved
+    // columns): here the real answers are turned into early ones, and the follow-up query is held.
+    const queries: { early?: boolean }[] = [];
+    const held: (() => void)[] = [];
+    let lists = 0;
+    await page.route('**/api/queryImages', async (route) => {
+      const input = route.request().postDataJSON() as { early?: boolean };
+      queries.push(input);
+      if (queries.length > 1) await new Promise<void>((resolve) => held.push(resolve));
+      const response = await route.fetch();
+      const answer = await response.json();
+      if (queries.length === 1) {
+        const empty = { predicted: [], truth: [], correctness: [], verdicts: [], suggested: 0, groups: [], tags: [], failed: 0, confidence: [] };
+        await route.fulfill({ response, json: { ...answer, facets: empty, suggestedThreshold: null, pending: true } });
+      } else await route.fulfill({ response, json: answer });
+    });
+    await page.route('**/api/listDatasets', async (route) => {
+      lists++;
+      const response = await route.fetch();
+      const list = (await response.json()) as { doneCount: number }[];
+      await route.fulfill({ response, json: lists === 1 ? list.map((d) => ({ ...d, doneCount: 0, countsPending: true })) : list });
+    });
+    try {
+      await page.reload();
+      await page.locator('[data-testid=tile-overlay][data-drawn=true]').first().waitFor();
+      await page.getByTestId('facets-counting').waitFor();
+      expect(queries[0].early).toBe(true);
+      await expect.poll(() => queries.length).toBe(2);
+      expect(queries[1].early).toBeUndefined();
+      expect(lists).toBe(1);
+      for (const resolve of held.splice(0)) resolve();
+      await page.getByTestId('facets-counting').waitFor({ state: 'detached' });
+      expect(Number(await page.getByTestId('facet-correctness').getByTestId('count').first().innerText())).toBeGreaterThan(0);
+      await expect.poll(() => lists).toBe(2);
+    } finally {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      for (const resolve of held.splice(0)) resolve();
+    }
+  });
+
   it('keeps undo to the dataset the verdict was given in', async () => {
     await focusTile(0);
     await page.keyboard.press('2');

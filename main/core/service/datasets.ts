@@ -25,7 +25,10 @@ export function createDatasets(library: Library, host: EngineHost, jobs: JobMana
   library.saveListingFrom(() => (listed?.stamp === libraryStamp() ? listed.summaries : null));
 
   return {
-    async listDatasets() {
+    async listDatasets(input) {
+      // Early, while the worker reads a dataset's columns (seconds for a large library opened without its saved
+      // columns): at once, that dataset with its image count only; this list is not kept.
+      if (input?.early && library.query.readInFlight()) return listDatasetsNow(library, true);
       // A dataset the worker is reading is counted from its columns when they arrive, not by SQL on this thread.
       await library.query.loaded();
       const stamp = libraryStamp();

@@ -2,7 +2,7 @@
 // expected box, and one image's metrics.
 import type { Service } from '../../../common/contract';
 import { UserError } from '../../../common/errors';
-import { MAX_ID_WINDOW } from '../../../common/query';
+import { MAX_ID_WINDOW, type QueryResult } from '../../../common/query';
 import { refreshBox } from '../analysis/image-metrics';
 import type { Library } from './library';
 import type { ReviewCalls } from './review-calls';
@@ -33,11 +33,16 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
     },
     async queryImages(input) {
       const { id } = library.dataset(input.datasetId);
-      await query.ready(id, library.runOf(id, input.runId));
+      const runId = library.runOf(id, input.runId);
       const window = input.offset === undefined && input.limit === undefined ? undefined : { offset: input.offset ?? 0, limit: input.limit ?? MAX_ID_WINDOW };
-      const result = query.images(id, library.runOf(id, input.runId), input.filter, input.sort, window);
-      if (!input.rows) return result;
-      return { ...result, rows: withTags(store.getImages(result.ids.slice(0, input.rows), input.runId)) };
+      const withRows = (result: QueryResult): QueryResult =>
+        input.rows ? { ...result, rows: withTags(store.getImages(result.ids.slice(0, input.rows), input.runId)) } : result;
+      // A large dataset's columns being read (a library opened without its saved columns: seconds at a million
+      // photos): the first screen from the library's index now, the facets when the page asks again.
+      const early = input.early && window && query.reading(id, runId) ? query.earlyAnswer(id, runId, input.filter, input.sort, window) : null;
+      if (early) return withRows(early);
+      await query.ready(id, runId);
+      return withRows(query.images(id, runId, input.filter, input.sort, window));
     },
     async queryImageIds(input) {
       const { id } = library.dataset(input.datasetId);

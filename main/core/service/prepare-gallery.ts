@@ -4,11 +4,16 @@
 import type { DatasetSummary } from '../../../common/types';
 import { openLibrary, type Library } from './library';
 
-/** The dataset list as the service gives it: counted (from the gallery's columns where current) and with its labels. */
-export function listDatasetsNow(library: Library): DatasetSummary[] {
+/**
+ * The dataset list as the service gives it: counted (from the gallery's columns where current) and with its labels.
+ * `early`: a dataset whose columns the worker is reading has its image count only (`countsPending`), neither SQL's
+ * counts nor its label levels (a pass over its images: 0.4 s at a million photos).
+ */
+export function listDatasetsNow(library: Library, early = false): DatasetSummary[] {
+  const { query, labels } = library;
   return library.store
-    .listDatasets((datasetId, runId) => library.query.countsIfLoaded(datasetId, runId))
-    .map((summary) => ({ ...summary, labelSource: library.labels.source(summary.id), labelLevels: library.labels.levels(summary.id) }));
+    .listDatasets((datasetId, runId) => query.countsIfLoaded(datasetId, runId) ?? (early ? query.pendingCounts(datasetId, runId) : null))
+    .map((summary) => ({ ...summary, labelSource: labels.source(summary.id), labelLevels: summary.countsPending ? [] : labels.levels(summary.id) }));
 }
 
 /**

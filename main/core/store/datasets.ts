@@ -10,7 +10,7 @@ export interface DatasetRecord {
 }
 
 /** What the dataset list counts of each dataset. */
-export type DatasetCounts = Pick<DatasetSummary, 'imageCount' | 'doneCount' | 'errorCount'>;
+export type DatasetCounts = Pick<DatasetSummary, 'imageCount' | 'doneCount' | 'errorCount' | 'countsPending'>;
 
 /** A dataset as listed, without its counts and labels. */
 export type DatasetListing = Pick<DatasetSummary, 'id' | 'name' | 'rootPath' | 'createdAt' | 'runId'>;

@@ -19,7 +19,7 @@ import { VERDICT_LABELS, type Heatmap, type Verdict } from '../../../common/type
 import type { Db } from './database';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../base/worker-entry';
-import { GalleryColumns, NONE, readColumns, withOrders, type ColumnData } from './gallery-index';
+import { GalleryColumns, LIVE_IMAGES, NONE, readColumns, withOrders, type ColumnData } from './gallery-index';
 import type { SavedColumns } from './gallery-snapshot';
 import type { DatasetCounts } from './datasets';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
@@ -270,6 +270,68 @@ export class LibraryQuery {
     this.images(datasetId, runId, EMPTY_FILTER, { key: 'fileName', descending: false }, { offset: 0, limit: 1 });
   }
 
+  /**
+   * True while the dataset's columns under the run are not the ones in use and the worker reads them (a read is
+   * started here for a dataset that may be large and is not being read): a query would wait for that read.
+   */
+  reading(datasetId: number, runId: number | null): boolean {
+    if (!this.db.open || this.current(datasetId, runId)) return false;
+    if (this.#preloading?.key !== JSON.stringify([datasetId, runId])) {
+      if (this.#preloading || !this.mayBeLarge(datasetId)) return false;
+      void this.preload(datasetId, runId);
+    }
+    return true;
+  }
+
+  /**
+   * While the worker reads this dataset's columns (and they are not the ones in use): its image count alone, from
+   * the images_live index (25–60 ms at a million photos), the results and failures not counted yet. Null otherwise.
+   */
+  pendingCounts(datasetId: number, runId: number | null): DatasetCounts | null {
+    if (!this.readInFlight() || this.#preloading?.key !== JSON.stringify([datasetId, runId])) return null;
+    return { imageCount: this.liveCount(datasetId), doneCount: 0, errorCount: 0, countsPending: true };
+  }
+
+  #liveCount: { datasetId: number; stamp: string; count: number } | null = null;
+
+  /** The dataset's live images, from the images_live index (25–60 ms at a million), kept while the library is unchanged: the early list and the early query both ask. */
+  private liveCount(datasetId: number): number {
+    const stamp = JSON.stringify(this.stampNow());
+    if (this.#liveCount?.datasetId !== datasetId || this.#liveCount.stamp !== stamp) {
+      this.#liveCount = { datasetId, stamp, count: this.db.prepare(LIVE_IMAGES).pluck().get(datasetId) as number };
+    }
+    return this.#liveCount.count;
+  }
+
+  /** True while the worker reads a dataset's columns that are not the ones in use. */
+  readInFlight(): boolean {
+    if (!this.#preloading || !this.db.open) return false;
+    const [datasetId, runId] = JSON.parse(this.#preloading.key) as [number, number | null];
+    return !this.current(datasetId, runId);
+  }
+
+  /**
+   * The answer to a query that needs none of the columns (no filter, file-name order) from the library's
+   * file-name index, while the columns are being read: the window's ids and the count (at a million photos about
+   * 0.1 ms and 25–60 ms), the facets pending. Null for any other query, which waits for the read.
+   */
+  earlyAnswer(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window): QueryResult | null {
+    if (sort.key !== 'fileName' || !isEmptyFilter(filter)) return null;
+    const started = performance.now();
+    const direction = sort.descending ? 'DESC' : 'ASC';
+    const ids = this.db
+      .prepare(
+        `SELECT id FROM images INDEXED BY images_by_file_name WHERE dataset_id = ? AND removed_at IS NULL
+         ORDER BY dataset_id ${direction}, file_name COLLATE NOCASE ${direction}, rel_path ${direction} LIMIT ? OFFSET ?`,
+      )
+      .pluck()
+      .all(datasetId, window.limit, window.offset) as number[];
+    const count = this.liveCount(datasetId);
+    const maxScale = runId === null ? 0 : ((this.db.prepare(MAX_SCALE).pluck().get(runId) as number | null) ?? 0);
+    const facets = { predicted: [], truth: [], correctness: [], verdicts: [], suggested: 0, groups: [], tags: [], failed: 0, confidence: [] };
+    return { ids, offset: window.offset, count, total: count, facets, suggestedThreshold: null, maxScale, elapsedMs: performance.now() - started, pending: true };
+  }
+
   /** Settles at once when current columns are in use, else when the worker's read in progress (if any) is in use. */
   async loaded(): Promise<void> {
     const columns = this.#columns;
@@ -481,6 +543,20 @@ function withChosen<V extends string | number>(rows: { value: V; count: number }
 }
 
 /** The window of the ordered matches as image ids. */
+/** A filter that keeps every photo: the one an early answer can give without the columns. */
+function isEmptyFilter(filter: ImageFilter): boolean {
+  return (
+    filter.predicted.length + filter.truth.length + filter.correctness.length + filter.verdicts.length === 0 &&
+    filter.minConfidence <= 0 &&
+    filter.maxConfidence >= 1 &&
+    filter.search.trim() === '' &&
+    !filter.suggested &&
+    !filter.failed &&
+    !filter.groups?.length &&
+    !filter.tags?.length
+  );
+}
+
 function windowOf(columns: GalleryColumns, matches: Int32Array, window: Window): { ids: number[]; offset: number; count: number } {
   const rows = matches.subarray(window.offset, window.offset + window.limit);
   return { ids: Array.from(rows, (row) => columns.ids[row]), offset: window.offset, count: matches.length };

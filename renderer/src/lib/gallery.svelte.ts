@@ -99,6 +99,10 @@ export class Gallery {
     this.rows = new RowCache(api, onError);
     // The rows of the first screen come with each query's answer: the tiles draw without asking for them.
     this.query = new ImageQuery(api, onError, prefs.filter, prefs.sort, (rows, runId) => this.rows.seed(rows, runId));
+    // An early list (the library still reading a dataset's columns) is listed again once the query has counted.
+    this.query.onCounted = () => {
+      if (this.datasets.some((d) => d.countsPending)) void this.#attempt(async () => (this.datasets = await this.#api.listDatasets({})));
+    };
     // As many rows as this window's first screen shows at this tile size (36 in 1440 × 900 with medium tiles, at most 200).
     this.query.firstRows = () => firstScreenTiles(window.innerWidth, window.innerHeight, TILE_SIZES[this.tileSize], MAX_INLINE_ROWS);
     this.review = new Review(api, this.rows, (message) => (this.error = message), () => this.#recountSoon());
@@ -151,7 +155,7 @@ export class Gallery {
       // The header shows the model and the engine as soon as they are known: the dataset list can take seconds (a
       // large library opened without its saved columns is read first).
       const info = this.#api.getInfo({}).then((answer) => (this.info = answer));
-      const [, datasets, jobs] = await Promise.all([info, this.#api.listDatasets({}), this.#api.listJobs({})]);
+      const [, datasets, jobs] = await Promise.all([info, this.#api.listDatasets({ early: true }), this.#api.listJobs({})]);
       this.datasets = datasets;
       this.job = jobs.find(isActive) ?? null;
       const remembered = datasets.some((d) => d.id === this.#preferredDataset) ? this.#preferredDataset : null;

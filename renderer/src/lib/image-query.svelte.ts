@@ -36,7 +36,11 @@ export class ImageQuery {
   readonly #onRows: (rows: ImageRow[], runId: number | null) => void;
   /** How many rows each answer brings: the first screen's tiles, drawn without another call. */
   firstRows: () => number = () => FIRST_ROWS;
+  /** Called after each answer with its facets counted (not an early one). */
+  onCounted: () => void = () => undefined;
   #target: { datasetId: number; runId: number | null } | null = null;
+  /** The next query may be answered early (the first of a dataset: its columns may still be being read). */
+  #early = false;
   #sequence = 0;
   #searchTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -66,6 +70,7 @@ export class ImageQuery {
     this.#target = datasetId === null ? null : { datasetId, runId };
     this.result = null;
     this.ids.clear();
+    this.#early = true;
     return this.refresh();
   }
 
@@ -108,19 +113,27 @@ export class ImageQuery {
     return this.refresh();
   }
 
-  /** Runs the query; an answer that a newer query has overtaken is dropped. */
+  /**
+   * Runs the query; an answer that a newer query has overtaken is dropped. The first query of a dataset may be
+   * answered early, while the library reads the dataset's columns: its photos are shown, and the same query is
+   * asked again for the facets, which that answer brings once the read is done.
+   */
   async refresh(): Promise<void> {
     const target = this.#target;
     if (!target) return;
     const sequence = ++this.#sequence;
+    const early = this.#early;
+    this.#early = false;
     const query: ListQuery = { datasetId: target.datasetId, runId: target.runId ?? undefined, filter: this.filter, sort: this.sort };
     try {
-      const result = await this.#api.queryImages({ ...query, offset: 0, limit: FIRST_WINDOW, rows: this.firstRows() });
+      const result = await this.#api.queryImages({ ...query, offset: 0, limit: FIRST_WINDOW, rows: this.firstRows(), ...(early ? { early } : {}) });
       if (sequence === this.#sequence) {
         const { rows = [], ...answer } = result;
         this.#onRows(rows, target.runId);
         this.result = answer;
         this.ids.reset(result, query);
+        if (answer.pending) void this.refresh();
+        else this.onCounted();
       }
     } catch (error) {
       if (sequence === this.#sequence) this.#onError(error);
