@@ -2,7 +2,7 @@
 // transports' schemas accept (query.ts), or a stored filter would be dropped, or sent and refused.
 import { describe, expect, it } from 'vitest';
 import { imageFilterSchema, imageSortSchema } from './query';
-import { EMPTY_FILTER, FILTER_LIMITS, readImageFilter, readImageSort, type ImageFilter } from './query-values';
+import { EMPTY_FILTER, FILTER_LIMITS, hasConditions, readImageFilter, readImageSort, type ImageFilter } from './query-values';
 
 const FULL: ImageFilter = {
   predicted: [0, 3, 999],
@@ -71,5 +71,17 @@ describe('readImageFilter and readImageSort', () => {
       ['fileName', false],
     ];
     for (const value of cases) expect(readImageSort(value) !== null, JSON.stringify(value)).toBe(imageSortSchema.safeParse(value).success);
+  });
+});
+
+describe('hasConditions', () => {
+  it('is false for the empty filter and a full confidence range, true for each single condition', () => {
+    expect(hasConditions(EMPTY_FILTER)).toBe(false);
+    expect(hasConditions({ ...EMPTY_FILTER, groups: undefined, tags: undefined, suggested: undefined, failed: undefined, search: '  ' })).toBe(false);
+    const one: Partial<ImageFilter>[] = [
+      { predicted: [0] }, { truth: ['cat'] }, { correctness: ['correct'] }, { verdicts: ['none'] }, { minConfidence: 0.1 },
+      { maxConfidence: 0.9 }, { search: 'a' }, { suggested: true }, { failed: true }, { groups: [0] }, { tags: ['x'] },
+    ];
+    for (const patch of one) expect(hasConditions({ ...EMPTY_FILTER, ...patch }), JSON.stringify(patch)).toBe(true);
   });
 });

@@ -72,6 +72,20 @@ export const EMPTY_FILTER: ImageFilter = {
   failed: false,
 };
 
+/** True when the filter leaves out any photo: a condition on any facet, the confidence range or the search. */
+export function hasConditions(filter: ImageFilter): boolean {
+  return (
+    filter.predicted.length + filter.truth.length + filter.correctness.length + filter.verdicts.length > 0 ||
+    filter.minConfidence > 0 ||
+    filter.maxConfidence < 1 ||
+    filter.search.trim() !== '' ||
+    filter.suggested === true ||
+    filter.failed === true ||
+    (filter.groups?.length ?? 0) > 0 ||
+    (filter.tags?.length ?? 0) > 0
+  );
+}
+
 /** The gallery's order until the person picks another: by file name, A to Z. */
 export const DEFAULT_SORT: ImageSort = { key: 'fileName', descending: false };
 

@@ -4,6 +4,7 @@
 import {
   CORRECTNESS,
   EMPTY_FILTER,
+  hasConditions,
   SUGGESTED_SHARE,
   VERDICT_FILTERS,
   type Box,
@@ -288,7 +289,7 @@ export class LibraryQuery {
    * the images_live index (25–60 ms at a million photos), the results and failures not counted yet. Null otherwise.
    */
   pendingCounts(datasetId: number, runId: number | null): DatasetCounts | null {
-    if (!this.readInFlight() || this.#preloading?.key !== JSON.stringify([datasetId, runId])) return null;
+    if (this.#preloading?.key !== JSON.stringify([datasetId, runId]) || !this.readInFlight()) return null;
     return { imageCount: this.liveCount(datasetId), doneCount: 0, errorCount: 0, countsPending: true };
   }
 
@@ -316,7 +317,7 @@ export class LibraryQuery {
    * 0.1 ms and 25–60 ms), the facets pending. Null for any other query, which waits for the read.
    */
   earlyAnswer(datasetId: number, runId: number | null, filter: ImageFilter, sort: ImageSort, window: Window): QueryResult | null {
-    if (sort.key !== 'fileName' || !isEmptyFilter(filter)) return null;
+    if (sort.key !== 'fileName' || hasConditions(filter)) return null;
     const started = performance.now();
     const direction = sort.descending ? 'DESC' : 'ASC';
     const ids = this.db
@@ -543,20 +544,6 @@ function withChosen<V extends string | number>(rows: { value: V; count: number }
 }
 
 /** The window of the ordered matches as image ids. */
-/** A filter that keeps every photo: the one an early answer can give without the columns. */
-function isEmptyFilter(filter: ImageFilter): boolean {
-  return (
-    filter.predicted.length + filter.truth.length + filter.correctness.length + filter.verdicts.length === 0 &&
-    filter.minConfidence <= 0 &&
-    filter.maxConfidence >= 1 &&
-    filter.search.trim() === '' &&
-    !filter.suggested &&
-    !filter.failed &&
-    !filter.groups?.length &&
-    !filter.tags?.length
-  );
-}
-
 function windowOf(columns: GalleryColumns, matches: Int32Array, window: Window): { ids: number[]; offset: number; count: number } {
   const rows = matches.subarray(window.offset, window.offset + window.limit);
   return { ids: Array.from(rows, (row) => columns.ids[row]), offset: window.offset, count: matches.length };

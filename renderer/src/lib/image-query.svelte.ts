@@ -1,7 +1,7 @@
 // The filtered, sorted list of the dataset's image ids and its facet counts, as the library computes them. The
 // answer carries the facets, how many photos match and the first window of ids; the list reads the rest as needed.
 import type { Api } from '../../../common/contract';
-import { EMPTY_FILTER, type ImageFilter, type ImageSort } from '../../../common/query-values';
+import { EMPTY_FILTER, hasConditions, type ImageFilter, type ImageSort } from '../../../common/query-values';
 import type { QueryResult } from '../../../common/query';
 import type { ImageRow } from '../../../common/types';
 import { IdList, PAGE, type ListQuery } from './id-list.svelte';
@@ -20,16 +20,7 @@ export class ImageQuery {
 
   /** The matching ids in order, a page at a time. */
   readonly ids: IdList;
-  readonly filtered = $derived(
-    this.filter.predicted.length + this.filter.truth.length + this.filter.correctness.length + this.filter.verdicts.length > 0 ||
-      this.filter.minConfidence > 0 ||
-      this.filter.maxConfidence < 1 ||
-      this.filter.search.trim() !== '' ||
-      this.filter.suggested === true ||
-      this.filter.failed === true ||
-      (this.filter.groups?.length ?? 0) > 0 ||
-      (this.filter.tags?.length ?? 0) > 0,
-  );
+  readonly filtered = $derived(hasConditions(this.filter));
 
   readonly #api: Api;
   readonly #onError: (error: unknown) => void;
