@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER, type ImageSort } from '../../../common/query';
-import { openDatabase } from '../store/database';
 import { createDatasets } from './datasets';
 import { createImages } from './images';
 import { openLibrary, type Library } from './library';
+import { writeToyLibrary } from './test-support/toy-library';
 
 /** File names in an order of their own: case folded as SQLite's NOCASE does, ties broken by the folder. */
 const FILES = ['b.jpg', 'A.jpg', 'cat/c.jpg', 'dog/a.jpg', 'e.jpg', 'D.jpg', 'cat/B.jpg'];
@@ -21,15 +21,7 @@ let library: Library | null = null;
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-early-'));
   file = path.join(dir, 'library.db');
-  const db = openDatabase(file);
-  db.prepare("INSERT INTO datasets (id, root_path, name) VALUES (1, '/zoo', 'zoo')").run();
-  db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'h', 'toy', '/m', 224, '["cat","dog","owl"]')`).run();
-  db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (1, 1, 1, 'GradCAM', 'conv', 'cpu', 'done')").run();
-  FILES.forEach((relPath, i) => {
-    const id = Number(db.prepare("INSERT INTO images (dataset_id, rel_path, size, mtime_ms, status) VALUES (1, ?, 1, 1, 'done')").run(relPath).lastInsertRowid);
-    db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, 0, ?, ?)').run(id, i % 3, (i + 1) / 10);
-  });
-  db.close();
+  writeToyLibrary(file, FILES);
 });
 afterEach(() => {
   library?.close();

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER, type ImageFilter } from '../../../common/query';
 import { openLibrary, type Library } from './library';
 import { listDatasetsNow, prepareGallery } from './prepare-gallery';
+import { writeToyLibrary } from './test-support/toy-library';
 import { openDatabase } from '../store/database';
 import { readColumns, withOrders } from '../store/gallery-index';
 import { fileStamp, readSnapshot, snapshotFile, writeSnapshot } from '../store/gallery-snapshot';
@@ -22,18 +23,7 @@ const open: Library[] = [];
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-snapshot-'));
   file = path.join(dir, 'library.db');
-  const db = openDatabase(file);
-  db.prepare("INSERT INTO datasets (id, root_path, name) VALUES (1, '/zoo', 'zoo')").run();
-  db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'h', 'toy', '/m', 224, '["cat","dog","owl"]')`).run();
-  db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (1, 1, 1, 'GradCAM', 'conv', 'cpu', 'done')").run();
-  for (let i = 0; i < 6; i++) {
-    const id = Number(
-      db.prepare("INSERT INTO images (dataset_id, rel_path, size, mtime_ms, status) VALUES (1, ?, 1, 1, 'done')").run(`p${i}.jpg`).lastInsertRowid,
-    );
-    db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, 0, ?, ?)').run(id, i % 3, (i + 1) / 10);
-    if (i < 2) db.prepare("INSERT INTO reviews (image_id, verdict) VALUES (?, 'ok')").run(id);
-  }
-  db.close();
+  writeToyLibrary(file, ['p0.jpg', 'p1.jpg', 'p2.jpg', 'p3.jpg', 'p4.jpg', 'p5.jpg'], 2);
 });
 afterEach(() => {
   for (const library of open.splice(0)) library.close();
