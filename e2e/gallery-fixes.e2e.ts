@@ -206,12 +206,14 @@ describe('gallery fixes (issue 15)', () => {
       lists++;
       const response = await route.fetch();
       const list = (await response.json()) as { doneCount: number }[];
-      await route.fulfill({ response, json: lists === 1 ? list.map((d) => ({ ...d, doneCount: 0, countsPending: true })) : list });
+      await route.fulfill({ response, json: lists === 1 ? list.map((d) => ({ ...d, doneCount: 0, labelLevels: [], countsPending: true })) : list });
     });
     try {
       await page.reload();
       await page.locator('[data-testid=tile-overlay][data-drawn=true]').first().waitFor();
       await page.getByTestId('facets-counting').waitFor();
+      // The list's label levels are not counted yet either: nothing is said about them until they are.
+      expect(await page.getByTestId('label-origin').innerText()).toBe('Counting where the labels come from…');
       expect(queries[0].early).toBe(true);
       await expect.poll(() => queries.length).toBe(2);
       expect(queries[1].early).toBeUndefined();
@@ -220,6 +222,7 @@ describe('gallery fixes (issue 15)', () => {
       await page.getByTestId('facets-counting').waitFor({ state: 'detached' });
       expect(Number(await page.getByTestId('facet-correctness').getByTestId('count').first().innerText())).toBeGreaterThan(0);
       await expect.poll(() => lists).toBe(2);
+      await expect.poll(() => page.getByTestId('label-origin').innerText()).toMatch(/^Level \d+: \d+ photos/);
     } finally {
       await page.unrouteAll({ behavior: 'ignoreErrors' });
       for (const resolve of held.splice(0)) resolve();
