@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classEntries, displayName, LabelMatcher, type ImagenetClass } from './labels';
 
@@ -73,6 +73,46 @@ describe('ground truth from folder names', () => {
     expect(matcher.withSource({ level: 3 }).forFile('hard/339_sorrel/x.webp').trueLabel).toBeNull();
     expect(matcher.withSource('none').forFile('281_tabby/x.jpg')).toEqual({ trueLabel: null, trueIndex: null, trueLevel: null });
     expect(matcher.withSource('none').withSource('auto').forFile('281_tabby/x.jpg').trueIndex).toBe(281);
+  });
+
+  it('takes an index prefix only where the name after it, if any, is that class; else the name wins', () => {
+    // A copy of a zoo model with its own labels.txt: the folders' numbers are ImageNet's (or a sort order), not its.
+    const own = new LabelMatcher(classEntries(['cat', 'dog', 'bird', 'fish', 'car', 'goldfish', 'hen', 'baseball', 'volleyball', 'espresso'], imagenet));
+    expect(own.forFile('001_goldfish/x.webp')).toEqual({ trueLabel: 'goldfish', trueIndex: 5, trueLevel: 1 });
+    expect(own.forFile('429_baseball/x.webp')).toEqual({ trueLabel: 'baseball', trueIndex: 7, trueLevel: 1 });
+    expect(own.forFile('890_volleyball/x.webp')).toEqual({ trueLabel: 'volleyball', trueIndex: 8, trueLevel: 1 });
+    expect(own.forFile('967_espresso/x.png')).toEqual({ trueLabel: 'espresso', trueIndex: 9, trueLevel: 1 });
+    expect(own.match('001')).toEqual({ trueLabel: 'dog', trueIndex: 1 });
+    expect(own.match('1_dog')).toEqual({ trueLabel: 'dog', trueIndex: 1 });
+    expect(own.match('06.Hen')).toEqual({ trueLabel: 'hen', trueIndex: 6 });
+    // A number and a name that is no class: neither counts.
+    expect(own.forFile('002_my_pets/x.jpg')).toEqual({ trueLabel: null, trueIndex: null, trueLevel: null });
+    expect(own.match('235_german_shepherd')).toEqual({ trueLabel: '235_german_shepherd', trueIndex: null });
+    // A folder whose number disagrees with its name is read by its name: a nearer plain name beats it, as any name.
+    expect(own.forFile('1_goldfish/cat/x.jpg')).toEqual({ trueLabel: 'cat', trueIndex: 0, trueLevel: 2 });
+    expect(own.forFile('1_dog/cat/x.jpg')).toEqual({ trueLabel: 'dog', trueIndex: 1, trueLevel: 1 });
+    expect(own.withSource({ level: 1 }).forFile('001_goldfish/x.jpg')).toEqual({ trueLabel: 'goldfish', trueIndex: 5, trueLevel: 1 });
+  });
+
+  it('takes the number where the class has no name of its own ("class 8"), unless the name is another class', () => {
+    const numbered = new LabelMatcher(classEntries(Array.from({ length: 10 }, (_, i) => `class ${i}`), imagenet));
+    expect(numbered.match('008_hen')).toEqual({ trueLabel: 'class 8', trueIndex: 8 });
+    expect(numbered.match('001_class_5')).toEqual({ trueLabel: 'class 5', trueIndex: 5 });
+    expect(numbered.match('class_3')).toEqual({ trueLabel: 'class 3', trueIndex: 3 });
+    expect(numbered.match('429_baseball')).toEqual({ trueLabel: '429_baseball', trueIndex: null });
+  });
+
+  it('reads every sample folder and ImageNet id with a name as before: the number and the name agree', () => {
+    const samples = readdirSync(new URL('../../../resources/samples/', import.meta.url));
+    expect(samples.length).toBeGreaterThan(30);
+    for (const folder of samples) expect(matcher.match(folder).trueIndex, folder).toBe(Number(folder.split('_')[0]));
+    // A class of two names: the number says which ("crane" alone is the bird).
+    expect(matcher.match('517_crane').trueIndex).toBe(517);
+    expect(matcher.match('134_crane').trueIndex).toBe(134);
+    expect(matcher.match('235_alsatian').trueIndex).toBe(235);
+    // A WordNet id whose name is another class: the name wins, as for a number.
+    expect(matcher.match('n01440764_goldfish')).toEqual({ trueLabel: 'goldfish', trueIndex: 1 });
+    expect(matcher.forFile('001_goldfish/sub/x.jpg')).toEqual({ trueLabel: 'goldfish', trueIndex: 1, trueLevel: 1 });
   });
 
   it('borrows WordNet ids only where the class at that index is the same class', () => {

@@ -80,7 +80,9 @@ export class LabelMatcher {
    * The ground truth of a file (path relative to the dataset's root) under this matcher's source. `auto`: the
    * nearest folder above the file that names a class, else none, so that `data/hard/339_sorrel/x.jpg` is a
    * sorrel and `data/bad/x.jpg` has no ground truth. An index prefix or a WordNet id anywhere above wins over a
-   * nearer plain name: ImageNet's synonyms include everyday words (`281_tabby/sub/` is not a submarine).
+   * nearer plain name: ImageNet's synonyms include everyday words (`281_tabby/sub/` is not a submarine). An id
+   * whose own name part names another class (or none) is no id: the folder counts by its name part, as a plain
+   * name (`001_goldfish` is goldfish for a model whose class 1 is dog).
    * `{ level }`: the folder at that level, whatever it names (free text keeps its name without a class).
    * Split folders (`train`, `val`, `test` …) never count; `none` gives no ground truth at all.
    */
@@ -96,7 +98,7 @@ export class LabelMatcher {
         }
         return null;
       };
-      return nearest((f) => this.findById(f)) ?? nearest((f) => this.byName.get(normalise(f))) ?? NO_TRUTH;
+      return nearest((f) => this.findById(f)) ?? nearest((f) => this.findByName(f)) ?? NO_TRUTH;
     }
     const folder = folders[this.source.level - 1];
     if (folder === undefined || isSplitFolder(folder)) return NO_TRUTH;
@@ -110,17 +112,44 @@ export class LabelMatcher {
   }
 
   private find(folder: string): ClassEntry | undefined {
-    return this.findById(folder) ?? this.byName.get(normalise(folder));
+    return this.findById(folder) ?? this.findByName(folder);
   }
 
-  /** By an index prefix (`235_german_shepherd`, `0`) or a WordNet id (`n02106662`, `n02123045_tabby`). */
+  /**
+   * By an index prefix (`235_german_shepherd`, `0`) or a WordNet id (`n02106662`, `n02123045_tabby`) that the rest
+   * of the name, if any, agrees with: `001_goldfish` is not class 1 where class 1 is dog. A class without a name of
+   * its own ("class 8": a model without labels) agrees with any name that is no other class (`008_hen`).
+   */
   private findById(folder: string): ClassEntry | undefined {
-    const indexPrefix = /^(\d+)(?:[\s_.-]|$)/.exec(folder);
-    if (indexPrefix) {
-      const entry = this.classes[Number(indexPrefix[1])];
-      if (entry) return entry;
-    }
-    const wnid = /^(n\d{8})(?:[\s_.-]|$)/i.exec(folder);
-    return wnid ? this.byWnid.get(wnid[1].toLowerCase()) : undefined;
+    const id = splitId(folder);
+    if (!id) return undefined;
+    const entry = id.index !== null ? this.classes[id.index] : this.byWnid.get(id.wnid);
+    const name = normalise(id.name);
+    if (!entry || name === '' || entry.names.some((n) => normalise(n) === name)) return entry;
+    return isUnnamed(entry) && !this.byName.has(name) ? entry : undefined;
   }
+
+  /**
+   * By a class name or synonym (`German shepherd`, `alsatian`): the whole folder name, else the name after an id
+   * that findById did not take (out of range, unknown, or naming another class: `429_baseball` for 10 classes).
+   */
+  private findByName(folder: string): ClassEntry | undefined {
+    const whole = this.byName.get(normalise(folder));
+    if (whole) return whole;
+    const name = splitId(folder)?.name;
+    return name ? this.byName.get(normalise(name)) : undefined;
+  }
+}
+
+/** A class named only by its number, as Sightline names the classes of a model without labels. */
+function isUnnamed(entry: ClassEntry): boolean {
+  return entry.names.length === 1 && normalise(entry.names[0]) === `class${entry.index}`;
+}
+
+/** A folder name's leading index or WordNet id and the name after it (`''` without one); null without an id. */
+function splitId(folder: string): { index: number | null; wnid: string; name: string } | null {
+  const index = /^(\d+)(?:[\s_.-]+|$)(.*)$/s.exec(folder);
+  if (index) return { index: Number(index[1]), wnid: '', name: index[2].trim() };
+  const wnid = /^(n\d{8})(?:[\s_.-]+|$)(.*)$/is.exec(folder);
+  return wnid ? { index: null, wnid: wnid[1].toLowerCase(), name: wnid[2].trim() } : null;
 }
