@@ -103,6 +103,9 @@ it('analyze --flagged --flagged-links: the photos flagged in the library as a pa
 it('explains its usage and fails with code 2 on a wrong command line', async () => {
   const help = await sightline('--help');
   expect(help.stdout).toMatch(/sightline analyze <folder> --out <report\.csv>/);
+  // --library (an Option) appears in the usage of each command that takes it.
+  const usage = (command: string) => help.stdout.slice(help.stdout.indexOf(`sightline ${command} `)).split(/\n {2}sightline /)[0];
+  for (const command of ['analyze <folder> --out', 'serve', 'models']) expect(usage(command)).toContain('[--library FILE]');
   await expect(sightline('analyze', tmp)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --out/) });
   await expect(sightline('analyze', tmp, '--out', 'x.csv', '--method', 'GuessCAM')).rejects.toMatchObject({
     code: 2,

@@ -23,6 +23,7 @@ Usage:
   sightline analyze <folder> --out <report.csv> [--html <report.html>] [--method NAME] [--layer NAME] [--maps N]
                    [--bom] [--faithfulness N|all] [--compare METHOD] [--sanity] [--data-dir DIR] [--backend NAME]
                    [--runtime auto|onnx|tfjs] [--model PATH] [--flagged <paths.txt>] [--flagged-links DIR]
+                   [--library FILE]
                                      classify every photo, compute class-activation maps and their metrics, write a
                                      CSV report (and an HTML one); analysing the folder again rescans it and does
                                      only new or changed files
@@ -34,9 +35,10 @@ Usage:
                                      the folder; merging again skips shards already merged; a missing or unfinished
                                      shard stops the merge, unless --allow-partial (which says what is missing)
   sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME] [--model PATH]
-                  [--engine eager|on-demand]
+                  [--engine eager|on-demand] [--library FILE]
                                      open the gallery in a browser
-  sightline models [--data-dir DIR]  list the library's models (* marks the active one) with format, input size,
+  sightline models [--data-dir DIR] [--library FILE]
+                                     list the library's models (* marks the active one) with format, input size,
                                      classes, hash and runs
   sightline --help
 
