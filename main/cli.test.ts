@@ -1,7 +1,7 @@
 // The CLI as a person runs it: a child process, a real folder, a real model, a CSV on disk.
 import { parse } from 'csv-parse/sync';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -98,6 +98,20 @@ it('analyze --flagged --flagged-links: the photos flagged in the library as a pa
   expect(readlinkSync(path.join(tmp, 'links/281_tabby/gcompris_cat.webp'))).toBe(cat);
   expect(readdirSync(path.join(tmp, 'links'))).toEqual(['281_tabby']);
   expect(stderr).toContain(`${path.join(tmp, 'retrain/flagged.txt')} (1 flagged), ${path.join(tmp, 'links')} (1 links)`);
+});
+
+it('analyze says a missing folder, or a file given for one, before it loads any model', async () => {
+  const dataDir = path.join(tmp, 'data-no-folder');
+  const missing = path.join(tmp, 'no-such-folder');
+  const failure = (stderr: string) => ({ code: 1, stdout: '', stderr });
+  await expect(sightline('analyze', missing, '--out', 'x.csv', '--data-dir', dataDir)).rejects.toMatchObject(failure(`sightline: There is no folder ${missing}\n`));
+  const file = path.join(root, 'resources/samples/281_tabby/gcompris_cat.webp');
+  await expect(sightline('analyze', file, '--out', 'x.csv', '--data-dir', dataDir)).rejects.toMatchObject(
+    failure(`sightline: ${file} is a file, not a folder: choose the folder that holds the photos\n`),
+  );
+  // Nothing was opened or loaded: no library, no report.
+  expect(existsSync(dataDir)).toBe(false);
+  expect(existsSync(path.join(tmp, 'x.csv'))).toBe(false);
 });
 
 it('explains its usage and fails with code 2 on a wrong command line', async () => {

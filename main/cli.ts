@@ -14,6 +14,7 @@ import { appPaths } from './core/paths';
 import { createCoreService } from './core/service';
 import { ENGINE_STARTS, type CoreService, type EngineStart } from './core/service-types';
 import { describeShard, type Shard } from './core/store/shard-owner';
+import { userFolder } from './core/user-path';
 import { startWebHost } from './web/host';
 
 const HELP = `Sightline: batch explainability review of image classifiers.
@@ -188,6 +189,8 @@ async function analyze(
   steps: AnalysisSteps,
   options: CommonOptions & { shard: Shard | undefined },
 ): Promise<number> {
+  // A folder that is not there (or a file) is said at once, not after the model has loaded.
+  await userFolder(folder);
   const service = await createCoreService({ ...options, mode: 'web', galleryPreload: false });
   let prepareFor: number | null = null;
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
