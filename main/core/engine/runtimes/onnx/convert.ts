@@ -39,6 +39,8 @@ export function onnxTensorName(graph: LayerGraph, id: number): string {
 export function convertLayerGraph(graph: LayerGraph, inputSize: number): Uint8Array {
   const b = new GraphBuilder();
   b.reserve(INPUT_NAME);
+  // Claimed first: a layer may be named `logits` (Keras's MobileNetV3 has one), and its tensors then get others.
+  const logits = b.reserve(LOGITS_NAME);
   const shapeOf = (id: number) => graph.shapes.get(id)!;
   for (const op of graph.ops) {
     if (op.outputs.length !== 1) throw new UnsupportedLayerError(`layer ${op.name} has ${op.outputs.length} outputs`);
@@ -54,7 +56,7 @@ export function convertLayerGraph(graph: LayerGraph, inputSize: number): Uint8Ar
   const classCount = outputShape.slice(1).reduce<number>((product, side) => product * (side ?? 1), 1);
   const last = onnxTensorName(graph, graph.output);
   const channelsLast = outputShape.length === 4 ? b.op('Transpose', [last], { perm: [0, 2, 3, 1] }, LOGITS_NAME) : last;
-  b.op('Flatten', [channelsLast], { axis: 1 }, LOGITS_NAME, b.reserve(LOGITS_NAME));
+  b.op('Flatten', [channelsLast], { axis: 1 }, LOGITS_NAME, logits);
 
   const model = onnx.ModelProto.create({
     irVersion: 8,
