@@ -57,10 +57,17 @@ it('analyze takes the method, layer and number of maps of its run', async () => 
   expect(stderr).toMatch(/^Run \d+: EigenCAM at conv_pw_11, \{"topK":3,"camTopK":1\}$/m);
   expect(stderr).toMatch(/1\/1 {2}failed 0/);
   expect(stderr).toMatch(/^Scan: 1 added, 0 changed, 0 removed, 0 unchanged$/m);
+  expect(stderr).toMatch(/^Done: 1 analysed now, 0 already analysed, 0 failed\. Report: /m);
   // Again, with the TF.js runtime: the same run (the runtime changes how, not what), nothing left to do.
   const again = (await sightline('analyze', folder, ...args, '--runtime', 'tfjs')).stderr;
   expect(again).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 1 unchanged$/m);
   expect(again).toMatch(/^Runtime: TF\.js$/m);
+  expect(again).toMatch(/^Done: 0 analysed now, 1 already analysed, 0 failed\. Report: /m);
+  // A photo added since: only it is computed, and the line says which part was done before.
+  cpSync(path.join(root, 'resources/samples/008_hen'), path.join(folder, '008_hen'), { recursive: true });
+  const added = (await sightline('analyze', folder, ...args)).stderr;
+  expect(added).toMatch(/^Scan: 1 added, 0 changed, 0 removed, 1 unchanged$/m);
+  expect(added).toMatch(/^Done: 1 analysed now, 1 already analysed, 0 failed\. Report: .*one\.csv \(2 rows\)$/m);
 });
 
 it('analyze --html --sanity --faithfulness --bom: lowercase method, an HTML report, the sanity check on stdout', async () => {

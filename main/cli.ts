@@ -195,6 +195,7 @@ async function analyze(
   let prepareFor: number | null = null;
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
   process.once('SIGINT', cancelOnSignal);
+  const watch = new JobWatch(service);
   try {
     process.stderr.write('Loading the model…\n');
     if (options.modelDir) process.stderr.write(describeActiveModel(await service.listModels({})));
@@ -203,7 +204,8 @@ async function analyze(
     const runInfo = (await service.listRuns({ datasetId })).find((r) => r.id === runId);
     if (runInfo) process.stderr.write(`Run ${runId}: ${runInfo.method} at ${runInfo.layer}, ${JSON.stringify(runInfo.options)}\n`);
     const bar = new ProgressBar(process.stderr);
-    const last = await waitForJob(service, jobId, (p) => bar.update(p));
+    const end = await watch.wait(jobId, (p) => bar.update(p));
+    const { last } = end;
     bar.end(last);
     if (last.scan) {
       const { added, changed, removed, unchanged } = last.scan;
@@ -212,11 +214,11 @@ async function analyze(
     let healthy = last.state === 'done';
     if (out === undefined) {
       const shard = options.shard ? `shard ${describeShard(options.shard)}, ` : '';
-      process.stderr.write(`${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${shard}${last.done - last.failed} analysed, ${last.failed} failed${last.message ? ` (${last.message})` : ''}\n`);
+      process.stderr.write(`${describeEnd(end, shard)}\n`);
       return healthy ? 0 : 1;
     }
     if (last.state === 'done') prepareFor = datasetId;
-    if (healthy) healthy = await analysisSteps(service, datasetId, runId, folder, run, steps);
+    if (healthy) healthy = await analysisSteps(service, watch, datasetId, runId, folder, run, steps);
     const target = path.resolve(out);
     mkdirSync(path.dirname(target), { recursive: true });
     const { rows } = await service.exportCsvTo({ datasetId, runId, bom: steps.bom }, createWriteStream(target));
@@ -228,13 +230,11 @@ async function analyze(
       reports.push(htmlTarget);
     }
     reports.push(...(await flaggedExports(service, datasetId, runId, steps)));
-    process.stderr.write(
-      `${last.state === 'done' ? 'Done' : `Stopped (${last.state})`}: ${last.done - last.failed} analysed, ${last.failed} failed` +
-        `${last.message ? ` (${last.message})` : ''}. Report: ${reports.join(', ')}\n`,
-    );
+    process.stderr.write(`${describeEnd(end, '')}. Report: ${reports.join(', ')}\n`);
     return healthy ? 0 : 1;
   } finally {
     process.off('SIGINT', cancelOnSignal);
+    watch.stop();
     await service.close();
     if (prepareFor !== null) await prepareGalleryOf(options.libraryFile ?? path.join(options.dataDir, 'library.db'), prepareFor);
   }
@@ -267,7 +267,7 @@ async function flaggedExports(service: CoreService, datasetId: number, runId: nu
 }
 
 /** The explicit analysis steps after the import; false when the sanity check warns. */
-async function analysisSteps(service: CoreService, datasetId: number, runId: number, folder: string, run: RunOptions, steps: AnalysisSteps): Promise<boolean> {
+async function analysisSteps(service: CoreService, watch: JobWatch, datasetId: number, runId: number, folder: string, run: RunOptions, steps: AnalysisSteps): Promise<boolean> {
   if (steps.faithfulness !== null) {
     process.stderr.write('Measuring faithfulness (deletion/insertion AUC, blur drop)…\n');
     const limit = Number.isFinite(steps.faithfulness) ? steps.faithfulness : undefined;
@@ -277,7 +277,7 @@ async function analysisSteps(service: CoreService, datasetId: number, runId: num
   if (steps.compare) {
     process.stderr.write(`Computing ${steps.compare} maps for the agreement…\n`);
     const other = await service.importFolder({ path: folder, ...run, method: steps.compare });
-    const ended = await waitForJob(service, other.jobId, () => undefined);
+    const { last: ended } = await watch.wait(other.jobId, () => undefined);
     if (ended.state !== 'done') throw new Error(`The ${steps.compare} run stopped (${ended.state}): ${ended.message ?? ''}`);
     const { compared, meanAgreement } = await service.compareRuns({ runId, otherRunId: other.runId });
     process.stderr.write(`Agreement with ${steps.compare}: mean rank correlation ${meanAgreement?.toFixed(3) ?? '—'} over ${compared} maps\n`);
@@ -383,24 +383,54 @@ function describeRuntime(runtime: RuntimeReport | undefined): string {
   return `Runtime: ${RUNTIME_TITLES[runtime.name]}${provider}\n${skipped}${fallback}`;
 }
 
-/** Calls `onProgress` for each event of the job and resolves with its last one. */
-function waitForJob(service: CoreService, jobId: string, onProgress: (p: JobProgress) => void): Promise<JobProgress> {
-  return new Promise((resolve) => {
-    const finish = (p: JobProgress) => {
-      stop();
-      resolve(p);
-    };
-    const stop = service.on('jobProgress', (p) => {
-      if (p.jobId !== jobId) return;
-      if (p.state === 'running') onProgress(p);
-      else finish(p);
+/** How a job ended: its last event, and how many of its images had results before it started. */
+interface JobEnd {
+  last: JobProgress;
+  alreadyDone: number;
+}
+
+/**
+ * The service's job events from before a job starts, so that none is missed: the first one that counts the images
+ * (the job's start, after the scan) says how many were done already.
+ */
+class JobWatch {
+  private readonly seen = new Map<string, { last: JobProgress; alreadyDone: number | null }>();
+  private readonly waiting = new Map<string, { onProgress: (p: JobProgress) => void; resolve: (end: JobEnd) => void }>();
+  readonly stop: () => void;
+
+  constructor(service: CoreService) {
+    this.stop = service.on('jobProgress', (p) => {
+      const alreadyDone = this.seen.get(p.jobId)?.alreadyDone ?? (p.total > 0 ? p.done : null);
+      this.seen.set(p.jobId, { last: p, alreadyDone });
+      const waiter = this.waiting.get(p.jobId);
+      if (waiter && ended(p)) this.finish(p.jobId);
+      else if (waiter && p.state === 'running') waiter.onProgress(p);
     });
-    // The job may have ended before we listened.
-    void service.listJobs({}).then((jobs) => {
-      const ended = jobs.find((j) => j.jobId === jobId && j.state !== 'running');
-      if (ended) finish(ended);
+  }
+
+  /** Calls `onProgress` for each event of the job from now on and resolves once it has ended. */
+  wait(jobId: string, onProgress: (p: JobProgress) => void): Promise<JobEnd> {
+    return new Promise((resolve) => {
+      this.waiting.set(jobId, { onProgress, resolve });
+      const last = this.seen.get(jobId)?.last;
+      if (last && ended(last)) this.finish(jobId);
     });
-  });
+  }
+
+  private finish(jobId: string): void {
+    const { last, alreadyDone } = this.seen.get(jobId)!;
+    this.waiting.get(jobId)?.resolve({ last, alreadyDone: alreadyDone ?? 0 });
+    this.waiting.delete(jobId);
+  }
+}
+
+const ended = (p: JobProgress) => p.state !== 'running' && p.state !== 'queued';
+
+/** "Done: 4 analysed now, 2 already analysed, 0 failed": the images this job computed and those it found done. */
+function describeEnd({ last, alreadyDone }: JobEnd, shard: string): string {
+  const now = last.done - alreadyDone - last.failed;
+  const state = last.state === 'done' ? 'Done' : `Stopped (${last.state})`;
+  return `${state}: ${shard}${now} analysed now, ${alreadyDone} already analysed, ${last.failed} failed${last.message ? ` (${last.message})` : ''}`;
 }
 
 /** One redrawn line on a terminal; otherwise a line a second, for logs. */
