@@ -1,7 +1,7 @@
 // The CLI as a person runs it: a child process, a real folder, a real model, a CSV on disk.
 import { parse } from 'csv-parse/sync';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -105,6 +105,16 @@ it('analyze --flagged --flagged-links: the photos flagged in the library as a pa
   expect(readlinkSync(path.join(tmp, 'links/281_tabby/gcompris_cat.webp'))).toBe(cat);
   expect(readdirSync(path.join(tmp, 'links'))).toEqual(['281_tabby']);
   expect(stderr).toContain(`${path.join(tmp, 'retrain/flagged.txt')} (1 flagged), ${path.join(tmp, 'links')} (1 links)`);
+});
+
+it('analyze of a folder with no photos says so, and where it looked, and writes an empty report', async () => {
+  const folder = path.join(tmp, 'no-photos');
+  mkdirSync(path.join(folder, 'notes'), { recursive: true });
+  writeFileSync(path.join(folder, 'notes/readme.txt'), 'not a photo');
+  const { stderr } = await sightline('analyze', folder, '--out', 'no-photos.csv', '--data-dir', path.join(tmp, 'data'));
+  expect(stderr).toMatch(/^Scan: 0 added, 0 changed, 0 removed, 0 unchanged$/m);
+  expect(stderr).toContain(`Note: no photos found in ${folder} (looked for .jpg, .jpeg, .png, .webp, .gif, .tif, .bmp, .avif and .heic files,`);
+  expect(stderr).toMatch(/^Done: 0 analysed now, 0 already analysed, 0 failed\. Report: .*no-photos\.csv \(0 rows\)$/m);
 });
 
 it('analyze says a missing folder, or a file given for one, before it loads any model', async () => {

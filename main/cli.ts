@@ -13,6 +13,7 @@ import { defaultDataDir } from './core/base/data-dir';
 import { appPaths } from './core/paths';
 import { createCoreService } from './core/service';
 import { ENGINE_STARTS, type CoreService, type EngineStart } from './core/service-types';
+import { hasImageExtension } from './core/scan/walk';
 import { describeShard, type Shard } from './core/store/shard-owner';
 import { userFolder } from './core/user-path';
 import { startWebHost } from './web/host';
@@ -190,7 +191,7 @@ async function analyze(
   options: CommonOptions & { shard: Shard | undefined },
 ): Promise<number> {
   // A folder that is not there (or a file) is said at once, not after the model has loaded.
-  await userFolder(folder);
+  const root = await userFolder(folder);
   const service = await createCoreService({ ...options, mode: 'web', galleryPreload: false });
   let prepareFor: number | null = null;
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
@@ -210,6 +211,7 @@ async function analyze(
     if (last.scan) {
       const { added, changed, removed, unchanged } = last.scan;
       process.stderr.write(`Scan: ${added} added, ${changed} changed, ${removed} removed, ${unchanged} unchanged\n`);
+      if (added + changed + unchanged === 0) process.stderr.write(`${noPhotosNote(root)}\n`);
     }
     let healthy = last.state === 'done';
     if (out === undefined) {
@@ -238,6 +240,15 @@ async function analyze(
     await service.close();
     if (prepareFor !== null) await prepareGalleryOf(options.libraryFile ?? path.join(options.dataDir, 'library.db'), prepareFor);
   }
+}
+
+/** What an empty folder (for the scan) is told: where it looked and for what. */
+function noPhotosNote(folder: string): string {
+  const extensions = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.bmp', '.avif', '.heic'].filter((ext) => hasImageExtension(`photo${ext}`));
+  return (
+    `Note: no photos found in ${folder} (looked for ${extensions.slice(0, -1).join(', ')} and ${extensions.at(-1)} files, and other ` +
+    'files that start like an image, in it and its subfolders; hidden files and folders are left out)'
+  );
 }
 
 /** Saves a large dataset's gallery columns beside the library for the next start (a shard's are not: it is merged). */
