@@ -1,6 +1,7 @@
 // Ground truth per model (issue 13): importing one folder with the bundled MobileNet (ImageNet classes, folders named
 // like `281_tabby`) and then with the zoo ResNet (10 classes, "class 0" … "class 9") leaves MobileNet's run as it
-// was: its correct flags, facet counts and CSV. The real service, models, photos and library file.
+// was: its correct flags, facet counts and CSV; each run names the truth with its own model's class names. The real
+// service, models, photos and library file.
 import { parse } from 'csv-parse/sync';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -75,15 +76,19 @@ describe('ground truth per model', () => {
     ({ runId: resnetRun } = await importAndWait(zooId));
     expect(await viewOf(datasetId, mobilenetRun)).toEqual(mobilenetView);
 
-    // The ResNet has class 8 for 008_hen and no class for the other folders; every image keeps its label.
+    // The ResNet has class 8 for 008_hen and no class for the other folders: its run names the truth as it names
+    // its predictions ("class 8"), and shows none of MobileNet's names for the folders it has no class for.
     const resnetView = await viewOf(datasetId, resnetRun);
     for (const [relPath, image] of Object.entries(resnetView.images)) {
-      expect(image.trueLabel).toBe(mobilenetView.images[relPath].trueLabel);
-      expect(image.trueIndex).toBe(relPath.startsWith('008_hen/') ? 8 : null);
+      const hen = relPath.startsWith('008_hen/');
+      expect(image).toMatchObject({ trueLabel: hen ? 'class 8' : null, trueIndex: hen ? 8 : null });
     }
     const hens = Object.keys(resnetView.images).filter((relPath) => relPath.startsWith('008_hen/')).length;
     expect(resnetView.correctness.find(([value]) => value === 'unknown')?.[1]).toBe(Object.keys(resnetView.images).length - hens);
-    expect(resnetView.truth).toEqual(mobilenetView.truth);
+    expect(resnetView.truth).toEqual([['class 8', hens]]);
+    expect(resnetView.csv.map(([relPath, label]) => [relPath, label])).toEqual(
+      resnetView.csv.map(([relPath]) => [relPath, relPath.startsWith('008_hen/') ? 'class 8' : '']),
+    );
     expect(resnetView.csv.filter(([, , correct]) => correct !== '').map(([relPath]) => relPath)).toEqual(
       resnetView.csv.map(([relPath]) => relPath).filter((relPath) => relPath.startsWith('008_hen/')),
     );

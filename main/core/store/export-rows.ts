@@ -2,12 +2,13 @@
 // 100,000 images keeps memory flat: one query joins the image, its top-3, the review, the metrics and the run.
 import type { ImageMetrics } from '../../../common/types';
 import type { Db } from './database';
-import { truthOfRun } from './image-truth';
+import { HAS_CLASS, labelInRun, truthOfRun } from './image-truth';
 import { toMetrics, type MetricsDbRow } from './metrics-table';
 
 /** One image of the report, flat, with class labels resolved. */
 export interface ExportRow {
   relPath: string;
+  /** The ground truth as the run's model names it (labelInRun); without a run, the label the image keeps. */
   trueLabel: string | null;
   /** The class of the ground truth under the run's model; null without a run or where the model has none. */
   trueIndex: number | null;
@@ -25,7 +26,7 @@ export interface ExportRow {
   run: { id: number; modelHash: string; method: string; layer: string } | null;
 }
 
-const SQL = `SELECT i.rel_path, i.true_label, t.true_index, i.status, i.error, r.verdict, r.note,
+const SQL = `SELECT i.rel_path, i.true_label, t.true_index, ${HAS_CLASS} AS has_class, i.status, i.error, r.verdict, r.note,
     r.box_x, r.box_y, r.box_w, r.box_h,
     (SELECT json_group_array(name) FROM (SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id
        WHERE it.image_id = i.id ORDER BY t.name COLLATE NOCASE)) AS tags,
@@ -48,6 +49,7 @@ interface Raw extends Omit<MetricsDbRow, 'image_id' | 'class_index'> {
   rel_path: string;
   true_label: string | null;
   true_index: number | null;
+  has_class: number | null;
   status: 'pending' | 'done' | 'error';
   error: string | null;
   verdict: string | null;
@@ -86,7 +88,7 @@ export function* iterateExportRows(db: Db, datasetId: number, runId: number | nu
     }
     yield {
       relPath: raw.rel_path,
-      trueLabel: raw.true_label,
+      trueLabel: run ? labelInRun(labels, raw.true_index, raw.true_label, raw.has_class === 1) : raw.true_label,
       trueIndex: raw.true_index,
       // As in the gallery: done means this run has the prediction; an error is the file's latest failure.
       status: top.length > 0 ? 'done' : raw.status === 'error' ? 'error' : 'pending',

@@ -7,7 +7,7 @@
 // state and 4 per image for each sort order used. File paths stay in SQLite: a search asks its trigram index.
 import { CONFIDENCE_BINS, CORRECTNESS, VERDICT_FILTERS, type Correctness, type ImageFilter, type ImageSort, type VerdictFilter } from '../../../common/query';
 import type { Db } from './database';
-import { truthOfRun } from './image-truth';
+import { HAS_CLASS, labelInRun, truthOfRun } from './image-truth';
 
 /** The filters, one bit each in a row's failures; `other` (the search) is not a facet, so it excludes a row from every count. */
 export const FACETS = ['predicted', 'truth', 'correctness', 'verdicts', 'suggested', 'groups', 'tags', 'failed', 'confidence', 'other'] as const;
@@ -16,8 +16,11 @@ const BIT = Object.fromEntries(FACETS.map((facet, index) => [facet, 1 << index])
 const { predicted: PREDICTED, truth: TRUTH, correctness: CORRECTNESS_BIT, verdicts: VERDICTS, suggested: SUGGESTED, groups: GROUPS } = BIT;
 const { tags: TAGS, failed: FAILED, confidence: CONFIDENCE, other: OTHER } = BIT;
 
-/** The dataset's live images in file-name order with this run's top-1 prediction, truth, review and metrics (bound: run, dataset). */
-export const LOAD_IMAGES = `SELECT i.id, p.class_index, p.prob, i.true_label,
+/**
+ * The dataset's live images in file-name order with this run's top-1 prediction, truth (the class under the run's
+ * model, the image's label and HAS_CLASS, for labelInRun), review and metrics (bound: run, dataset).
+ */
+export const LOAD_IMAGES = `SELECT i.id, p.class_index, p.prob, t.true_index, i.true_label, ${HAS_CLASS},
     CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN t.true_index IS NULL THEN 'unknown'
       WHEN p.class_index = t.true_index THEN 'correct' ELSE 'incorrect' END,
     COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, i.status = 'error'
@@ -29,7 +32,10 @@ export const LOAD_IMAGES = `SELECT i.id, p.class_index, p.prob, i.true_label,
   WHERE i.dataset_id = @dataset AND i.removed_at IS NULL
   ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
 
-type LoadedRow = [number, number | null, number | null, string | null, Correctness, VerdictFilter, number | null, number | null, number];
+type LoadedRow = [
+  number, number | null, number | null, number | null, string | null, number | null,
+  Correctness, VerdictFilter, number | null, number | null, number,
+];
 
 /** The dataset's images before filtering (bound: the dataset id), from the images_live index. */
 export const LIVE_IMAGES = 'SELECT COUNT(*) FROM images WHERE dataset_id = ? AND removed_at IS NULL';
@@ -156,24 +162,36 @@ export function readColumns(db: Db, datasetId: number, runId: number | null): Co
     pos: new Int32Array(0),
     tags: { names: [], start: new Int32Array(1), list: new Int32Array(0) },
   };
+  // The truth facet's values are names: the run's model's names for its classes (as its predictions are named),
+  // free text where no model has a class; without a run, the label each image keeps.
+  const labels = runId === null ? null : runLabels(db, runId);
   const truthIndex = new Map<string, number>();
+  const truthSlot = (name: string): number => {
+    let t = truthIndex.get(name);
+    if (t === undefined) {
+      t = data.truthNames.push(name) - 1;
+      truthIndex.set(name, t);
+    }
+    return t;
+  };
+  /** The truth value of each class index of the run's model, found once per class. */
+  const classSlots: number[] = [];
   const correctnessIndex = new Map(CORRECTNESS.map((c, i) => [c, i]));
   const verdictIndex = new Map(VERDICT_FILTERS.map((v, i) => [v, i]));
   let i = 0;
   const rows = db.prepare(LOAD_IMAGES).raw(true).iterate({ run: runId ?? 0, dataset: datasetId }) as Iterable<LoadedRow>;
-  for (const [id, pred, prob, truth, correctness, verdict, suspicion, grp, failed] of rows) {
+  for (const [id, pred, prob, trueIndex, imageLabel, hasClass, correctness, verdict, suspicion, grp, failed] of rows) {
     if (i === n) throw new Error('The dataset changed while the gallery read it');
     data.ids[i] = id;
     data.pred[i] = pred ?? NONE;
     if (pred !== null && pred > data.maxPred) data.maxPred = pred;
     data.prob[i] = prob ?? NaN;
     let t = NONE;
-    if (truth !== null) {
-      t = truthIndex.get(truth) ?? NONE;
-      if (t === NONE) {
-        t = data.truthNames.push(truth) - 1;
-        truthIndex.set(truth, t);
-      }
+    if (labels !== null && trueIndex !== null) {
+      t = classSlots[trueIndex] ??= truthSlot(labelInRun(labels, trueIndex, null, true)!);
+    } else {
+      const name = labels === null ? imageLabel : labelInRun(labels, null, imageLabel, hasClass === 1);
+      if (name !== null) t = truthSlot(name);
     }
     data.truth[i] = t;
     data.correctness[i] = correctnessIndex.get(correctness)!;
@@ -192,6 +210,12 @@ export function readColumns(db: Db, datasetId: number, runId: number | null): Co
   data.tags = readTags(db, data.pos, n);
   data.bins = confidenceBins(data.prob);
   return data;
+}
+
+/** The class names of the run's model (none for a run the library does not have). */
+function runLabels(db: Db, runId: number): string[] {
+  const stored = db.prepare('SELECT m.labels FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?').pluck().get(runId) as string | undefined;
+  return stored === undefined ? [] : (JSON.parse(stored) as string[]);
 }
 
 /** Each row's top-1 confidence bin of the sidebar's histogram (CONFIDENCE_BINS without a prediction): read once, counted on every click. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Heatmap, ImageRow, ImageStatus, Verdict } from '../../../common/types';
 import type { Db } from './database';
 import { blobToHeatmap } from './heatmap-blob';
+import { labelInRun } from './image-truth';
 import type { Runs } from './runs';
 
 interface ImageDbRow {
@@ -19,6 +20,8 @@ interface ImageDbRow {
   verdict: Verdict | null;
   note: string | null;
   duplicate_of: number | null;
+  /** 1 where some model has a class for the image (its true_label is a class name, not free text). */
+  has_class: number;
 }
 
 interface TruthDbRow {
@@ -44,7 +47,8 @@ interface HeatmapDbRow {
 const IMAGE_COLUMNS = `i.id, i.dataset_id, i.rel_path, i.width, i.height, i.true_label, i.true_level, i.status, i.error,
   r.verdict, r.note,
   (SELECT MIN(j.id) FROM images j WHERE j.dataset_id = i.dataset_id AND j.content_hash = i.content_hash
-     AND j.id < i.id AND j.removed_at IS NULL) AS duplicate_of`;
+     AND j.id < i.id AND j.removed_at IS NULL) AS duplicate_of,
+  EXISTS (SELECT 1 FROM image_truth x WHERE x.image_id = i.id) AS has_class`;
 
 /** The map of each image's top-1 class. */
 const TOP1_HEATMAPS = `SELECT h.image_id, h.class_index, h.h, h.w, h.scale, h."values" FROM heatmaps h
@@ -187,13 +191,24 @@ export class ImageRows {
         truthByImage.get(row.id) ?? null,
         (byImage.get(row.id) ?? []).map((p) => ({ index: p.class_index, label: labels[p.class_index] ?? `class ${p.class_index}`, prob: p.prob })),
         heatmapByImage.get(row.id),
+        labels,
       ),
     );
   }
 }
 
-/** `trueIndex`: the image's class under the run's model, null without a run or where the model has none. */
-function toImageRow(row: ImageDbRow, trueIndex: number | null, top: ImageRow['top'], heatmap: HeatmapDbRow | undefined): ImageRow {
+/**
+ * `trueIndex`: the image's class under the run's model, null without a run or where the model has none; `labels`: the
+ * run model's class names, which name the truth as they name the predictions (none without a run: the image's label).
+ */
+function toImageRow(
+  row: ImageDbRow,
+  trueIndex: number | null,
+  top: ImageRow['top'],
+  heatmap: HeatmapDbRow | undefined,
+  labels: readonly string[] | null = null,
+): ImageRow {
+  const trueLabel = labels ? labelInRun(labels, trueIndex, row.true_label, row.has_class === 1) : row.true_label;
   return {
     id: row.id,
     datasetId: row.dataset_id,
@@ -201,9 +216,9 @@ function toImageRow(row: ImageDbRow, trueIndex: number | null, top: ImageRow['to
     fileName: path.basename(row.rel_path),
     width: row.width,
     height: row.height,
-    trueLabel: row.true_label,
+    trueLabel,
     trueIndex,
-    trueLevel: row.true_level,
+    trueLevel: trueLabel === null ? null : row.true_level,
     // Done means this run has the image's prediction; an error is the file's latest failure, whichever run hit it.
     status: top.length > 0 ? 'done' : row.status === 'error' ? 'error' : 'pending',
     error: row.error,

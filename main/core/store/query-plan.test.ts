@@ -23,7 +23,7 @@ beforeAll(() => {
   db = openDatabase(path.join(dir, 'library.db'));
   db.transaction(() => {
     db.prepare("INSERT INTO datasets (id, root_path, name) VALUES (1, '/zoo', 'zoo'), (2, '/farm', 'farm')").run();
-    db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'h', 'toy', '/m', 224, '["cat","dog","owl","cow"]')`).run();
+    db.prepare(`INSERT INTO models (id, hash, name, dir, input_size, labels) VALUES (1, 'h', 'toy', '/m', 224, '["class_0","class_1","class_2","class_3"]')`).run();
     db.prepare(
       `INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES
        (1, 1, 1, 'GradCAM', 'conv', 'cpu', 'done'), (2, 1, 1, 'HiResCAM', 'conv', 'cpu', 'done'), (3, 2, 1, 'GradCAM', 'conv', 'cpu', 'done')`,

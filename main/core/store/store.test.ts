@@ -166,7 +166,7 @@ describe('Store', () => {
     store.close();
   });
 
-  it("records each model's class of a file: another model's scan keeps the label and this run's correctness", () => {
+  it("records each model's class of a file: another model's scan keeps this run's truth and correctness", () => {
     const store = new Store(file);
     const { datasetId, runId, a, b } = seed(store);
     const zoo = store.ensureModel({ hash: 'def', name: 'zoo', dir: '/z', inputSize: 32, labels: ['class 0', 'class 1'] });
@@ -182,18 +182,19 @@ describe('Store', () => {
       zoo,
     );
     expect(store.getImage(a, runId)).toMatchObject({ trueLabel: 'dog', trueIndex: 1, correct: true });
-    expect(store.getImage(a, zooRun)).toMatchObject({ trueLabel: 'dog', trueIndex: null, correct: null });
+    // A run shows its own model's class and name for it, none where only the other model has a class.
+    expect(store.getImage(a, zooRun)).toMatchObject({ trueLabel: null, trueIndex: null, correct: null });
     // b had no label: it takes the zoo's, with the zoo's class for the zoo's runs only.
     expect(store.listImages(datasetId, zooRun).map((i) => [i.trueLabel, i.trueLevel, i.trueIndex])).toEqual([
-      ['dog', null, null],
+      [null, null, null],
       ['class 0', 1, 0],
     ]);
     expect(store.listImages(datasetId, runId).map((i) => [i.trueLabel, i.trueIndex, i.correct])).toEqual([
       ['dog', 1, true],
-      ['class 0', null, null],
+      [null, null, null],
     ]);
-    expect([...store.exportRows(datasetId, runId)].map((row) => row.trueIndex)).toEqual([1, null]);
-    expect([...store.exportRows(datasetId, zooRun)].map((row) => row.trueIndex)).toEqual([null, 0]);
+    expect([...store.exportRows(datasetId, runId)].map((row) => [row.trueLabel, row.trueIndex])).toEqual([['dog', 1], [null, null]]);
+    expect([...store.exportRows(datasetId, zooRun)].map((row) => [row.trueLabel, row.trueIndex])).toEqual([[null, null], ['class 0', 0]]);
     store.close();
   });
 
