@@ -35,6 +35,18 @@ export interface CamTarget<Ref> {
   /** The other tensors the head reads (skip connections that bypass the layer). */
   constants: Ref[];
   /**
+   * Constants with no batch axis (weights the network computes, the same for every image): the head's pass
+   * over all class ranks takes them as they are, where it repeats every other constant along its first axis,
+   * as it does the activations. Absent: none.
+   */
+  unbatched?: ReadonlySet<Ref>;
+  /**
+   * The head works only on the network's own batch: one gradient pass per class rank instead of one over all
+   * ranks. For a constant whose batch is not its first axis (a sequence-first tensor inside attention), one
+   * that holds the batch size (a shape), or a graph that has the batch size written in (a fixed-batch export).
+   */
+  passPerRank?: boolean;
+  /**
    * The head, whose constants include, for tokens, the target tensor itself (for its class token); a text
    * instead says why the head could not be rebuilt, and gradient methods then fail with it.
    */

@@ -99,6 +99,41 @@ describe('explainBatch', () => {
     expectMaps([image.maps[0].preRelu], [[0, 1.75, 0, 1.75]]);
   });
 
+  it('repeats per class rank only the constants that carry the batch, or runs the head once per rank', async () => {
+    // The same head with W fetched from the run as a constant with no batch axis, and the batch's own size,
+    // which only a head on the network's batch may read.
+    const network: CamNetwork<string> = {
+      run: async (x, tensors = []) => {
+        const kept = new Map<string, tf.Tensor>();
+        if (tensors.includes('A')) kept.set('A', x.clone());
+        if (tensors.includes('W')) kept.set('W', tf.tensor2d(W));
+        if (tensors.includes('n')) kept.set('n', tf.tensor1d([x.shape[0]], 'int32'));
+        return { logits: tf.tidy(() => head(x)), kept };
+      },
+    };
+    const withW = (a: tf.Tensor4D, constants: Map<string, tf.Tensor>): tf.Tensor2D =>
+      tf.matMul(tf.mean(tf.reshape(a, [a.shape[0], -1, 2]), 1) as tf.Tensor2D, constants.get('W') as tf.Tensor2D);
+    const unbatched: CamTarget<string> = { ...target(), constants: ['W'], unbatched: new Set(['W']), head: withW };
+    const perRank: CamTarget<string> = {
+      ...target(),
+      constants: ['n'],
+      passPerRank: true,
+      head: (a, constants) => {
+        if (a.shape[0] !== constants.get('n')!.dataSync()[0]) throw new Error(`the head got ${a.shape[0]} rows`);
+        return head(a);
+      },
+    };
+    for (const [name, t] of [['unbatched', unbatched], ['pass per rank', perRank]] as const) {
+      const x = batch();
+      const before = tf.memory().numTensors;
+      const [first, second] = await explainBatch(network, t, x, { method: 'GradCAM', topK: 3, camTopK: 2 });
+      expect(tf.memory().numTensors, name).toBe(before);
+      x.dispose();
+      // As in the first test.
+      expectMaps([...first.maps, ...second.maps].map((m) => m.preRelu), [[0, 3.5], [0.5, 1.5], [0.5, 0.5], [0, 0]]);
+    }
+  });
+
   it('says why a gradient method cannot run when the head could not be rebuilt', async () => {
     const x = batch();
     const noHead = { ...target(), head: 'the head holds a Loop node' };

@@ -5,7 +5,8 @@
 // rank; summing the chosen class scores over that batch gives each (image, class) its own gradient,
 // because batch rows do not interact. One pass over ranks × images rather than one pass per rank: the
 // head's weights are read once for all ranks (after VGG16's block5_conv3, 124 M dense weights), and each
-// op of the head runs once.
+// op of the head runs once. The constants the head reads are repeated alike, except those with no batch
+// axis (weights); a target whose head takes only the network's own batch gets one pass per rank.
 import * as tf from '@tensorflow/tfjs-core';
 import { preprocess, type PixelBatch } from '../preprocess';
 import { gridView } from './grid-view';
@@ -143,11 +144,15 @@ async function mapsForRanks<Ref>(
       if (typeof head === 'string') throw new Error(`${request.method} needs gradients, but ${head}`);
       // A token target's head takes the class token from the tensor itself.
       const constants = new Map([...kept].filter(([ref]) => ref !== target.tensor || target.layer.layout === 'tokens'));
+      if (target.passPerRank) {
+        return classesByRank.map((classes) => read(tf.tidy(() => method.map(activations, classGradients(head, activations, constants, classes)))));
+      }
       const ranks = classesByRank.length;
+      const unbatched = target.unbatched ?? new Set();
       const maps = read(
         tf.tidy(() => {
           const repeated = repeatBatch(activations, ranks);
-          const repeatedConstants = new Map([...constants].map(([ref, t]) => [ref, repeatBatch(t, ranks)]));
+          const repeatedConstants = new Map([...constants].map(([ref, t]) => [ref, unbatched.has(ref) ? t : repeatBatch(t, ranks)]));
           return method.map(repeated, classGradients(head, repeated, repeatedConstants, classesByRank.flat()));
         }),
       );

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import ort from 'onnxruntime-node';
 import type { CamNetwork, NetworkOutputs } from '../../cam/network';
-import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
+import { graphOf, onnx, type ModelProto } from './graph-builder';
 import { preprocess, preprocessNchw, type PixelBatch } from '../../preprocess';
 import { nchwToNhwc, nhwcToNchw, type Dims4 } from './layout';
 import type { ProviderName } from './providers';
@@ -110,7 +110,8 @@ export class OnnxNetwork implements CamNetwork<string> {
   private withOutputs(extraOutputs: string[]): Uint8Array {
     const graph = graphOf(this.model);
     const original = graph.output;
-    graph.output = [...original, ...extraOutputs.map((name) => onnx.ValueInfoProto.create(floatValueInfo(name)))];
+    // No type: a head may read an integer tensor (a shape) as well as float activations.
+    graph.output = [...original, ...extraOutputs.map((name) => onnx.ValueInfoProto.create({ name }))];
     try {
       return onnx.ModelProto.encode(this.model).finish();
     } finally {
@@ -119,9 +120,10 @@ export class OnnxNetwork implements CamNetwork<string> {
   }
 }
 
-/** NCHW 4-D tensors as NHWC; channels-last ones and any other rank as they are. */
+/** NCHW 4-D tensors as NHWC; channels-last ones and any other rank as they are; integers (shapes) as int32. */
 function toEngineLayout(output: ort.Tensor, channelsLast: boolean): tf.Tensor {
   const dims = output.dims.map(Number);
+  if (output.type === 'int64' || output.type === 'int32') return tf.tensor(Int32Array.from(output.data as Iterable<number | bigint>, Number), dims, 'int32');
   if (dims.length !== 4 || channelsLast) return tf.tensor(output.data as Float32Array, dims);
   const [n, c, h, w] = dims;
   return tf.tensor4d(nchwToNhwc(output.data as Float32Array, [n, c, h, w]), [n, h, w, c]);

@@ -12,11 +12,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CandidateLayer } from '../../../../../common/types';
 import { leadingTokens } from '../../cam/grid-view';
-import { graphOf, onnx, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from './graph-builder';
+import { graphOf, onnx, type AttributeProto, type DecodedGraph, type ModelProto, type NodeProto, type TensorProto } from './graph-builder';
 
 export interface OnnxHead {
   /** ONNX names of tensors the head reads besides the target (they come from the network's run). */
   constants: string[];
+  /**
+   * Constants the image does not reach (weights computed by ops the head does not rebuild): the same for
+   * every image, with no batch axis. The others carry the batch.
+   */
+  unbatched: string[];
+  /**
+   * Constants computed from tensor shapes only (Shape, Size and what follows): they may hold the batch size,
+   * so the head must run on the network's own batch.
+   */
+  fromShapes: string[];
   /**
    * Logits [N, classes] from the target's grid view (NHWC) and the constants (engine layout: see
    * network.ts); for a token target, `constants` also holds the target tensor itself, for its class token.
@@ -73,20 +83,12 @@ export function buildOnnxHead(
   }
   const computed = new Set(nodes.flatMap((node) => node.output));
   const reads = [...new Set(nodes.flatMap((node) => node.input))].filter((name) => name !== '' && name !== target && !computed.has(name));
-  const initializers = new Map(graph.initializer.map((tensor) => [tensor.name, tensor]));
-  const constantNodes = new Map(
-    graph.node.filter((node) => node.opType === 'Constant').flatMap((node) => node.output.map((name) => [name, node] as const)),
-  );
-  const weights = new Map<string, tf.Tensor>();
+  const reach = imageReach(graph);
+  let weights = new Map<string, tf.Tensor>();
   const prepared = new Set<string>();
   const contexts: Context[] = [];
   try {
-    for (const name of reads) {
-      const initializer = initializers.get(name);
-      const constant = constantNodes.get(name);
-      if (initializer) weights.set(name, fromInitializer(initializer));
-      else if (constant) weights.set(name, constantOf(attributesOf(constant)));
-    }
+    weights = foldWeights(graph, reads.filter((name) => !reach.values.has(name) && !reach.shapes.has(name)), opset);
     for (const node of nodes) {
       const weight = weights.get(node.input[1]);
       const filters = node.opType === 'Conv' && weight ? convFilters(weight, attributesOf(node), node.input[0]) : undefined;
@@ -109,6 +111,8 @@ export function buildOnnxHead(
   const nodeAttributes = nodes.map(attributesOf);
   return {
     constants,
+    unbatched: constants.filter((name) => !reach.values.has(name) && !reach.shapes.has(name)),
+    fromShapes: constants.filter((name) => reach.shapes.has(name)),
     logits: (activations, fed) => {
       const values = new Map<string, Value>();
       const fetched = (name: string) => {
@@ -131,6 +135,74 @@ export function buildOnnxHead(
       return tf.reshape(logits, [logits.shape[0], -1]);
     },
   };
+}
+
+/**
+ * What the image input reaches: `values`, tensors computed from its values (they carry the batch), and
+ * `shapes`, those computed from tensor shapes only (Shape, Size), which may hold the batch size. Every other
+ * tensor is a weight: the same for any input. Nodes come in graph order, inputs before readers.
+ */
+function imageReach(graph: DecodedGraph): { values: Set<string>; shapes: Set<string> } {
+  const initializers = new Set(graph.initializer.map((tensor) => tensor.name));
+  const values = new Set(graph.input.map((value) => value.name!).filter((name) => !initializers.has(name)));
+  const shapes = new Set<string>();
+  for (const node of graph.node) {
+    const fromValues = node.input.some((name) => values.has(name));
+    const fromShapes = fromValues || node.input.some((name) => shapes.has(name));
+    if (fromValues && !SHAPE_READERS.has(node.opType)) node.output.forEach((name) => values.add(name));
+    else if (fromShapes) node.output.forEach((name) => shapes.add(name));
+  }
+  return { values, shapes };
+}
+
+/** Ops whose output depends on their input's shape only. */
+const SHAPE_READERS = new Set(['Shape', 'Size']);
+
+/**
+ * The weights among `names` (tensors the image does not reach): initializers, Constant nodes, and what the
+ * ops the head rebuilds compute from them, evaluated once here. PyTorch's exporter hands a parameter that
+ * equals another (biases initialised alike, tied weights) to its second module through an Identity node;
+ * other graphs reshape or transpose a weight. A name whose value needs an op the head does not rebuild is
+ * left out: the network run returns it, and it has no batch axis.
+ */
+function foldWeights(graph: DecodedGraph, names: string[], opset: number): Map<string, tf.Tensor> {
+  const initializers = new Map(graph.initializer.map((tensor) => [tensor.name, tensor]));
+  const producers = new Map(graph.node.flatMap((node) => node.output.map((name) => [name, node] as const)));
+  const values = new Map<string, tf.Tensor | null>();
+  const valueOf = (name: string): tf.Tensor | null => {
+    if (values.has(name)) return values.get(name)!;
+    const initializer = initializers.get(name);
+    const node = producers.get(name);
+    if (initializer) values.set(name, fromInitializer(initializer));
+    else if (!node || !(node.opType in OPS) || (node.opType !== 'Constant' && CHECKS[node.opType]?.(attributesOf(node), node))) values.set(name, null);
+    else {
+      const inputs = node.input.map((input) => (input === '' ? undefined : valueOf(input)));
+      if (inputs.some((input) => input === null)) values.set(name, null);
+      else {
+        const outputs = tf.tidy(() => {
+          const result = OPS[node.opType](inputs.map((input) => (input ? plain(input) : undefined)), attributesOf(node), { opset, outputs: node.output.length });
+          return (Array.isArray(result) ? result : [result]).map(inOnnxOrder);
+        });
+        node.output.forEach((output, k) => values.set(output, outputs[k] ?? null));
+      }
+    }
+    return values.get(name)!;
+  };
+  const weights = new Map<string, tf.Tensor>();
+  let done = false;
+  try {
+    for (const name of names) {
+      const value = valueOf(name);
+      // Two names for one tensor (an Identity): each gets its own handle, as the head disposes them one by one.
+      if (value) weights.set(name, [...weights.values()].includes(value) ? value.clone() : value);
+    }
+    done = true;
+  } finally {
+    const kept = new Set(done ? weights.values() : []);
+    if (!done) weights.forEach((value) => value.dispose());
+    new Set(values.values()).forEach((value) => value && !kept.has(value) && !value.isDisposed && value.dispose());
+  }
+  return weights;
 }
 
 /** The target tensor in its own layout from the methods' NHWC grid view; tokens take their class token from `tensor`. */

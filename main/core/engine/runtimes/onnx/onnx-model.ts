@@ -51,7 +51,7 @@ export async function loadOnnxModelBytes(
   const provider = await selectProvider(options.provider);
   const network = new OnnxNetwork(model, { provider: provider.name, threads: options.threads });
   const inputSize = squareImageInput(model, network.inputName, source, options.inputSize);
-  const { candidateLayers, classCount, channelsLast } = await probe(model, network, inputSize, source);
+  const { candidateLayers, classCount, channelsLast, batchFirst } = await probe(model, network, inputSize, source);
   const fallback = defaultLayer(candidateLayers, graphOf(model).node, network.logitsName);
   if (!fallback) throw new Error(`${source} has no tensor with a spatial grid (NCHW, NHWC or ViT tokens) that reaches its class scores`);
   channelsLast.forEach((name) => network.channelsLast.add(name));
@@ -61,11 +61,17 @@ export async function loadOnnxModelBytes(
       throw new Error(`The ONNX model has no tensor with a spatial grid named ${layer}; candidates: ${candidateLayers.map((c) => c.name).join(', ')}`);
     }
     const head = buildOnnxHead(model, choice, network.logitsName, channelsLast);
+    if (typeof head === 'string') return { layer: choice, tensor: choice.name, constants: [], head };
+    const unbatched = new Set(head.unbatched);
+    // A constant from the image whose first axis was not the probe's batch: the batch lies elsewhere.
+    const batchElsewhere = head.constants.some((name) => !unbatched.has(name) && !batchFirst.has(name));
     return {
       layer: choice,
       tensor: choice.name,
-      constants: typeof head === 'string' ? [] : head.constants,
-      head: typeof head === 'string' ? head : head.logits,
+      constants: head.constants,
+      unbatched,
+      passPerRank: batchElsewhere || head.fromShapes.length > 0,
+      head: head.logits,
     };
   };
   const info = { inputSize, classCount, preprocessing: 'torch' as const, candidateLayers, defaultLayer: fallback.name };
@@ -93,14 +99,15 @@ function squareImageInput(model: ModelProto, inputName: string, source: string, 
 
 /**
  * Every node output of a probe run on PROBE_BATCH black images: the float tensors with a grid that the
- * logits depend on (in graph order), the channels-last 4-D tensors, and the number of classes.
+ * logits depend on (in graph order), the channels-last 4-D tensors, the tensors whose first axis is the
+ * batch, and the number of classes.
  */
 async function probe(
   model: ModelProto,
   network: OnnxNetwork,
   size: number,
   source: string,
-): Promise<Pick<OnnxModelInfo, 'candidateLayers' | 'classCount'> & { channelsLast: Set<string> }> {
+): Promise<Pick<OnnxModelInfo, 'candidateLayers' | 'classCount'> & { channelsLast: Set<string>; batchFirst: Set<string> }> {
   const graph = graphOf(model);
   const names = graph.node.flatMap((node) => node.output).filter((name) => name !== '' && name !== network.logitsName);
   const session = await sessionFor(model, { outputs: names }, source);
@@ -134,7 +141,8 @@ async function probe(
     }
     const dropped = new Set(tokens.slice(reaching));
     const candidateLayers = grids.filter((grid) => !dropped.has(grid));
-    return { candidateLayers, classCount, channelsLast };
+    const batchFirst = new Set(names.filter((name) => Number(results[name].dims[0]) === batch));
+    return { candidateLayers, classCount, channelsLast, batchFirst };
   } finally {
     await session.release();
   }

@@ -113,5 +113,27 @@ for (const { family, layout, tolerance = {}, excluded = [] } of FAMILIES) {
         expect(error, key).toBeLessThan(tolerance[key.split('@')[0] as CamMethod] ?? TOLERANCE);
       }
     });
+
+    // The app's default: maps for the top 3 classes, from one gradient pass over 3 × 4 rows. Heads that read
+    // a parameter through an Identity node (PyTorch's export of a weight equal to another) or a skip connection
+    // (ViT) must repeat only what carries the batch.
+    it('gives each of the top 3 classes the map it gets alone (pytorch-grad-cam’s for ranks 1 and 2)', async () => {
+      const results = await engine.explain({ pixels, count, method: 'GradCAM', topK: 3, camTopK: 3 });
+      const third = await engine.explain({ pixels, count, method: 'GradCAM', topK: 3, classes: reference.top5.map((top) => [top[2]]) });
+      const errors = [0, 1, 2].map((rank) =>
+        Math.max(
+          ...results.map(({ heatmaps }, image) => {
+            expect(heatmaps.map((map) => map.classIndex)).toEqual(reference.top5[image].slice(0, 3));
+            const map = heatmaps[rank].values;
+            if (rank < 2) return errorOf(map, reference.maps[`GradCAM@${rank}`].values[image]);
+            const alone = third[image].heatmaps[0];
+            expect(alone.classIndex).toBe(heatmaps[2].classIndex);
+            return errorOf(map, [Array.from(alone.values)]);
+          }),
+        ),
+      );
+      console.log(`${family} top 3: ${errors.map((error, rank) => `GradCAM@${rank} ${error.toExponential(1)}`).join(', ')}`);
+      errors.forEach((error, rank) => expect(error, `rank ${rank}`).toBeLessThan(TOLERANCE));
+    });
   });
 }
