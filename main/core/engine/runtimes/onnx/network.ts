@@ -1,11 +1,13 @@
 // An NCHW ONNX classifier on ONNX Runtime, seen from the engine: it takes the engine's NHWC batch and
 // returns the logits and any intermediate tensors asked for, 4-D ones back in NHWC. An intermediate tensor
 // becomes a graph output only in a session made for it: as an output it stops ONNX Runtime from fusing
-// the node that writes it, so the plain logits session keeps every fusion.
+// the node that writes it, so the plain logits session keeps every fusion. A model whose output is a final
+// Softmax's (behind shape-only ops) gives that Softmax's input as its logits: the engine computes the
+// probabilities from the logits, and gradient methods take the class score before the softmax.
 import * as tf from '@tensorflow/tfjs-core';
 import ort from 'onnxruntime-node';
 import type { CamNetwork, NetworkOutputs } from '../../cam/network';
-import { graphOf, onnx, type ModelProto } from './graph-builder';
+import { graphOf, onnx, type ModelProto, type NodeProto } from './graph-builder';
 import { preprocess, preprocessNchw, type PixelBatch } from '../../preprocess';
 import { nchwToNhwc, nhwcToNchw, type Dims4 } from './layout';
 import type { ProviderName } from './providers';
@@ -25,7 +27,10 @@ export class OnnxNetwork implements CamNetwork<string> {
   /** runPixels' input array, free between runs (null while a run holds it). */
   private inputScratch: Float32Array | null = null;
   readonly inputName: string;
-  readonly logitsName: string;
+  /** The graph's output. */
+  readonly outputName: string;
+  /** The class scores: the input of a final Softmax (see finalSoftmax), else the graph's output. */
+  logitsName: string;
   /** 4-D tensors that are channels-last in the graph itself (Swin's features): returned as they are. */
   readonly channelsLast = new Set<string>();
 
@@ -42,7 +47,14 @@ export class OnnxNetwork implements CamNetwork<string> {
       );
     }
     this.inputName = inputs[0].name!;
-    this.logitsName = graph.output[0].name!;
+    this.outputName = graph.output[0].name!;
+    this.logitsName = finalSoftmax(model, this.outputName)?.input[0] ?? this.outputName;
+  }
+
+  /** Takes the graph's output as the class scores after all (a final Softmax that is not over the classes). */
+  async scoresFromOutput(): Promise<void> {
+    this.logitsName = this.outputName;
+    await this.dispose();
   }
 
   static fromBytes(bytes: Uint8Array, options: NetworkOptions): OnnxNetwork {
@@ -111,13 +123,30 @@ export class OnnxNetwork implements CamNetwork<string> {
     const graph = graphOf(this.model);
     const original = graph.output;
     // No type: a head may read an integer tensor (a shape) as well as float activations.
-    graph.output = [...original, ...extraOutputs.map((name) => onnx.ValueInfoProto.create({ name }))];
+    const outputs = [...new Set([this.logitsName, ...extraOutputs])].map((name) => onnx.ValueInfoProto.create({ name }));
+    graph.output = this.logitsName === this.outputName ? [...original, ...outputs.slice(1)] : outputs;
     try {
       return onnx.ModelProto.encode(this.model).finish();
     } finally {
       graph.output = original;
     }
   }
+}
+
+/** Ops that pass a tensor on or only change its shape: a Softmax behind them still ends the model. */
+const SHAPE_ONLY = new Set(['Identity', 'Dropout', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
+
+/**
+ * The Softmax node that ends the graph at `output`, behind shape-only ops, or undefined: its input holds the
+ * logits. (Whether it runs over the class axis needs shapes: see probe in onnx-model.ts.)
+ */
+export function finalSoftmax(model: ModelProto, output: string): NodeProto | undefined {
+  const producers = new Map(graphOf(model).node.flatMap((node) => node.output.map((name) => [name, node] as const)));
+  for (let node = producers.get(output); node; node = producers.get(node.input[0])) {
+    if (node.opType === 'Softmax') return node;
+    if (!SHAPE_ONLY.has(node.opType)) return undefined;
+  }
+  return undefined;
 }
 
 /** NCHW 4-D tensors as NHWC; channels-last ones and any other rank as they are; integers (shapes) as int32. */

@@ -10,7 +10,7 @@ import type { CamTarget } from '../../cam/network';
 import { defaultLayer, gridOf, PROBE_BATCH, type GridLayer } from './candidate-layers';
 import { OnnxExplainer, type OnnxPathOptions } from './explainer';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
-import { OnnxNetwork } from './network';
+import { finalSoftmax, OnnxNetwork } from './network';
 import { buildOnnxHead } from './onnx-head';
 import { selectProvider } from './providers';
 
@@ -109,13 +109,14 @@ async function probe(
   source: string,
 ): Promise<Pick<OnnxModelInfo, 'candidateLayers' | 'classCount'> & { channelsLast: Set<string>; batchFirst: Set<string> }> {
   const graph = graphOf(model);
-  const names = graph.node.flatMap((node) => node.output).filter((name) => name !== '' && name !== network.logitsName);
+  const names = graph.node.flatMap((node) => node.output).filter((name) => name !== '' && name !== network.outputName);
   const session = await sessionFor(model, { outputs: names }, source);
   const declared = graph.input.find((value) => value.name === network.inputName)?.type?.tensorType?.shape?.dim?.[0]?.dimValue;
   const batch = declared == null || Number(declared) < 1 ? PROBE_BATCH : Number(declared);
   const input = new ort.Tensor('float32', new Float32Array(batch * 3 * size * size), [batch, 3, size, size]);
   try {
     const results = await session.run({ [network.inputName]: input });
+    if (!softmaxOverClasses(model, network, results)) await network.scoresFromOutput();
     const logits = results[network.logitsName];
     const classCount = logits.size / Number(logits.dims[0] ?? 1);
     if (logits.dims.map(Number).filter((side) => side !== 1).length !== 2 || !(classCount > 1)) {
@@ -149,6 +150,24 @@ async function probe(
 }
 
 /**
+ * Whether the final Softmax found behind the output (network.ts) normalises over the class axis, so that its
+ * input holds the logits: true also where there is none. Before opset 13 a Softmax flattens everything from
+ * its axis on; since, it runs along its one axis, which must then be the only one besides the batch whose
+ * size is not 1.
+ */
+function softmaxOverClasses(model: ModelProto, network: OnnxNetwork, results: ort.InferenceSession.OnnxValueMapType): boolean {
+  const softmax = finalSoftmax(model, network.outputName);
+  if (!softmax || network.logitsName === network.outputName) return true;
+  const dims = results[network.logitsName].dims.map(Number);
+  const opset = Number(model.opsetImport?.find((entry) => !entry.domain || entry.domain === 'ai.onnx')?.version ?? 13);
+  const declared = softmax.attribute?.find((attribute) => attribute.name === 'axis')?.i;
+  const given = declared == null ? (opset >= 13 ? -1 : 1) : Number(declared);
+  const axis = given < 0 ? given + dims.length : given;
+  if (opset < 13) return axis === 1;
+  return axis > 0 && dims.every((side, i) => i === 0 || i === axis || side === 1);
+}
+
+/**
  * Whether changing the grid tokens of `grid` (its class token left alone) changes the class scores: the
  * model run again with that tensor fed as an input.
  */
@@ -169,7 +188,7 @@ async function gridReachesLogits(
   }
   let session: ort.InferenceSession;
   try {
-    session = await sessionFor(model, { fed: grid.name }, source);
+    session = await sessionFor(model, { fed: grid.name, outputs: [network.logitsName] }, source);
   } catch {
     return true; // e.g. its node has other outputs that the graph reads: keep the layer
   }
@@ -188,7 +207,8 @@ async function gridReachesLogits(
 async function sessionFor(model: ModelProto, change: { outputs?: string[]; fed?: string }, source: string): Promise<ort.InferenceSession> {
   const graph = graphOf(model);
   const { output, input, node } = graph;
-  graph.output = [...output, ...(change.outputs ?? []).map((name) => onnx.ValueInfoProto.create({ name }))];
+  const extra = (change.outputs ?? []).filter((name) => !output.some((value) => value.name === name));
+  graph.output = [...output, ...extra.map((name) => onnx.ValueInfoProto.create({ name }))];
   if (change.fed) {
     graph.input = [...input, onnx.ValueInfoProto.create(floatValueInfo(change.fed))];
     graph.node = node.filter((candidate) => !candidate.output.includes(change.fed!));
