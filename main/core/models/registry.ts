@@ -7,7 +7,7 @@ import type { ModelFormat, ModelSetup, ModelSummary } from '../../../common/type
 import { createEngine } from '../engine/index';
 import { readAnyModelFolder } from '../engine/model-folder';
 import type { Engine, EngineOptions } from '../engine/types';
-import { classEntries, displayName, LabelMatcher, type ImagenetClass } from '../scan/labels';
+import { classEntries, displayName, LabelMatcher, storedClassLabels, type ImagenetClass } from '../scan/labels';
 import type { ModelEntry } from '../store/models-table';
 import type { Store } from '../store/store';
 import { changeSetup, folderLabelsFile, proposeSetup, setupLabels, type SetupChange } from './setup';
@@ -126,9 +126,9 @@ export class ModelRegistry {
     return this.labelsOf(classCount, setup).labels;
   }
 
-  /** Matches folder names to the model's classes under its current setup. */
+  /** Matches folder names to the model's classes under its current setup, by their stored names (classNames). */
   matcher(model: ModelEntry): LabelMatcher {
-    return this.labelsOf(model.classCount, model.setup).matcher;
+    return this.classNames(model).matcher;
   }
 
   /**
@@ -160,7 +160,8 @@ export class ModelRegistry {
 
   /** A one-worker engine of `model` under `setup` (not kept: the caller disposes it). */
   temporaryEngine(model: ModelEntry, setup: ModelSetup): Promise<Engine> {
-    return this.start(model, { modelDir: model.path, ...this.options.engineOptions, workers: 1, layer: setup.layer, setup: this.engineSetup({ ...model, setup }, setup) });
+    const engineSetup = this.engineSetup({ ...model, setup }, setup, this.labels(model.classCount, setup));
+    return this.start(model, { modelDir: model.path, ...this.options.engineOptions, workers: 1, layer: setup.layer, setup: engineSetup });
   }
 
   /** The model's engine under its current setup once it has started, else null. */
@@ -262,8 +263,22 @@ export class ModelRegistry {
     }
   }
 
-  private engineSetup(model: ModelEntry, pixels: PixelSetup): NonNullable<EngineOptions['setup']> {
-    return { preprocessing: pixels.preprocessing, resize: pixels.resize, labels: this.labels(model.classCount, model.setup) };
+  /** `labels`: the model's stored names (classNames), or those of a setup tried before it is stored. */
+  private engineSetup(model: ModelEntry, pixels: PixelSetup, labels = this.classNames(model).labels): NonNullable<EngineOptions['setup']> {
+    return { preprocessing: pixels.preprocessing, resize: pixels.resize, labels };
+  }
+
+  /**
+   * The model's classes as the registry keeps them: the names stored when it was added or its setup last changed,
+   * which its runs' predictions and reports show, with the synonyms its labels give where they still name the same
+   * class. A labels file edited in place since then changes nothing (the ground truth would otherwise name classes by
+   * the new file and the predictions by the stored names) until the setup names it again (setSetup reads it).
+   */
+  private classNames(model: ModelEntry): { labels: string[]; matcher: LabelMatcher } {
+    const read = this.labelsOf(model.classCount, model.setup);
+    const labels = storedClassLabels(model.labels, read.labels);
+    if (labels.every((label, index) => label === read.labels[index])) return read;
+    return { labels, matcher: new LabelMatcher(classEntries(labels, this.imagenetClasses())) };
   }
 
   private labelsOf(classCount: number, setup: ModelSetup): { labels: string[]; matcher: LabelMatcher } {

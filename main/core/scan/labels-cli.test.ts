@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { openDatabase } from '../store/database';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-labels-cli-'));
@@ -39,4 +40,43 @@ it("analyze takes the ground truth from the folder's class name where its ImageN
     ['967_espresso', 'espresso'],
   ]);
   for (const r of records) expect(r.correct).toBe(String(r.top1_label === r.true_label));
+});
+
+it('analyze reads the ground truth by the class names the library stored for the model, as the predictions, after its labels.txt was edited', async () => {
+  const model = path.join(tmp, 'edited');
+  mkdirSync(model);
+  cpSync(path.join(root, 'main/core/engine/__fixtures__/zoo/resnet/model.onnx'), path.join(model, 'model.onnx'));
+  writeFileSync(path.join(model, 'labels.txt'), `${OWN_LABELS.join('\n')}\n`);
+  const dataDir = path.join(tmp, 'edited-data');
+  const first = path.join(tmp, 'first');
+  cpSync(path.join(root, 'resources/samples/008_hen'), path.join(first, '008_hen'), { recursive: true });
+  await sightline('analyze', first, '--model', model, '--out', 'first.csv', '--data-dir', dataDir);
+
+  // Edited in place: goldfish and bird change places. The library keeps the names stored when the model was added.
+  const edited = [...OWN_LABELS];
+  [edited[2], edited[5]] = [edited[5], edited[2]];
+  writeFileSync(path.join(model, 'labels.txt'), `${edited.join('\n')}\n`);
+  const second = path.join(tmp, 'second');
+  for (const sample of ['001_goldfish', '890_volleyball']) cpSync(path.join(root, 'resources/samples', sample), path.join(second, sample), { recursive: true });
+  await sightline('analyze', second, '--model', model, '--out', 'second.csv', '--data-dir', dataDir);
+
+  const records = parse(readFileSync(path.join(tmp, 'second.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  expect(records.map((r) => [r.relative_path.split('/')[0], r.true_label])).toEqual([
+    ['001_goldfish', 'goldfish'],
+    ['890_volleyball', 'volleyball'],
+  ]);
+  for (const r of records) {
+    expect(OWN_LABELS).toContain(r.top1_label);
+    expect(r.correct).toBe(String(r.top1_label === r.true_label));
+  }
+  const library = openDatabase(path.join(dataDir, 'library.db'));
+  try {
+    const truth = library
+      .prepare("SELECT t.true_index FROM image_truth t JOIN images i ON i.id = t.image_id WHERE i.rel_path LIKE '001_goldfish/%'")
+      .pluck()
+      .all();
+    expect(truth).toEqual([OWN_LABELS.indexOf('goldfish')]);
+  } finally {
+    library.close();
+  }
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classEntries, displayName, LabelMatcher, type ImagenetClass } from './labels';
+import { classEntries, displayName, LabelMatcher, storedClassLabels, type ImagenetClass } from './labels';
 
 const imagenet = JSON.parse(
   readFileSync(new URL('../../../resources/labels/imagenet_classes.json', import.meta.url), 'utf8'),
@@ -113,6 +113,15 @@ describe('ground truth from folder names', () => {
     // A WordNet id whose name is another class: the name wins, as for a number.
     expect(matcher.match('n01440764_goldfish')).toEqual({ trueLabel: 'goldfish', trueIndex: 1 });
     expect(matcher.forFile('001_goldfish/sub/x.jpg')).toEqual({ trueLabel: 'goldfish', trueIndex: 1, trueLevel: 1 });
+  });
+
+  it("keeps a model's stored class names, with the synonyms of its labels where they still name the same class", () => {
+    const stored = ['German shepherd', 'goldfish', 'bird'];
+    const now = ['German shepherd, alsatian', 'bird', 'goldfish, Carassius auratus'];
+    expect(storedClassLabels(stored, now)).toEqual(['German shepherd, alsatian', 'goldfish', 'bird']);
+    const own = new LabelMatcher(classEntries(storedClassLabels(stored, now), imagenet));
+    expect(own.match('alsatian').trueIndex).toBe(0);
+    expect(own.match('goldfish').trueIndex).toBe(1);
   });
 
   it('borrows WordNet ids only where the class at that index is the same class', () => {

@@ -35,6 +35,15 @@ export function displayName(label: string): string {
 }
 
 /**
+ * A model's class names as its registry entry keeps them (display names, the ones its runs show), each with its
+ * synonyms from `labels` (the same classes as read now from the model's labels source) where the class at that index
+ * still has that name there: a labels file edited since the model was added names no class the registry does not.
+ */
+export function storedClassLabels(stored: readonly string[], labels: readonly string[]): string[] {
+  return stored.map((name, index) => (labels[index] !== undefined && displayName(labels[index]) === name ? labels[index] : name));
+}
+
+/**
  * The model's classes, with WordNet ids borrowed from the ImageNet table where the class at the same
  * index is the same class (so a 1000-class model that is not ImageNet gets no wrong ids).
  */
