@@ -1,9 +1,10 @@
 // The ONNX fast path's entry point: a network on ONNX Runtime plus a way to find a CAM target in it.
 // For a TF.js layers model, tryLayersModel() converts it (cached) and falls back with a reason when a
 // layer does not convert; for an ONNX file, see onnx-model.ts.
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CamTarget } from '../../cam/network';
 import { explainBatch, type CamRequest, type ImageExplanation } from '../../cam/pipeline';
+import { checkBatch } from '../../cam/predictions';
 import type { LoadedModel } from '../../model';
 import type { PixelBatch } from '../../preprocess';
 import { convertCached, defaultOnnxCacheDir } from './cache';
@@ -43,14 +44,50 @@ export class OnnxExplainer {
     return target;
   }
 
-  /** The CAM pipeline on a preprocessed NHWC batch, or on the scan stage's pixels. */
-  explainTensor(x: tf.Tensor4D | PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
-    return explainBatch(this.network, this.target(request.layer), x, request);
+  /**
+   * The CAM pipeline on a preprocessed NHWC batch, or on the scan stage's pixels. A network with a fixed batch
+   * size gets batches of exactly that size, the last one padded with zeros whose results are dropped.
+   */
+  async explainTensor(x: tf.Tensor4D | PixelBatch, request: CamRequest & { layer?: string }): Promise<ImageExplanation[]> {
+    const target = this.target(request.layer);
+    const batch = this.network.fixedBatch;
+    const count = x instanceof tf.Tensor ? x.shape[0] : x.count;
+    if (batch === null || count === batch) return explainBatch(this.network, target, x, request);
+    checkBatch(count, request);
+    const results: ImageExplanation[] = [];
+    for (let first = 0; first < count; first += batch) {
+      const size = Math.min(batch, count - first);
+      const part = imagesOf(x, first, size, batch);
+      // Padding images ask for the first image's classes.
+      const classes = request.classes?.slice(first, first + size);
+      while (classes && classes.length < batch) classes.push(classes[0]);
+      try {
+        results.push(...(await explainBatch(this.network, target, part, { ...request, classes })).slice(0, size));
+      } finally {
+        if (part instanceof tf.Tensor && part !== x) part.dispose();
+      }
+    }
+    return results;
   }
 
   dispose(): Promise<void> {
     return this.network.dispose();
   }
+}
+
+/** Images first … first + count − 1 of `x`, followed by zeros up to `batch` images. */
+function imagesOf(x: tf.Tensor4D | PixelBatch, first: number, count: number, batch: number): tf.Tensor4D | PixelBatch {
+  if (x instanceof tf.Tensor) {
+    const [, h, w, c] = x.shape;
+    return tf.tidy(() => {
+      const part = tf.slice(x, [first, 0, 0, 0], [count, h, w, c]);
+      return count === batch ? part : tf.concat([part, tf.zeros([batch - count, h, w, c])]);
+    }) as tf.Tensor4D;
+  }
+  const perImage = x.size * x.size * 3;
+  const pixels = new Uint8Array(batch * perImage);
+  pixels.set(x.pixels.subarray(first * perImage, (first + count) * perImage));
+  return { ...x, pixels, count: batch };
 }
 
 export type OnnxAttempt = { explainer: OnnxExplainer; cached: boolean } | { explainer: null; reason: string };

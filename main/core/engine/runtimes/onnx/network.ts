@@ -4,10 +4,12 @@
 // the node that writes it, so the plain logits session keeps every fusion. A model whose output is a final
 // Softmax's (behind shape-only ops) gives that Softmax's input as its logits: the engine computes the
 // probabilities from the logits, and gradient methods take the class score before the softmax.
+// The image input is NCHW (PyTorch) or NHWC (tf2onnx's default), as the graph declares it; a graph exported
+// with a fixed batch size runs any number of images in runs of exactly that size, the last one padded.
 import * as tf from '@tensorflow/tfjs-core';
 import ort from 'onnxruntime-node';
 import type { CamNetwork, NetworkOutputs } from '../../cam/network';
-import { graphOf, onnx, type ModelProto, type NodeProto } from './graph-builder';
+import { graphOf, onnx, type DecodedGraph, type ModelProto, type NodeProto } from './graph-builder';
 import { preprocess, preprocessNchw, type PixelBatch } from '../../preprocess';
 import { nchwToNhwc, nhwcToNchw, type Dims4 } from './layout';
 import type { ProviderName } from './providers';
@@ -33,6 +35,10 @@ export class OnnxNetwork implements CamNetwork<string> {
   logitsName: string;
   /** 4-D tensors that are channels-last in the graph itself (Swin's features): returned as they are. */
   readonly channelsLast = new Set<string>();
+  /** How the graph takes its images: [N, 3, H, W] or [N, H, W, 3] (see imageLayout). */
+  readonly inputLayout: 'nchw' | 'nhwc';
+  /** The batch size written into the graph's input (an export without a dynamic batch axis), or null. */
+  readonly fixedBatch: number | null;
 
   constructor(
     private readonly model: ModelProto,
@@ -49,6 +55,14 @@ export class OnnxNetwork implements CamNetwork<string> {
     this.inputName = inputs[0].name!;
     this.outputName = graph.output[0].name!;
     this.logitsName = finalSoftmax(model, this.outputName)?.input[0] ?? this.outputName;
+    const dims = declaredDims(inputs[0]);
+    this.inputLayout = imageLayout(dims);
+    this.fixedBatch = dims[0] != null && dims[0] >= 1 ? dims[0] : null;
+  }
+
+  /** The input's dims for `count` images of size × size, in the graph's layout. */
+  inputDims(count: number, size: number): Dims4 {
+    return this.inputLayout === 'nchw' ? [count, 3, size, size] : [count, size, size, 3];
   }
 
   /** Takes the graph's output as the class scores after all (a final Softmax that is not over the classes). */
@@ -64,7 +78,8 @@ export class OnnxNetwork implements CamNetwork<string> {
   /** `x` NHWC, preprocessed. The caller owns the returned tensors. */
   run(x: tf.Tensor4D, tensors: string[] = []): Promise<NetworkOutputs<string>> {
     const [n, h, w, c] = x.shape;
-    return this.runNchw(nhwcToNchw(x.dataSync() as Float32Array, [n, h, w, c]), [n, c, h, w], tensors, () => x.clone());
+    const data = x.dataSync() as Float32Array;
+    return this.runInput(this.inputLayout === 'nchw' ? nhwcToNchw(data, [n, h, w, c]) : data, n, h, tensors, () => x.clone());
   }
 
   /**
@@ -75,24 +90,56 @@ export class OnnxNetwork implements CamNetwork<string> {
     const input = preprocessNchw(batch, this.inputScratch ?? undefined);
     this.inputScratch = null;
     const { count, size, pixels, preset } = batch;
-    return this.runNchw(input, [count, 3, size, size], tensors, () => preprocess(pixels, count, size, preset)).finally(() => {
+    const data = this.inputLayout === 'nchw' ? input : nchwToNhwc(input, [count, 3, size, size]);
+    return this.runInput(data, count, size, tensors, () => preprocess(pixels, count, size, preset)).finally(() => {
       this.inputScratch = input;
     });
   }
 
-  private async runNchw(
-    nchw: Float32Array,
-    dims: Dims4,
-    tensors: string[],
-    inputTensor: () => tf.Tensor4D,
-  ): Promise<NetworkOutputs<string>> {
+  /**
+   * `data`: `n` images in the graph's layout. A fixed batch size runs them in parts of that size, the last
+   * padded with zeros, and the outputs are joined along their first axis without the padding: right for the
+   * logits and for tensors whose first axis is the batch, which is what a caller that asks a fixed-batch
+   * network for more or fewer images gets (OnnxExplainer gives the CAM pipeline batches of exactly that size).
+   */
+  private async runInput(data: Float32Array, n: number, size: number, tensors: string[], inputTensor: () => tf.Tensor4D): Promise<NetworkOutputs<string>> {
     const wanted = [...new Set(tensors)].filter((name) => name !== this.inputName);
     const session = await this.session(wanted);
-    const n = dims[0];
-    const results = await session.run({ [this.inputName]: new ort.Tensor('float32', nchw, dims) }, [this.logitsName, ...wanted]);
-    const logits = tf.tensor2d(results[this.logitsName].data as Float32Array, [n, results[this.logitsName].size / n]);
+    const batch = this.fixedBatch ?? n;
+    const perImage = 3 * size * size;
+    const parts: { count: number; results: ort.InferenceSession.OnnxValueMapType }[] = [];
+    for (let first = 0; first < n; first += batch) {
+      const count = Math.min(batch, n - first);
+      let part = data;
+      if (batch !== n) {
+        part = new Float32Array(batch * perImage);
+        part.set(data.subarray(first * perImage, (first + count) * perImage));
+      }
+      const input = new ort.Tensor('float32', part, this.inputDims(batch, size));
+      parts.push({ count, results: await session.run({ [this.inputName]: input }, [this.logitsName, ...wanted]) });
+    }
+    const rows = parts.map(({ count, results }) => {
+      const scores = results[this.logitsName];
+      return (scores.data as Float32Array).subarray(0, (count * scores.size) / batch);
+    });
+    const logits = tf.tensor2d(concatArrays(rows), [n, (parts[0].results[this.logitsName].size as number) / batch]);
     const kept = new Map<string, tf.Tensor>();
-    for (const name of tensors) kept.set(name, name === this.inputName ? inputTensor() : toEngineLayout(results[name], this.channelsLast.has(name)));
+    for (const name of tensors) {
+      if (name === this.inputName) kept.set(name, inputTensor());
+      else if (parts.length === 1 && parts[0].count === batch) kept.set(name, toEngineLayout(parts[0].results[name], this.channelsLast.has(name)));
+      else {
+        kept.set(
+          name,
+          tf.tidy(() => {
+            const pieces = parts.map(({ count, results }) => {
+              const whole = toEngineLayout(results[name], this.channelsLast.has(name));
+              return count === batch ? whole : tf.slice(whole, 0, count);
+            });
+            return pieces.length === 1 ? pieces[0] : tf.concat(pieces);
+          }),
+        );
+      }
+    }
     return { logits, kept };
   }
 
@@ -131,6 +178,26 @@ export class OnnxNetwork implements CamNetwork<string> {
       graph.output = original;
     }
   }
+}
+
+/** The declared dims of a graph input: numbers, null where free. */
+function declaredDims(input: DecodedGraph['input'][number]): (number | null)[] {
+  return (input.type?.tensorType?.shape?.dim ?? []).map((dim) => (dim.dimValue == null ? null : Number(dim.dimValue)));
+}
+
+/**
+ * NHWC where the last of 4 dims is 3 and the second is not (tf2onnx's [N, H, W, 3], H and W fixed or free),
+ * else NCHW (torch.onnx.export's [N, 3, H, W]; an ambiguous [N, 3, 3, 3] counts as NCHW).
+ */
+function imageLayout(dims: (number | null)[]): 'nchw' | 'nhwc' {
+  return dims.length === 4 && dims[3] === 3 && dims[1] !== 3 ? 'nhwc' : 'nchw';
+}
+
+function concatArrays(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
+  parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
+  return out;
 }
 
 /** Ops that pass a tensor on or only change its shape: a Softmax behind them still ends the model. */

@@ -142,7 +142,7 @@ export function buildOnnxHead(
  * `shapes`, those computed from tensor shapes only (Shape, Size), which may hold the batch size. Every other
  * tensor is a weight: the same for any input. Nodes come in graph order, inputs before readers.
  */
-function imageReach(graph: DecodedGraph): { values: Set<string>; shapes: Set<string> } {
+export function imageReach(graph: DecodedGraph): { values: Set<string>; shapes: Set<string> } {
   const initializers = new Set(graph.initializer.map((tensor) => tensor.name));
   const values = new Set(graph.input.map((value) => value.name!).filter((name) => !initializers.has(name)));
   const shapes = new Set<string>();

@@ -1,5 +1,5 @@
-// ONNX classifiers loaded as they are (e.g. from torch.onnx.export): input [N, 3, H, W], one output of
-// class scores. Candidate CAM layers are the float tensors with a spatial grid (NCHW, channels-last or
+// ONNX classifiers loaded as they are (e.g. from torch.onnx.export): input [N, 3, H, W] (or tf2onnx's
+// [N, H, W, 3]), with a free or a fixed batch size, one output of class scores. Candidate CAM layers are the float tensors with a spatial grid (NCHW, channels-last or
 // ViT tokens: candidate-layers.ts), found by one probe run that returns every node output. Gradient-free
 // methods work for any graph; gradient methods need a head that onnx-head.ts can rebuild in TF.js, and
 // say what stops them otherwise.
@@ -11,7 +11,7 @@ import { defaultLayer, gridOf, PROBE_BATCH, type GridLayer } from './candidate-l
 import { OnnxExplainer, type OnnxPathOptions } from './explainer';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
 import { finalSoftmax, OnnxNetwork } from './network';
-import { buildOnnxHead } from './onnx-head';
+import { buildOnnxHead, imageReach } from './onnx-head';
 import { selectProvider } from './providers';
 
 export interface OnnxModelInfo {
@@ -50,10 +50,12 @@ export async function loadOnnxModelBytes(
   if (!model.graph) throw new Error(`${source} is not an ONNX model: it holds no graph`);
   const provider = await selectProvider(options.provider);
   const network = new OnnxNetwork(model, { provider: provider.name, threads: options.threads });
-  const inputSize = squareImageInput(model, network.inputName, source, options.inputSize);
+  const inputSize = squareImageInput(model, network, source, options.inputSize);
   const { candidateLayers, classCount, channelsLast, batchFirst } = await probe(model, network, inputSize, source);
   const fallback = defaultLayer(candidateLayers, graphOf(model).node, network.logitsName);
   if (!fallback) throw new Error(`${source} has no tensor with a spatial grid (NCHW, NHWC or ViT tokens) that reaches its class scores`);
+  // An NHWC input read by a head is the engine's own NHWC batch.
+  if (network.inputLayout === 'nhwc') channelsLast.add(network.inputName);
   channelsLast.forEach((name) => network.channelsLast.add(name));
   const findTarget = (layer: string | undefined): CamTarget<string> => {
     const choice = layer === undefined ? fallback : candidateLayers.find((c) => c.name === layer);
@@ -70,7 +72,8 @@ export async function loadOnnxModelBytes(
       tensor: choice.name,
       constants: head.constants,
       unbatched,
-      passPerRank: batchElsewhere || head.fromShapes.length > 0,
+      // A fixed-batch export may have its batch size written into the head's shapes (Reshape to [1, -1]).
+      passPerRank: network.fixedBatch !== null || batchElsewhere || head.fromShapes.length > 0,
       head: head.logits,
     };
   };
@@ -78,18 +81,23 @@ export async function loadOnnxModelBytes(
   return { explainer: new OnnxExplainer(provider, network, findTarget), info };
 }
 
-/** The input's side: fixed square dims, or `configured` where height and width are free (and then only). */
-function squareImageInput(model: ModelProto, inputName: string, source: string, configured: number | undefined): number {
+/**
+ * The input's side: fixed square dims, or `configured` where height and width are free (and then only).
+ * NCHW or NHWC as the network reads the declared dims; the batch may be free or fixed.
+ */
+function squareImageInput(model: ModelProto, network: OnnxNetwork, source: string, configured: number | undefined): number {
+  const { inputName, inputLayout } = network;
   const input = graphOf(model).input.find((value) => value.name === inputName);
   const declared = input?.type?.tensorType?.shape?.dim ?? [];
   const dims = declared.map((dim) => (dim.dimValue == null ? null : Number(dim.dimValue)));
-  const [, channels, height, width] = dims;
+  const [channels, height, width] = inputLayout === 'nchw' ? dims.slice(1) : [dims[3], dims[1], dims[2]];
   // Free dimensions by their names (e.g. "batch"), as the exporter wrote them.
   const shape = `[${declared.map((dim, i) => dims[i] ?? (dim.dimParam || '?')).join(', ')}]`;
   if (dims.length === 4 && channels === 3 && height == null && width == null && configured !== undefined) return configured;
   if (dims.length !== 4 || channels !== 3 || height == null || height !== width) {
     const hint = dims.length === 4 && channels === 3 && height == null && width == null ? ' (or set "inputSize" in sightline.json)' : '';
-    throw new Error(`${source} takes input ${inputName} of shape ${shape}; Sightline needs a square RGB batch [N, 3, size, size]${hint}`);
+    const wanted = inputLayout === 'nchw' ? '[N, 3, size, size]' : '[N, size, size, 3] (or [N, 3, size, size])';
+    throw new Error(`${source} takes input ${inputName} of shape ${shape}; Sightline needs a square RGB batch ${wanted}${hint}`);
   }
   if (configured !== undefined && configured !== height) {
     throw new Error(`sightline.json sets "inputSize" ${configured}, but ${source} takes ${shape} images`);
@@ -111,22 +119,25 @@ async function probe(
   const graph = graphOf(model);
   const names = graph.node.flatMap((node) => node.output).filter((name) => name !== '' && name !== network.outputName);
   const session = await sessionFor(model, { outputs: names }, source);
-  const declared = graph.input.find((value) => value.name === network.inputName)?.type?.tensorType?.shape?.dim?.[0]?.dimValue;
-  const batch = declared == null || Number(declared) < 1 ? PROBE_BATCH : Number(declared);
-  const input = new ort.Tensor('float32', new Float32Array(batch * 3 * size * size), [batch, 3, size, size]);
+  const batch = network.fixedBatch ?? PROBE_BATCH;
+  const input = new ort.Tensor('float32', new Float32Array(batch * 3 * size * size), network.inputDims(batch, size));
   try {
     const results = await session.run({ [network.inputName]: input });
     if (!softmaxOverClasses(model, network, results)) await network.scoresFromOutput();
     const logits = results[network.logitsName];
-    const classCount = logits.size / Number(logits.dims[0] ?? 1);
-    if (logits.dims.map(Number).filter((side) => side !== 1).length !== 2 || !(classCount > 1)) {
-      throw new Error(`${source} outputs [${logits.dims.slice(1).join(', ')}] for one image; Sightline needs a vector of class scores per image, [N, classes]`);
+    const [first, ...perImage] = logits.dims.map(Number);
+    const classCount = perImage.reduce((product, side) => product * side, 1);
+    if (first !== batch || perImage.filter((side) => side !== 1).length !== 1 || !(classCount > 1)) {
+      const what = first === batch ? `[${perImage.join(', ')}] for one image` : `[${[first, ...perImage].join(', ')}] for a batch of ${batch}`;
+      throw new Error(`${source} outputs ${what}; Sightline needs a vector of class scores per image, [N, classes]`);
     }
     const feedsLogits = dependsOnward(model, network.logitsName);
+    // Only tensors computed from the image: with a fixed batch of 1 a weight's [1, …] would look like a batch.
+    const fromImage = imageReach(graph).values;
     const channelsLast = new Set<string>();
     const grids = names.flatMap((name) => {
       const { type, dims } = results[name];
-      const grid = type === 'float32' ? gridOf(dims.map(Number), batch) : null;
+      const grid = type === 'float32' && fromImage.has(name) ? gridOf(dims.map(Number), batch) : null;
       if (grid?.layout === 'nhwc') channelsLast.add(name);
       return grid && feedsLogits.has(name) ? [{ name, ...grid }] : [];
     });
