@@ -5,6 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { buildLayerGraph, stripFinalSoftmax, type LayerGraph } from './layer-graph';
 import { inputSizeProblem, labelName, readAnyModelFolder, type ModelFolder } from './model-folder';
 import { imagenetLabelsFile } from './paths';
+import './keras/tfjs-extensions';
 import type { ModelInfo } from './types';
 
 export interface LayerChoice {

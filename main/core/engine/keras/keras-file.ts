@@ -41,6 +41,6 @@ export function readKerasModel(bytes: Uint8Array, fileName: string): KerasModelF
     name: path.basename(fileName, path.extname(fileName)),
     artifacts: toArtifacts(model),
     hash: createHash('sha256').update(bytes).digest('hex'),
-    preprocessing: detectPreprocessing(model.modelConfig, model.nestedModels),
+    preprocessing: detectPreprocessing(model.savedLayers, model.nestedModels),
   };
 }

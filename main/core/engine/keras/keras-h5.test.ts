@@ -190,9 +190,13 @@ describe('Keras 2 .h5 model files', () => {
     config.config.layers[5].class_name = 'Conv2D';
     config.config.layers[20].class_name = 'Dense';
     (config.config.layers[2].config as Record<string, unknown>).groups = 2;
-    const grouped = await writeHdf5((file) => file.create_attribute('model_config', JSON.stringify(config)));
+    // A grouped convolution converts when each group reads one channel (a depthwise one); this one's groups read 4.
+    const grouped = await writeHdf5((file) => {
+      file.create_attribute('model_config', JSON.stringify(config));
+      writeKeras2Weights(file.create_group('model_weights'), vggWeights());
+    });
     expect(() => readKerasModel(grouped, 'grouped.h5')).toThrow(
-      'grouped.h5: layer block1_conv2 (Conv2D) sets groups=2 (a grouped convolution), which TF.js layers does not implement',
+      'grouped.h5: layer block1_conv2 (Conv2D) is a grouped convolution (groups=2) with 4 input channels per group; Sightline converts the depthwise case only',
     );
   });
 

@@ -13,8 +13,10 @@ export interface KerasWeight {
 }
 
 export interface KerasModel {
-  /** The Keras 2 style config `{class_name, config}` (a Keras 3 config is converted to it). */
+  /** The Keras 2 style config `{class_name, config}` (a Keras 3 config is converted to it), adapted to TF.js. */
   modelConfig: KerasConfig;
+  /** The same before it was adapted to TF.js (tfjs-adapt.ts): the layers as Keras saved them, nested models unpacked. */
+  savedLayers: KerasConfig;
   weights: KerasWeight[];
   kerasVersion: string | null;
   backend: string | null;
@@ -29,6 +31,8 @@ export interface KerasConfig {
 
 export interface KerasLayerConfig {
   class_name: string;
+  /** Keras 3: the Python module of the class (`keras.layers`, `keras.src.ops.numpy` for an operation). */
+  module?: string;
   name?: string;
   config: Record<string, unknown> & { name?: string };
   inbound_nodes?: unknown[];

@@ -1,13 +1,16 @@
 // Reads a Keras 3 `.keras` file (keras/src/saving/saving_lib.py): a zip holding config.json (the model serialised
 // by serialize_keras_object), metadata.json and model.weights.h5 (H5IOStore), where each layer's variables sit at
 // `layers/<name>/vars/0…n`, <name> being the snake_case class name numbered in layer order (conv2d, conv2d_1, …).
-// The config is rewritten in the Keras 2 form that TF.js reads. Built from Keras's saving code and tested on files
-// written to that layout here, not on a file Keras itself wrote: what is not known to work is refused by name.
+// The config is rewritten in the Keras 2 form that TF.js reads, then adapted to the layers TF.js has (tfjs-adapt.ts).
+// Tested on files Keras 3.15 wrote (keras.applications models and models of its layers), and on files written to
+// the documented layout here; what is not known to work is refused by name.
 import { childDataset, childGroup, openHdf5, readFloat32, type Hdf5Group } from './hdf5';
 import { parseModelConfig } from './h5-model';
 import { keras2Config } from './keras3-config';
 import { MAX_KERAS_FILE_BYTES, configLayers, layerName, type KerasLayerConfig, type KerasModel, type KerasWeight } from './keras-model';
 import { checkLayersSupported } from './layer-support';
+import { MODEL_CLASSES, flattenNestedModels, hasNestedModels, nestedModelNames } from './nested-models';
+import { adaptForTfjs } from './tfjs-adapt';
 import { zipEntries, zipFile } from './zip';
 
 const CONFIG_FILE = 'config.json';
@@ -36,8 +39,13 @@ function variableNames(layer: KerasLayerConfig): string[] | null {
       return [...(config.scale === false ? [] : ['gamma']), ...(config.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'];
     case 'LayerNormalization':
       return [...(config.scale === false ? [] : ['gamma']), ...(config.center === false ? [] : ['beta'])];
+    case 'Normalization':
+      // Given in the config, the statistics are constants; adapted from data, they are variables.
+      return config.mean == null ? ['mean', 'variance', 'count'] : [];
     case 'PReLU':
       return ['alpha'];
+    case 'LayerScale':
+      return ['gamma'];
     case 'Embedding':
       return ['embeddings'];
     default:
@@ -61,20 +69,27 @@ export function readKerasV3(bytes: Uint8Array, what: string): KerasModel {
   const metadataBytes = member(METADATA_FILE, MAX_JSON_BYTES);
   const metadata = metadataBytes ? (parseJson(metadataBytes, `${METADATA_FILE} in ${what}`) as { keras_version?: unknown }) : {};
   const saved = parseModelConfig(new TextDecoder().decode(configBytes), `${CONFIG_FILE} in ${what}`);
-  checkLayersSupported(saved, what);
-  const modelConfig = keras2Config(saved, what);
+  const keras2 = keras2Config(saved, what);
+  const flat = hasNestedModels(keras2) ? flattenNestedModels(keras2, what) : keras2;
+  const { modelConfig, adaptWeights } = adaptForTfjs(flat, what, { keras3: true });
+  checkLayersSupported(modelConfig, what);
   const weightsWhat = `${WEIGHTS_FILE} in ${what}`;
   const weightsFile = openHdf5(weightsBytes, weightsWhat);
   return {
     modelConfig,
-    weights: readVariables(weightsFile, configLayers(modelConfig), weightsWhat, weightsBytes.length),
+    savedLayers: flat,
+    // Keras names each layer's variables by the saved layers, before any was adapted.
+    weights: adaptWeights(readVariables(weightsFile, configLayers(keras2), weightsWhat, weightsBytes.length)),
     kerasVersion: typeof metadata.keras_version === 'string' ? metadata.keras_version : null,
     backend: null,
-    nestedModels: [],
+    nestedModels: [...nestedModelNames(keras2)],
   };
 }
 
-/** Each layer's `vars` group, matched to the layer by Keras's own naming (saving_lib._save_container_state). */
+/**
+ * Each layer's `vars` group, matched to the layer by Keras's own naming (saving_lib._save_container_state); a nested
+ * model's layers sit in its own `layers` group, numbered there.
+ */
 function readVariables(file: Hdf5Group, layers: KerasLayerConfig[], what: string, maxValues: number): KerasWeight[] {
   const layersGroup = childGroup(file, 'layers', what);
   const usedNames = new Map<string, number>();
@@ -83,6 +98,11 @@ function readVariables(file: Hdf5Group, layers: KerasLayerConfig[], what: string
     const seen = usedNames.get(base);
     usedNames.set(base, seen === undefined ? 0 : seen + 1);
     const key = seen === undefined ? base : `${base}_${seen + 1}`;
+    if (MODEL_CLASSES.has(layer.class_name)) {
+      const nested = layersGroup && childGroup(layersGroup, key, what);
+      if (!nested) throw new Error(`${what}: nested model ${layerName(layer)} has no weights at layers/${key}`);
+      return readVariables(nested, configLayers({ class_name: layer.class_name, config: layer.config }), what, maxValues);
+    }
     const vars = layersGroup && childGroup(layersGroup, `${key}/vars`, what);
     const stored = vars ? storedVariables(vars, what) : [];
     const names = variableNames(layer);
@@ -96,7 +116,8 @@ function readVariables(file: Hdf5Group, layers: KerasLayerConfig[], what: string
         `${what}: layer ${name} (${layer.class_name}) should have ${names.length} variables (${names.join(', ')}) at layers/${key}/vars, found ${stored.length}`,
       );
     }
-    return stored.map((dataset, i) => ({ name: `${name}/${names[i]}`, ...readFloat32(dataset, what, maxValues) }));
+    // A Normalization's sample count (an integer) is not needed to normalise.
+    return stored.flatMap((dataset, i) => (names[i] === 'count' ? [] : [{ name: `${name}/${names[i]}`, ...readFloat32(dataset, what, maxValues) }]));
   });
 }
 

@@ -15,9 +15,9 @@ export function checkLayersSupported(modelConfig: KerasConfig, what: string): vo
   const nested = layers.filter((layer) => MODEL_CLASSES.has(layer.class_name));
   if (nested.length > 0) {
     throw new Error(
-      `${what}: ${describe(nested)} ${nested.length === 1 ? 'is a whole model' : 'are whole models'} nested inside this one; ` +
-        `Sightline unpacks nested models in Keras 2 configs only: build the model on the base model's own tensors, ` +
-        `e.g. keras.Model(base.input, head(base.output)), and save that`,
+      `${what}: ${describe(nested)} ${nested.length === 1 ? 'is a whole model' : 'are whole models'} nested inside this one ` +
+        `that Sightline could not unpack: build the model on the base model's own tensors, e.g. keras.Model(base.input, ` +
+        `head(base.output)), and save that`,
     );
   }
   const known = registeredClasses();

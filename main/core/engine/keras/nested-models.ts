@@ -14,6 +14,17 @@ export function hasNestedModels(modelConfig: KerasConfig): boolean {
   return configLayers(modelConfig).some((layer) => MODEL_CLASSES.has(layer.class_name));
 }
 
+/** Layers of the saved config that are whole models, at any depth. */
+export function nestedModelNames(modelConfig: KerasConfig): Set<string> {
+  const names = new Set<string>();
+  for (const layer of configLayers(modelConfig)) {
+    if (!MODEL_CLASSES.has(layer.class_name)) continue;
+    names.add(layerName(layer));
+    for (const inner of nestedModelNames({ class_name: layer.class_name, config: layer.config })) names.add(inner);
+  }
+  return names;
+}
+
 /** The model as one Functional graph without nested models; throws, naming the layer, what it cannot rewrite. */
 export function flattenNestedModels(modelConfig: KerasConfig, what: string): KerasConfig {
   const functional = asFunctional(modelConfig, what);

@@ -25,15 +25,18 @@ const LAYER_SIGNATURES: { names: string[]; without?: string; preset: Preprocessi
  * nested in it (a transfer-learning base model keeps its keras.applications name, e.g. vgg16).
  */
 export function detectPreprocessing(modelConfig: KerasConfig, nestedModels: string[] = []): { preset: PreprocessingPreset; reason: string } | null {
+  const layers = configLayers(modelConfig);
+  // Checked first: a model that scales or normalises its pixels itself takes them raw, whatever base model it wraps.
+  const first = layers.find((layer) => layer.class_name !== 'InputLayer');
+  if (first?.class_name === 'Rescaling' || first?.class_name === 'Normalization') {
+    return { preset: 'raw', reason: `its first layer ${layerName(first)} ${first.class_name === 'Rescaling' ? 'scales' : 'normalises'} the pixels itself` };
+  }
   for (const name of [String(modelConfig.config.name ?? ''), ...nestedModels].map((text) => text.toLowerCase())) {
     const application = APPLICATION_PRESETS.find(([pattern]) => pattern.test(name));
     if (application) return { preset: application[1], reason: `keras.applications model ${name}` };
   }
-  const layers = configLayers(modelConfig);
   const names = new Set(layers.map(layerName));
   const signature = LAYER_SIGNATURES.find((entry) => entry.names.every((name) => names.has(name)) && !(entry.without && names.has(entry.without)));
   if (signature) return { preset: signature.preset, reason: `${signature.family} layer names (${signature.names[0]} …)` };
-  const first = layers.find((layer) => layer.class_name !== 'InputLayer');
-  if (first?.class_name === 'Rescaling') return { preset: 'raw', reason: `its first layer ${layerName(first)} scales the pixels itself` };
   return null;
 }

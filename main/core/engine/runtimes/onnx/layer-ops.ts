@@ -106,6 +106,9 @@ const EMITTERS: Record<string, Emitter> = {
   AveragePooling2D: (b, call, config) => pool(b, call, config, 'AveragePool'),
   GlobalAveragePooling2D: (b, call) => globalPool(b, call, 'GlobalAveragePool'),
   GlobalMaxPooling2D: (b, call) => globalPool(b, call, 'GlobalMaxPool'),
+  // Keras' keepdims=True, as keras/tfjs-extensions.ts registers it: [N, 1, 1, C].
+  GlobalAveragePooling2DKeepdims: (b, call) => globalPool(b, call, 'GlobalAveragePool'),
+  GlobalMaxPooling2DKeepdims: (b, call) => globalPool(b, call, 'GlobalMaxPool'),
   Dense: (b, { layer, inputs, inputShapes }, config) => {
     const rank = inputShapes[0].length;
     const kernel = weight(layer, 'kernel');
@@ -122,6 +125,24 @@ const EMITTERS: Record<string, Emitter> = {
     const shape = b.int64s(`${layer.name}/shape`, [0, ...(config.targetShape as number[])]);
     const reshaped = b.op('Reshape', [toKeras(b, inputs[0], inputShapes[0].length, layer.name), shape], {}, layer.name);
     return toOnnxLayout(b, reshaped, outputShape.length, layer.name);
+  },
+  Rescaling: (b, { layer, inputs, inputShapes }, config) => {
+    const rank = inputShapes[0].length;
+    const constant = (what: string, value: unknown) => {
+      if (typeof value === 'number') return b.scalar(`${layer.name}/${what}`, value);
+      const values = Array.isArray(value) ? value.flat(3) : null;
+      if (!values?.every((v) => typeof v === 'number')) throw new UnsupportedLayerError(`layer ${layer.name} has a ${what} of ${JSON.stringify(value)}`);
+      // One value per channel, Keras' last axis: NCHW's second for a 4-D tensor.
+      const shape = rank === 4 ? [values.length, 1, 1] : [values.length];
+      return b.floats(`${layer.name}/${what}`, Float32Array.from(values as number[]), shape);
+    };
+    const scaled = b.op('Mul', [inputs[0], constant('scale', config.scale)], {}, layer.name);
+    return b.op('Add', [scaled, constant('offset', config.offset ?? 0)], {}, layer.name);
+  },
+  LayerScale: (b, { layer, inputs, inputShapes }) => {
+    const gamma = weight(layer, 'gamma');
+    const shape = inputShapes[0].length === 4 ? [gamma.shape[0], 1, 1] : gamma.shape;
+    return b.op('Mul', [inputs[0], b.floats(`${layer.name}/gamma`, values(gamma), shape)], {}, layer.name);
   },
   Dropout: (_b, { inputs }) => inputs[0],
   SpatialDropout1D: (_b, { inputs }) => inputs[0],
@@ -258,6 +279,18 @@ function activation(b: GraphBuilder, input: string, name: string | undefined, ch
       return b.op('HardSigmoid', [input], { alpha: { float: 0.2 }, beta: { float: 0.5 } }, hint);
     case 'swish':
       return b.op('Mul', [input, b.op('Sigmoid', [input], {}, hint)], {}, hint);
+    case 'hardSilu':
+      return b.op('Mul', [input, b.op('HardSigmoid', [input], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }, hint)], {}, hint);
+    case 'keras3HardSigmoid':
+      return b.op('HardSigmoid', [input], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }, hint);
+    case 'gelu': {
+      // x · Φ(x) = x · (1 + erf(x / √2)) / 2, the exact form TF.js and Keras compute.
+      const erf = b.op('Erf', [b.op('Mul', [input, b.scalar(`${hint}/inv_sqrt2`, Math.SQRT1_2)], {}, hint)], {}, hint);
+      const cdf = b.op('Mul', [b.op('Add', [erf, b.scalar(`${hint}/one`, 1)], {}, hint), b.scalar(`${hint}/half`, 0.5)], {}, hint);
+      return b.op('Mul', [input, cdf], {}, hint);
+    }
+    case 'leakyRelu':
+      return b.op('LeakyRelu', [input], { alpha: { float: 0.2 } }, hint);
     case 'tanh':
       return b.op('Tanh', [input], {}, hint);
     case 'elu':
