@@ -13,8 +13,11 @@ import { LIBRARY_FILE_MODE } from './database';
 import type { DatasetSummary } from '../../../common/types';
 import type { ColumnData } from './gallery-index';
 
-/** Raised whenever Snapshot changes shape: a file of another version is ignored. */
-const VERSION = 3;
+/**
+ * Raised whenever Snapshot changes shape or what its columns mean: a file of another version is ignored. 4: the truth
+ * facet names each run's truth with its own model's class names (e4e5f38), not the label the first model gave.
+ */
+const VERSION = 4;
 const MAGIC = 'sightline-gallery';
 
 /** The library file as it is on disk, taken while no connection writes it; bigints as strings. */
