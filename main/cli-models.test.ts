@@ -1,17 +1,19 @@
 // The CLI with the user's own model, as a person runs it: a child process, the sample photos, an ONNX model of the
 // zoo (10 classes, labels "class 0" … "class 9") given with --model, a CSV on disk and the library's model list.
 import { parse } from 'csv-parse/sync';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { onnx } from './core/engine/runtimes/onnx/graph-builder';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const samples = path.join(root, 'resources/samples');
 const zooResnet = path.join(root, 'main/core/engine/__fixtures__/zoo/resnet');
+const zooVgg = path.join(root, 'main/core/engine/__fixtures__/zoo/vgg_mini');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-cli-models-'));
 const dataDir = path.join(tmp, 'data');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -62,4 +64,109 @@ it('refuses a --model that is not a model, saying why', async () => {
     stderr: expect.stringMatching(/^sightline: Cannot add the model at .*nope: there is no such file or folder$/m),
   });
   await expect(sightline('models', 'extra', '--data-dir', dataDir)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/models takes no arguments/) });
+});
+
+/**
+ * The zoo's resnet with its Flatten made a Reshape to a batch of two: adding it passes (the check runs two images),
+ * and its engine fails at load, on the warm-up's batches, as a user's model with a fixed batch size does. It keeps
+ * the resnet's name, as a rebuilt model often does.
+ */
+function batchOfTwoResnet(dir: string): string {
+  cpSync(zooResnet, dir, { recursive: true });
+  const model = onnx.ModelProto.decode(readFileSync(path.join(zooResnet, 'model.onnx')));
+  const flatten = model.graph!.node!.find((node) => node.opType === 'Flatten')!;
+  Object.assign(flatten, { opType: 'Reshape', attribute: [], input: [flatten.input![0], 'batch_of_two'] });
+  const shape = new Uint8Array(BigInt64Array.from([2n, -1n]).buffer);
+  model.graph!.initializer!.push({ name: 'batch_of_two', dataType: onnx.TensorProto.DataType.INT64, dims: [2], rawData: shape });
+  writeFileSync(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish());
+  return dir;
+}
+
+const backDir = path.join(tmp, 'data-back');
+const cat = path.join(tmp, 'cat');
+cpSync(path.join(samples, '281_tabby'), path.join(cat, '281_tabby'), { recursive: true });
+const activeLine = async () => (await sightline('models', '--data-dir', backDir)).stdout.split('\n').find((line) => line.startsWith('*'));
+
+it('a model that fails to load is not left active, and --model <id> goes back to the bundled one', { timeout: 300_000 }, async () => {
+  const broken = batchOfTwoResnet(path.join(tmp, 'broken'));
+  // --model with a model that does not load: the bundled MobileNet stays active, and the message says so.
+  const failing = sightline('analyze', cat, '--model', broken, '--out', 'back-1.csv', '--data-dir', backDir);
+  await expect(failing).rejects.toMatchObject({ code: 1 });
+  const { stderr } = await failing.catch((error: { stderr: string }) => error);
+  expect(stderr).toMatch(/^sightline: The model zoo resnet \(random weights\) \(.*broken\) could not be loaded: /m);
+  expect(stderr).toMatch(/^The active model stays mobilenet_v1_0\.75_224 \(id 1\)\. sightline models lists the library's models; --model <id> analyses with one of them\.$/m);
+  expect(stderr).not.toMatch(/^Run \d+:/m);
+  expect(await activeLine()).toMatch(/^\* {2}1 {3}mobilenet_v1_0\.75_224 /);
+
+  // A model that loaded once and whose bytes were replaced since: it is the active one, and fails on its own.
+  const replaced = path.join(tmp, 'replaced');
+  cpSync(zooResnet, replaced, { recursive: true });
+  await sightline('analyze', cat, '--model', replaced, '--out', 'back-2.csv', '--data-dir', backDir);
+  expect(await activeLine()).toMatch(/^\* {2}3 {3}zoo resnet/);
+  copyFileSync(path.join(zooVgg, 'model.onnx'), path.join(replaced, 'model.onnx'));
+  await expect(sightline('analyze', cat, '--out', 'back-3.csv', '--data-dir', backDir)).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(
+      /could not be loaded: its bytes changed since it was added.*\nzoo resnet \(random weights\) \(id 3\) is the library's active model: --model <id> analyses with another one and makes it active \(--model 1 for mobilenet_v1_0\.75_224\); sightline models lists them\.\n$/,
+    ),
+  });
+
+  // The way back: --model 1, then a plain analyze with the model that is active again.
+  const back = await sightline('analyze', cat, '--model', '1', '--out', 'back-4.csv', '--data-dir', backDir);
+  expect(back.stderr).toMatch(/^Using model mobilenet_v1_0\.75_224 \(tfjs-layers, 224×224, 1000 classes, hash [0-9a-f]{12}\) from /m);
+  expect(back.stderr).toMatch(/^Done: 1 analysed now, 0 already analysed, 0 failed\. /m);
+  expect(await activeLine()).toMatch(/^\* {2}1 {3}mobilenet_v1_0\.75_224 /);
+  const plain = await sightline('analyze', cat, '--out', 'back-5.csv', '--data-dir', backDir);
+  expect(plain.stderr).toMatch(/^Model: mobilenet_v1_0\.75_224 /m);
+  expect(plain.stderr).toMatch(/^Done: 0 analysed now, 1 already analysed, 0 failed\. /m);
+  const records = parse(readFileSync(path.join(tmp, 'back-5.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  expect(records.map((r) => [r.status, r.model_hash.slice(0, 12)])).toEqual([['done', /^\* {2}1 .* ([0-9a-f]{12}) /.exec((await activeLine())!)![1]]]);
+});
+
+// The next two tests go on with the library of the test above.
+it('--model takes a name in any case, refuses a name two models share, and a path that exists wins', { timeout: 300_000 }, async () => {
+  // Models 2 (the batch-of-two resnet) and 3 (the resnet) share the resnet's name.
+  await expect(sightline('analyze', cat, '--model', 'zoo resnet (random weights)', '--out', 'x.csv', '--data-dir', backDir)).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(
+      /^sightline: --model "zoo resnet \(random weights\)" names 2 of the library's models \(ids 2, 3\): give its id instead, --model 2 or --model 3 /m,
+    ),
+  });
+  mkdirSync(path.join(tmp, '1'));
+  try {
+    await expect(sightline('analyze', cat, '--model', '1', '--out', 'x.csv', '--data-dir', backDir)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(new RegExp(`^sightline: Cannot add the model at ${path.join(tmp, '1')}: `, 'm')),
+    });
+  } finally {
+    rmSync(path.join(tmp, '1'), { recursive: true });
+  }
+  const byName = await sightline('analyze', cat, '--model', 'MobileNet_V1_0.75_224', '--out', 'by-name.csv', '--data-dir', backDir);
+  expect(byName.stderr).toMatch(/^Using model mobilenet_v1_0\.75_224 /m);
+});
+
+it('serve --model <id> makes that model active as the gallery does, and says when it does not load and how to go back', { timeout: 300_000 }, async () => {
+  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'main/cli.ts'), 'serve', '--model', '2', '--port', '0', '--data-dir', backDir], { cwd: tmp });
+  try {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('Models view')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    expect(stdout).toMatch(/^Using model zoo resnet \(random weights\) .* from .*broken$/m);
+    expect(stderr).toMatch(
+      /^The model zoo resnet \(random weights\) \(.*broken\) could not be loaded: .*\nMake another model active in the gallery's Models view, or serve again with --model <id> \(sightline models lists them\)\.$/m,
+    );
+  } finally {
+    // A serve that exited on its own (a refused --model) has nothing left to wait for.
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }
 });

@@ -17,6 +17,7 @@ import { hasImageExtension } from './core/scan/walk';
 import { describeShard, type Shard } from './core/store/shard-owner';
 import { userFolder } from './core/user-path';
 import { startWebHost } from './web/host';
+import { activateModel, chooseModel, libraryModels, wayBack } from './cli-model';
 
 const HELP = `Sightline: batch explainability review of image classifiers.
 
@@ -24,8 +25,8 @@ Usage:
   sightline start                    open the desktop app (falls back to serve without Electron)
   sightline analyze <folder> --out <report.csv> [--html <report.html>] [--method NAME] [--layer NAME] [--maps N]
                    [--bom] [--faithfulness N|all] [--compare METHOD] [--sanity] [--data-dir DIR] [--backend NAME]
-                   [--runtime auto|onnx|tfjs] [--model PATH] [--flagged <paths.txt>] [--flagged-links DIR]
-                   [--library FILE]
+                   [--runtime auto|onnx|tfjs] [--model PATH|ID|NAME] [--flagged <paths.txt>]
+                   [--flagged-links DIR] [--library FILE]
                                      classify every photo, compute class-activation maps and their metrics, write a
                                      CSV report (and an HTML one); analysing the folder again rescans it and does
                                      only new or changed files
@@ -36,19 +37,22 @@ Usage:
                                      combine the shard libraries into one library, as if one machine had analysed
                                      the folder; merging again skips shards already merged; a missing or unfinished
                                      shard stops the merge, unless --allow-partial (which says what is missing)
-  sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME] [--model PATH]
-                  [--engine eager|on-demand] [--library FILE]
+  sightline serve [--port N] [--host 127.0.0.1] [--data-dir DIR] [--backend NAME] [--runtime NAME]
+                  [--model PATH|ID|NAME] [--engine eager|on-demand] [--library FILE]
                                      open the gallery in a browser
   sightline models [--data-dir DIR] [--library FILE]
-                                     list the library's models (* marks the active one) with format, input size,
-                                     classes, hash and runs
+                                     list the library's models (* marks the active one) with id, name, format,
+                                     input size, classes, hash and runs: --model ID (or NAME) uses one of them
   sightline --help
 
 Options:
   --data-dir DIR   the library folder (default: SIGHTLINE_DATA_DIR, else ${defaultDataDir()})
-  --model PATH     a model folder (model.onnx or a TF.js model.json) or a model file (.onnx, Keras .h5 or .keras):
-                   added to the library's models with the setup its sightline.json and labels propose (kept
-                   when it is there already), and made the active model
+  --model PATH|ID|NAME  a model folder (model.onnx or a TF.js model.json) or a model file (.onnx, Keras .h5 or
+                   .keras), added to the library's models with the setup its sightline.json and labels propose (kept
+                   when it is there already); or the id or name of one of the library's models (sightline models
+                   lists them; a path that exists wins, a name two models share is refused). It becomes the active
+                   model: for analyze once it has loaded (one that does not load leaves the model active before as it
+                   was), for serve at once, as the gallery's Models view does
   --library FILE   the library database (default: library.db in the library folder, which keeps the caches)
   --backend NAME   force one of tensorflow-gpu, tensorflow, wasm, cpu (default: the first that works)
   --runtime NAME   what runs a TF.js layers model: onnx (ONNX Runtime), tfjs, or auto (default: ONNX Runtime
@@ -114,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
       backend: backendOption(values.backend),
       runtime: runtimeOption(values.runtime),
-      modelDir: values.model === undefined ? undefined : path.resolve(values.model),
+      model: values.model,
       libraryFile: values.library === undefined ? undefined : path.resolve(values.library),
     };
     switch (command) {
@@ -159,8 +163,8 @@ interface CommonOptions {
   dataDir: string;
   backend: BackendName | undefined;
   runtime: EngineRuntimeChoice | undefined;
-  /** `--model`: added to the library and made active. */
-  modelDir: string | undefined;
+  /** `--model`: a model folder or file (added to the library), else the id or name of one of its models. */
+  model: string | undefined;
   libraryFile: string | undefined;
 }
 
@@ -168,6 +172,8 @@ interface RunOptions {
   method: CamMethod | undefined;
   layer: string | undefined;
   camTopK: number | undefined;
+  /** The model `--model` named (default: the active one). */
+  modelId?: number;
 }
 
 interface AnalysisSteps {
@@ -192,15 +198,32 @@ async function analyze(
 ): Promise<number> {
   // A folder that is not there (or a file) is said at once, not after the model has loaded.
   const root = await userFolder(folder);
-  const service = await createCoreService({ ...options, mode: 'web', galleryPreload: false });
+  const { dataDir, libraryFile, backend, runtime, shard } = options;
+  // With --model nothing starts before the model is chosen: the engine of the one it names starts once it is made active.
+  const engineStart = options.model === undefined ? 'eager' : 'on-demand';
+  const service = await createCoreService({ dataDir, libraryFile, backend, runtime, shard, engineStart, mode: 'web', galleryPreload: false });
   let prepareFor: number | null = null;
+  /** The model active before --model made another one active: active again unless that one loads. */
+  let restore: ModelSummary | null = null;
   const cancelOnSignal = () => void service.listJobs({}).then((jobs) => jobs.forEach((j) => void service.cancelJob({ jobId: j.jobId })));
   process.once('SIGINT', cancelOnSignal);
   const watch = new JobWatch(service);
   try {
     process.stderr.write('Loading the model…\n');
-    if (options.modelDir) process.stderr.write(describeActiveModel(await service.listModels({})));
-    const { jobId, datasetId, runId } = await service.importFolder({ path: folder, ...run });
+    let modelId: number | undefined;
+    if (options.model !== undefined) {
+      const chosen = await useModel(service, options.model);
+      process.stderr.write(describeSetup(chosen.model));
+      modelId = chosen.model.id;
+      restore = chosen.previous;
+    }
+    // The import waits for the model's engine: a model that does not load fails here, saying how to go back.
+    const { jobId, datasetId, runId } = await service
+      .importFolder({ path: folder, ...run, ...(modelId !== undefined && { modelId }) })
+      .catch(async (error: unknown) => {
+        throw await loadFailure(service, error, modelId, restore);
+      });
+    restore = null;
     process.stderr.write(describeModel(await service.getInfo({})));
     const runInfo = (await service.listRuns({ datasetId })).find((r) => r.id === runId);
     if (runInfo) process.stderr.write(`Run ${runId}: ${runInfo.method} at ${runInfo.layer}, ${JSON.stringify(runInfo.options)}\n`);
@@ -220,7 +243,7 @@ async function analyze(
       return healthy ? 0 : 1;
     }
     if (last.state === 'done') prepareFor = datasetId;
-    if (healthy) healthy = await analysisSteps(service, watch, datasetId, runId, folder, run, steps);
+    if (healthy) healthy = await analysisSteps(service, watch, datasetId, runId, folder, { ...run, modelId }, steps);
     const target = path.resolve(out);
     mkdirSync(path.dirname(target), { recursive: true });
     const { rows } = await service.exportCsvTo({ datasetId, runId, bom: steps.bom }, createWriteStream(target));
@@ -238,7 +261,9 @@ async function analyze(
     process.off('SIGINT', cancelOnSignal);
     watch.stop();
     await service.close();
-    if (prepareFor !== null) await prepareGalleryOf(options.libraryFile ?? path.join(options.dataDir, 'library.db'), prepareFor);
+    const library = libraryFile ?? path.join(dataDir, 'library.db');
+    if (restore) activateModel(library, restore.id);
+    if (prepareFor !== null) await prepareGalleryOf(library, prepareFor);
   }
 }
 
@@ -328,13 +353,33 @@ function modelTable(models: ModelSummary[]): string {
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
   const lines = [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
   const problems = models.filter((m) => m.error).map((m) => `Model ${m.id}: ${m.error}`);
-  return [...lines, '* the active model: imports and runs use it unless they name another', ...problems].map((line) => `${line}\n`).join('');
+  return [...lines, '* the active model: imports and runs use it unless they name another; --model ID makes another one active', ...problems].map((line) => `${line}\n`).join('');
 }
 
-/** The model `--model` added and made active, with its setup. */
-function describeActiveModel(models: ModelSummary[]): string {
-  const model = models.find((m) => m.active);
-  if (!model) return '';
+/**
+ * `--model` of analyze: the model it names (added first when it is a path), made active the way the gallery's Models
+ * view does it (setActiveModel, which starts and warms up its engine); `previous` is the model active before, when
+ * another one. The caller makes `previous` active again unless the import gets the new one's engine.
+ */
+async function useModel(service: CoreService, value: string): Promise<{ model: ModelSummary; previous: ModelSummary | null }> {
+  const models = await service.listModels({});
+  const previous = models.find((m) => m.active) ?? null;
+  const choice = chooseModel(value, () => models);
+  const model = 'path' in choice ? await service.addModel({ path: choice.path }) : models.find((m) => m.id === choice.id)!;
+  await service.setActiveModel({ modelId: model.id });
+  return { model, previous: previous?.id === model.id ? null : previous };
+}
+
+/** The import's error, with how to go back to another model when it is the model's load failure. */
+async function loadFailure(service: CoreService, error: unknown, modelId: number | undefined, previous: ModelSummary | null): Promise<unknown> {
+  const models = await service.listModels({}).catch(() => [] as ModelSummary[]);
+  const failed = models.find((m) => (modelId === undefined ? m.active : m.id === modelId));
+  if (!failed?.error || !(error instanceof Error)) return error;
+  return new Error(`${error.message}\n${wayBack(failed, previous, models)}`);
+}
+
+/** A model `--model` named, with its setup. */
+function describeSetup(model: ModelSummary): string {
   const { setup } = model;
   const labels = setup.labelSource === 'file' ? `from ${setup.labelsFile}` : setup.labelSource === 'imagenet' ? 'ImageNet' : '"class N"';
   return (
@@ -344,13 +389,25 @@ function describeActiveModel(models: ModelSummary[]): string {
 }
 
 async function serve(options: CommonOptions & { host: string; port: number; engineStart: EngineStart }): Promise<number> {
-  const service = await createCoreService({ ...options, mode: 'web' });
-  if (options.modelDir) {
-    const added = await service.listModels({}).catch(async (error: unknown) => {
-      await service.close();
-      throw error;
-    });
-    process.stdout.write(describeActiveModel(added));
+  const { dataDir, libraryFile, backend, runtime, engineStart } = options;
+  // --model makes the model active at once, as the gallery's Models view does: a path is added by the service as it
+  // starts, a model of the library is made active before it starts, so that only its engine starts.
+  let modelDir: string | undefined;
+  if (options.model !== undefined) {
+    const library = libraryFile ?? path.join(dataDir, 'library.db');
+    const choice = chooseModel(options.model, () => libraryModels(library));
+    if ('path' in choice) modelDir = choice.path;
+    else activateModel(library, choice.id);
+  }
+  const service = await createCoreService({ dataDir, libraryFile, backend, runtime, engineStart, modelDir, mode: 'web' });
+  if (options.model !== undefined) {
+    const active = (
+      await service.listModels({}).catch(async (error: unknown) => {
+        await service.close();
+        throw error;
+      })
+    ).find((m) => m.active);
+    if (active) process.stdout.write(describeSetup(active));
   }
   const host = await startWebHost({ service, host: options.host, port: options.port, rendererDir: appPaths().rendererDir });
   if (host.warning) process.stderr.write(`Warning: ${host.warning}\n`);
@@ -367,13 +424,21 @@ async function serve(options: CommonOptions & { host: string; port: number; engi
   return 0;
 }
 
-/** The model loads in the background; say which backend it got once it has (or stop asking at shutdown). */
+/**
+ * The model loads in the background; say which backend it got once it has, or why it did not load and how to make
+ * another one active (or stop asking at shutdown).
+ */
 async function reportModelWhenLoaded(service: CoreService, stopped: Promise<void>): Promise<void> {
   let done = false;
   void stopped.then(() => (done = true));
   while (!done) {
     const info = await service.getInfo({});
     if (info.backend) return void process.stdout.write(describeModel(info));
+    const active = (await service.listModels({}).catch(() => [] as ModelSummary[])).find((m) => m.active);
+    if (active?.error) {
+      const back = "Make another model active in the gallery's Models view, or serve again with --model <id> (sightline models lists them).";
+      return void process.stderr.write(`${active.error}\n${back}\n`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250).unref());
   }
 }
