@@ -4,7 +4,7 @@
 // - constructs.keras / .h5: every construct of keras.applications models that TF.js lacks or reads otherwise:
 //   hard_silu, silu, leaky_relu, Keras 3's hard_sigmoid, gelu, `x + 3.0` and `x * (1 / 6)` operations, `ops.add` of
 //   two tensors, keepdims pooling, Normalization (adapted, and given), BatchNormalization without scale, Conv2D with
-//   groups (depthwise), LayerScale;
+//   groups (depthwise), LayerScale; and layers the ONNX converter learnt for them (Cropping2D, LayerNormalization);
 // - transfer.keras: Sequential([MobileNetV3Small(alpha=0.75, include_top=False), GlobalAveragePooling2D(), Dense(3)]),
 //   transfer learning as Keras 3 users save it, the base model nested as one layer.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

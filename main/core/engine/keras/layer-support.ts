@@ -46,6 +46,7 @@ function optionTfjsIgnores({ class_name: className, config }: KerasLayerConfig):
     if (slope !== 0 || threshold !== 0) return `negative_slope=${slope}, threshold=${threshold}`;
   }
   if (typeof config.lora_rank === 'number' && config.lora_rank > 0) return `lora_rank=${config.lora_rank}`;
+  if (className === 'LayerNormalization' && config.rms_scaling === true) return 'rms_scaling=True';
   return null;
 }
 

@@ -144,6 +144,37 @@ const EMITTERS: Record<string, Emitter> = {
     const shape = inputShapes[0].length === 4 ? [gamma.shape[0], 1, 1] : gamma.shape;
     return b.op('Mul', [inputs[0], b.floats(`${layer.name}/gamma`, values(gamma), shape)], {}, layer.name);
   },
+  Cropping2D: (b, { layer, inputs, inputShapes }, config) => {
+    const [[top, bottom], [left, right]] = config.cropping as number[][];
+    const [, height, width] = inputShapes[0] as number[];
+    const starts = b.int64s(`${layer.name}/starts`, [top, left]);
+    const ends = b.int64s(`${layer.name}/ends`, [height - bottom, width - right]);
+    return b.op('Slice', [inputs[0], starts, ends, b.int64s(`${layer.name}/axes`, [2, 3])], {}, layer.name);
+  },
+  LayerNormalization: (b, { layer, inputs, inputShapes }, config) => {
+    // Over Keras' last axis only: NCHW's channel axis for a 4-D tensor. Opset 13 has no LayerNormalization node.
+    const rank = inputShapes[0].length;
+    const axes = (Array.isArray(config.axis) ? config.axis : [config.axis]) as number[];
+    if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== rank - 1)) {
+      throw new UnsupportedLayerError(`layer ${layer.name} normalises over axes ${JSON.stringify(config.axis)}; only the last axis converts`);
+    }
+    const axis = rank === 4 ? 1 : rank - 1;
+    const mean = b.op('ReduceMean', [inputs[0]], { axes: [axis], keepdims: 1 }, layer.name);
+    const centred = b.op('Sub', [inputs[0], mean], {}, layer.name);
+    const variance = b.op('ReduceMean', [b.op('Mul', [centred, centred], {}, layer.name)], { axes: [axis], keepdims: 1 }, layer.name);
+    const deviation = b.op('Sqrt', [b.op('Add', [variance, b.scalar(`${layer.name}/epsilon`, config.epsilon as number)], {}, layer.name)], {}, layer.name);
+    let out = b.op('Div', [centred, deviation], {}, layer.name);
+    const channelShape = (tensor: tf.Tensor) => (rank === 4 ? [tensor.shape[0], 1, 1] : tensor.shape);
+    if (config.scale !== false) {
+      const gamma = weight(layer, 'gamma');
+      out = b.op('Mul', [out, b.floats(`${layer.name}/gamma`, values(gamma), channelShape(gamma))], {}, layer.name);
+    }
+    if (config.center !== false) {
+      const beta = weight(layer, 'beta');
+      out = b.op('Add', [out, b.floats(`${layer.name}/beta`, values(beta), channelShape(beta))], {}, layer.name);
+    }
+    return out;
+  },
   Dropout: (_b, { inputs }) => inputs[0],
   SpatialDropout1D: (_b, { inputs }) => inputs[0],
   GaussianNoise: (_b, { inputs }) => inputs[0],
