@@ -50,7 +50,7 @@ describe(`files written by Keras ${reference.keras}`, () => {
     it.each(['onnx', 'tfjs'] as const)('on %s: Keras’s probabilities and Grad-CAM maps at its default layer', async (runtime) => {
       const engine = await LocalEngine.create({ modelDir: path.join(dir, file), backend: 'wasm', runtime, onnxCacheDir: path.join(workDir, 'onnx') });
       try {
-        expect(engine.backend.runtime.name).toBe(runtime === 'onnx' ? 'onnxruntime' : 'tfjs-layers');
+        expect(engine.backend.runtime?.name).toBe(runtime === 'onnx' ? 'onnxruntime' : 'tfjs-layers');
         expect(engine.model).toMatchObject({ layer: expected.layer, inputSize: expected.size, preprocessing: 'raw' });
         const results = await engine.explain({ pixels: photosFor(expected.size), count: 2, topK: 5, camTopK: 1, method: 'GradCAM' });
         results.forEach((result, image) => {
