@@ -215,6 +215,18 @@ describe('input sizes are bounded', () => {
     expect(readModelFolder(dir).settings.inputSize).toBe(MAX_INPUT_SIZE);
   });
 
+  it('refuses a channels-last ONNX model whose fixed input is too large, naming its sides', () => {
+    const dir = onnxFolder(
+      editedResnet((model) => {
+        const dims = model.graph!.input![0].type!.tensorType!.shape!.dim!;
+        [dims[1].dimValue, dims[2].dimValue, dims[3].dimValue] = [4096, 4096, 3];
+      }),
+    );
+    expect(() => readAnyModelFolder(dir)).toThrow(
+      `model.onnx in ${dir} is not a usable ONNX model: its input input takes 4096 × 4096 images; Sightline feeds square images from 8 to 2048 pixels on a side, not 4096`,
+    );
+  });
+
   it('refuses an ONNX model whose fixed input is too small or too large', () => {
     for (const side of [4, 4096]) {
       const dir = onnxFolder(

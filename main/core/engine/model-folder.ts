@@ -219,13 +219,18 @@ function externalTensorNames(graph: GraphDescription): string[] {
   return names;
 }
 
-/** An RGB input [N, 3, H, W] with a fixed side outside the sizes Sightline feeds; other shapes are onnx-model.ts's to judge. */
+/**
+ * An RGB input, [N, 3, H, W] or channels-last [N, H, W, 3] (as onnx-model.ts tells them), with a fixed side outside
+ * the sizes Sightline feeds; other shapes are onnx-model.ts's to judge.
+ */
 function imageInputProblem(graph: GraphDescription): string | null {
   const weights = new Set(graph.initializer?.map((tensor) => tensor.name));
   const input = graph.input?.find((value) => !weights.has(value.name));
   const dims = (input?.type?.tensorType?.shape?.dim ?? []).map((dim) => (dim.dimValue == null ? null : Number(dim.dimValue)));
-  if (dims.length !== 4 || dims[1] !== 3) return null;
-  const [, , height, width] = dims;
+  if (dims.length !== 4) return null;
+  const channelsLast = dims[1] !== 3 && dims[3] === 3;
+  if (dims[1] !== 3 && !channelsLast) return null;
+  const [height, width] = channelsLast ? dims.slice(1, 3) : dims.slice(2, 4);
   const wrong = [height, width].find((side) => side !== null && inputSizeProblem(side) !== null);
   if (wrong === undefined) return null;
   return `its input ${input?.name} takes ${height ?? 'any'} × ${width ?? 'any'} images; ${inputSizeProblem(wrong as number)}`;
