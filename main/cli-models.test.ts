@@ -170,3 +170,24 @@ it('serve --model <id> makes that model active as the gallery does, and says whe
     }
   }
 });
+
+it('says when a model given again from another folder keeps its library setup rather than the labels beside it, and not when they agree', async () => {
+  const library = path.join(tmp, 'relabelled-data');
+  const photos = path.join(tmp, 'relabelled-photos');
+  cpSync(path.join(samples, '008_hen'), path.join(photos, '008_hen'), { recursive: true });
+  await sightline('analyze', photos, '--model', zooResnet, '--out', 'first.csv', '--data-dir', library);
+  const copy = path.join(tmp, 'relabelled-model');
+  mkdirSync(copy);
+  copyFileSync(path.join(zooResnet, 'model.onnx'), path.join(copy, 'model.onnx'));
+  writeFileSync(path.join(copy, 'labels.txt'), Array.from({ length: 10 }, (_, i) => `kind ${i}`).join('\n'));
+
+  const again = await sightline('analyze', photos, '--model', copy, '--out', 'again.csv', '--data-dir', library);
+  expect(again.stderr).toMatch(
+    new RegExp(`^Note: this model \\(the same bytes\\) is already in the library as model \\d+, zoo resnet \\(random weights\\), and keeps its setup: its classes are class 0, class 1, class 2, …, not those of ${copy}/labels\\.txt\\.`, 'm'),
+  );
+  const rows = parse(readFileSync(path.join(tmp, 'again.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  for (const row of rows) expect(row.top1_label).toMatch(/^class \d$/);
+
+  const original = await sightline('analyze', photos, '--model', zooResnet, '--out', 'original.csv', '--data-dir', library);
+  expect(original.stderr).not.toContain('Note: this model');
+});

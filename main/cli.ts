@@ -1,5 +1,5 @@
 // `sightline analyze|serve`: the product without the desktop shell. Bundled to out/main/cli.js.
-import { createWriteStream, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -213,7 +213,7 @@ async function analyze(
     let modelId: number | undefined;
     if (options.model !== undefined) {
       const chosen = await useModel(service, options.model);
-      process.stderr.write(describeSetup(chosen.model));
+      process.stderr.write(describeSetup(chosen.model) + chosen.note);
       modelId = chosen.model.id;
       restore = chosen.previous;
     }
@@ -361,13 +361,44 @@ function modelTable(models: ModelSummary[]): string {
  * view does it (setActiveModel, which starts and warms up its engine); `previous` is the model active before, when
  * another one. The caller makes `previous` active again unless the import gets the new one's engine.
  */
-async function useModel(service: CoreService, value: string): Promise<{ model: ModelSummary; previous: ModelSummary | null }> {
+async function useModel(service: CoreService, value: string): Promise<{ model: ModelSummary; previous: ModelSummary | null; note: string }> {
   const models = await service.listModels({});
   const previous = models.find((m) => m.active) ?? null;
   const choice = chooseModel(value, () => models);
   const model = 'path' in choice ? await service.addModel({ path: choice.path }) : models.find((m) => m.id === choice.id)!;
   await service.setActiveModel({ modelId: model.id });
-  return { model, previous: previous?.id === model.id ? null : previous };
+  const known = 'path' in choice && models.some((m) => m.id === model.id);
+  return { model, previous: previous?.id === model.id ? null : previous, note: known ? keptSetupNote(model, choice.path) : '' };
+}
+
+/**
+ * A model added again (the same bytes) keeps the setup it has in the library: say so when the labels file beside the
+ * path given names other classes than the library's setup does, since that file is then not read.
+ */
+function keptSetupNote(model: ModelSummary, given: string): string {
+  const folder = statSync(given, { throwIfNoEntry: false })?.isDirectory() ? given : path.dirname(given);
+  const differing = ['labels.json', 'labels.txt']
+    .map((name) => path.join(folder, name))
+    .find((file) => {
+      const names = labelNames(file);
+      return names !== null && model.labelsPreview.some((label, i) => names[i] !== label);
+    });
+  if (!differing) return '';
+  return (
+    `Note: this model (the same bytes) is already in the library as model ${model.id}, ${model.name}, and keeps its setup: ` +
+    `its classes are ${model.labelsPreview.slice(0, 3).join(', ')}, …, not those of ${differing}. Change the setup in the gallery's Models view.\n`
+  );
+}
+
+/** A labels file's names (a JSON list, or one per line), or null when there is none or it cannot be read. */
+function labelNames(file: string): string[] | null {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const names: unknown = file.endsWith('.json') ? JSON.parse(text) : text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+    return Array.isArray(names) ? names.map(String) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The import's error, with how to go back to another model when it is the model's load failure. */
