@@ -11,7 +11,12 @@ describe('gridOf', () => {
     expect(gridOf([n, 7, 7, 128], n)).toEqual({ layout: 'nhwc', shape: [7, 7, 128] });
     expect(gridOf([n, 50, 64], n)).toEqual({ layout: 'tokens', shape: [7, 7, 64] });
     expect(gridOf([n, 49, 64], n)).toEqual({ layout: 'tokens', shape: [7, 7, 64] });
-    expect(gridOf([n, 6, 12, 6], n)).toEqual({ layout: 'nchw', shape: [12, 6, 6] });
+  });
+
+  it('refuses a 4-D tensor with unequal sides: Sightline feeds square images, so it is an attention’s inside', () => {
+    expect(gridOf([n, 6, 12, 6], n)).toBeNull();
+    expect(gridOf([n, 3, 64, 197], n)).toBeNull(); // timm DeiT's [n, heads, head size, tokens]
+    expect(gridOf([n, 197, 3, 64], n)).toBeNull(); // its queries before the transpose
   });
 
   it('takes a cube [n, s, s, s] for NCHW, as PyTorch lays out convolutions', () => {

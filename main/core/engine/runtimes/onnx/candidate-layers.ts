@@ -10,16 +10,18 @@ export const PROBE_BATCH = 2;
 export type GridLayer = CandidateLayer & { layout: LayerLayout };
 
 /**
- * The grid of a tensor with these probe dims, or null: NCHW [n, c, h, w] with h, w ≥ 2; channels-last
+ * The grid of a tensor with these probe dims, or null: NCHW [n, c, h, w] with h = w ≥ 2; channels-last
  * [n, h, w, c] where only the middle axes are equal (Swin); tokens [n, 1 + s², c] or [n, s², c] with s ≥ 2
  * (ViT, DeiT), seen as s × s without the class token. A square 4-D tensor [n, s, s, s] counts as NCHW.
+ * Sightline feeds square images, so an image's grid is square: a 4-D tensor with unequal sides is an attention's
+ * inside ([n, heads, head size, tokens] in timm's DeiT, LeViT, CoaT), whose map would mean nothing.
  */
 export function gridOf(dims: number[], batch: number): Omit<GridLayer, 'name'> | null {
   if (dims[0] !== batch) return null;
   if (dims.length === 4) {
     const [, a, b, c] = dims;
     if (a === b && b !== c && a >= 2) return { layout: 'nhwc', shape: [a, b, c] };
-    if (b >= 2 && c >= 2) return { layout: 'nchw', shape: [b, c, a] };
+    if (b === c && b >= 2) return { layout: 'nchw', shape: [b, c, a] };
     return null;
   }
   if (dims.length === 3) {

@@ -141,23 +141,59 @@ async function probe(
       if (grid?.layout === 'nhwc') channelsLast.add(name);
       return grid && feedsLogits.has(name) ? [{ name, ...grid }] : [];
     });
+    // In a transformer (token grids), a square 4-D tensor whose side is a token count is an attention's
+    // [n, heads, tokens, tokens] (timm's DeiT, LeViT), no grid of the image.
+    const tokenCounts = new Set(grids.filter((grid) => grid.layout === 'tokens').map((grid) => Number(results[grid.name].dims[1])));
+    const heads = queriesKeysValues(graph, grids, results);
+    const images = grids.filter((grid) => (grid.layout !== 'nchw' || !tokenCounts.has(grid.shape[0])) && !heads.has(grid.name));
     // Token grids past the last attention reach the class scores only through their class token (ViT's
     // final blocks and norm before the class token is taken). A later token tensor's grid reaching them means
     // an earlier one's does too, so a bisection finds the last that does in a few runs.
-    const tokens = grids.filter((grid) => grid.layout === 'tokens');
+    const after = images.filter((grid) => grid.layout === 'tokens');
     let reaching = 0;
-    for (let atMost = tokens.length; atMost > reaching; ) {
+    for (let atMost = after.length; atMost > reaching; ) {
       const middle = Math.ceil((reaching + atMost) / 2);
-      if (await gridReachesLogits(model, network, tokens[middle - 1], results, input, source)) reaching = middle;
+      if (await gridReachesLogits(model, network, after[middle - 1], results, input, source)) reaching = middle;
       else atMost = middle - 1;
     }
-    const dropped = new Set(tokens.slice(reaching));
-    const candidateLayers = grids.filter((grid) => !dropped.has(grid));
+    const dropped = new Set(after.slice(reaching));
+    const candidateLayers = images.filter((grid) => !dropped.has(grid));
+    // Other grids after the last token grid that reaches them may be past the last attention too (CoaT's
+    // convolutional position encoding of the last block's tokens): walked back from the end until one reaches.
+    const lastReaching = reaching > 0 ? candidateLayers.indexOf(after[reaching - 1]) : -1;
+    while (lastReaching >= 0 && candidateLayers.length - 1 > lastReaching) {
+      if (await gridReachesLogits(model, network, candidateLayers.at(-1)!, results, input, source)) break;
+      candidateLayers.pop();
+    }
     const batchFirst = new Set(names.filter((name) => Number(results[name].dims[0]) === batch));
     return { candidateLayers, classCount, channelsLast, batchFirst };
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Token grids that are an attention's queries, keys or values: reshaped into heads ([n, tokens, (3,) heads, size])
+ * by every reader, or feeding only such a tensor through a projection's bias (timm's packed qkv before its bias). They
+ * are the attention's inputs computed from the block's features; the features (the norm before them) are the grid
+ * to explain, as pytorch-grad-cam's ViT recipe targets blocks[-1].norm1.
+ */
+function queriesKeysValues(graph: ReturnType<typeof graphOf>, grids: GridLayer[], results: ort.InferenceSession.OnnxValueMapType): Set<string> {
+  const consumers = new Map<string, { opType: string; output: string }[]>();
+  for (const node of graph.node) {
+    if (node.opType === 'Shape') continue;
+    for (const input of new Set(node.input)) consumers.set(input, [...(consumers.get(input) ?? []), { opType: node.opType!, output: node.output[0] }]);
+  }
+  const heads = new Set<string>();
+  for (const grid of [...grids].reverse()) {
+    if (grid.layout !== 'tokens') continue;
+    const readers = consumers.get(grid.name) ?? [];
+    const split = (reader: { opType: string; output: string }) => reader.opType === 'Reshape' && (results[reader.output]?.dims.length ?? 0) > 3;
+    // The projection's MatMul output, read only by the bias Add that makes the packed qkv (not the MatMul's input).
+    const projected = (reader: { opType: string; output: string }) => reader.opType === 'Add' && heads.has(reader.output);
+    if (readers.length > 0 && readers.every((reader) => split(reader) || projected(reader))) heads.add(grid.name);
+  }
+  return heads;
 }
 
 /**
@@ -179,8 +215,8 @@ function softmaxOverClasses(model: ModelProto, network: OnnxNetwork, results: or
 }
 
 /**
- * Whether changing the grid tokens of `grid` (its class token left alone) changes the class scores: the
- * model run again with that tensor fed as an input.
+ * Whether changing `grid` (a token grid's class token left alone) changes the class scores: the model run again
+ * with that tensor fed as an input.
  */
 async function gridReachesLogits(
   model: ModelProto,
@@ -192,8 +228,10 @@ async function gridReachesLogits(
 ): Promise<boolean> {
   const { data, dims } = probed[grid.name];
   const perturbed = Float32Array.from(data as Float32Array);
-  const [batch, tokens, channels] = dims.map(Number);
-  const skip = leadingTokens(tokens, grid.shape[0]);
+  const [batch, ...perImage] = dims.map(Number);
+  // A token grid's class token is left alone; any other grid changes whole.
+  const [tokens, channels] = grid.layout === 'tokens' ? perImage : [1, perImage.reduce((product, side) => product * side, 1)];
+  const skip = grid.layout === 'tokens' ? leadingTokens(tokens, grid.shape[0]) : 0;
   for (let image = 0; image < batch; image++) {
     for (let i = (image * tokens + skip) * channels; i < (image + 1) * tokens * channels; i++) perturbed[i] += 1 + (i % 7) / 7;
   }
