@@ -51,10 +51,20 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['?'], label: 'Show these shortcuts', scope: 'both', action: { kind: 'showShortcuts' } },
 ];
 
+/**
+ * Whether keys pressed here are text for a field (any input, textarea, select or editable element), never the
+ * gallery's shortcuts: typing a saved view's name must not undo a verdict with its "u".
+ */
+export function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof Element)) return false;
+  if (target instanceof HTMLElement && target.isContentEditable) return true;
+  return target.closest('input, textarea, select, [contenteditable]:not([contenteditable="false"])') !== null;
+}
+
 /** The action for a key press, or null (typing in a field, a modifier held, or no such shortcut here). */
 export function shortcutFor(event: KeyboardEvent, detailOpen: boolean): ShortcutAction | null {
   const target = event.target as HTMLElement | null;
-  if (target?.closest('input, textarea, select, [contenteditable]')) return null;
+  if (isTypingTarget(target)) return null;
   if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'z' && !event.shiftKey) return { kind: 'undo' };
   if (event.metaKey || event.ctrlKey || event.altKey) return null;
   // A focused button already answers Space and Enter itself.
