@@ -282,6 +282,20 @@ describe('a model named by its file', () => {
     expect(folder.labels).toHaveLength(10);
   });
 
+  it('reads labels.json as PyTorch dumps a class mapping: idx_to_class or ImageFolder’s class_to_idx', () => {
+    const names = Array.from({ length: 10 }, (_, i) => `kind ${i}`);
+    const dir = onnxFolder(resnetBytes);
+    const order = [3, 0, 9, 1, 8, 2, 7, 4, 6, 5]; // JSON objects need not list the classes in order
+    writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(Object.fromEntries(order.map((i) => [String(i), names[i]]))));
+    expect(readAnyModelFolder(dir).labels).toEqual(names);
+    writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(Object.fromEntries(order.map((i) => [names[i], i]))));
+    expect(readAnyModelFolder(dir).labels).toEqual(names);
+    writeFileSync(path.join(dir, 'labels.json'), JSON.stringify({ 0: 'cat', 2: 'dog' }));
+    expect(() => readAnyModelFolder(dir)).toThrow(`labels.json in ${dir} maps its classes to the indices 0, 2; they must be 0 to 1, each once`);
+    writeFileSync(path.join(dir, 'labels.json'), JSON.stringify({ cat: 'feline' }));
+    expect(() => readAnyModelFolder(dir)).toThrow(`labels.json in ${dir} must hold an array of class names, or a mapping of each class index to its name`);
+  });
+
   it('names any other .onnx file after itself, and an engine runs it', async () => {
     const dir = onnxFolder(resnetBytes, 'My Resnet.onnx');
     writeFileSync(path.join(dir, 'labels.txt'), Array.from({ length: 10 }, (_, i) => `kind ${i}`).join('\n'));

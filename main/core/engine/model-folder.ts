@@ -376,7 +376,10 @@ function readSettings(folder: ConfinedFolder): ModelSettings {
   return settings;
 }
 
-/** The named file, else labels.json or labels.txt. *.json: an array of names or of { name }; else one name per line. */
+/**
+ * The named file, else labels.json or labels.txt. *.json: an array of names or of { name }, or PyTorch's dumps of a
+ * class mapping, {"0": "cat", …} (idx_to_class) or {"cat": 0, …} (ImageFolder's class_to_idx); else one name per line.
+ */
 function readFolderLabels(folder: ConfinedFolder, named: string | undefined): string[] | null {
   const { dir } = folder;
   for (const fileName of named ? [named] : LABEL_FILES) {
@@ -388,11 +391,33 @@ function readFolderLabels(folder: ConfinedFolder, named: string | undefined): st
     }
     const text = readChecked(file.real, MAX_SETTINGS_BYTES, what).toString('utf8');
     if (!fileName.endsWith('.json')) return text.split(/\r?\n/).filter((line) => line.trim() !== '');
-    const entries = parseJson(text, `${fileName} in ${dir}`);
-    if (!Array.isArray(entries)) throw new Error(`${fileName} in ${dir} must hold an array of class names`);
+    const entries = classList(parseJson(text, `${fileName} in ${dir}`), `${fileName} in ${dir}`);
     return entries.map((entry: unknown) => labelName(entry, `${fileName} in ${dir}`));
   }
   return null;
+}
+
+/** A labels JSON as the list of its classes in index order. */
+function classList(value: unknown, what: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  const form =
+    'must hold an array of class names, or a mapping of each class index to its name ({"0": "cat", …}) or of each name to its index ({"cat": 0, …})';
+  if (typeof value !== 'object' || value === null) throw new Error(`${what} ${form}`);
+  const pairs = Object.entries(value);
+  const byIndex = pairs.every(([key]) => /^(0|[1-9]\d*)$/.test(key))
+    ? pairs.map(([key, name]) => [Number(key), name] as const)
+    : pairs.every(([, index]) => Number.isInteger(index))
+      ? pairs.map(([name, index]) => [index as number, name] as const)
+      : null;
+  if (!byIndex || byIndex.length === 0) throw new Error(`${what} ${form}`);
+  const names: unknown[] = new Array(byIndex.length);
+  for (const [index, name] of byIndex) {
+    if (index < 0 || index >= byIndex.length || names[index] !== undefined) {
+      throw new Error(`${what} maps its classes to the indices ${byIndex.map(([i]) => i).sort((a, b) => a - b).join(', ')}; they must be 0 to ${byIndex.length - 1}, each once`);
+    }
+    names[index] = name;
+  }
+  return names;
 }
 
 export function labelName(entry: unknown, source: string): string {
