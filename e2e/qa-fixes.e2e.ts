@@ -23,12 +23,33 @@ let copies: string;
 
 const tile = (index: number): Locator => page.locator(`[data-testid=tile][data-index="${index}"]`);
 const shownCount = async () => Number(await page.getByTestId('result-count').locator('strong').innerText());
+const box = async (locator: Locator) => (await locator.boundingBox())!;
 const activeTestId = () => page.evaluate<string | null>("document.activeElement?.getAttribute('data-testid') ?? null");
 /** The verdict a tile's badge shows, or null. */
 const verdictOf = async (index: number): Promise<string | null> => {
   const badge = tile(index).locator('[data-testid=verdict-badge]');
   return (await badge.count()) === 0 ? null : badge.getAttribute('data-verdict');
 };
+
+/**
+ * The elements matching `selector` that a click cannot reach whole: outside the window, cut off by a scrolling box
+ * or covered (a point near each end and the middle must hit the element). Returns their texts; [] when none.
+ */
+function unreachable(selector: string): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const all = [...document.querySelectorAll(${JSON.stringify(selector)})];
+    if (all.length === 0) return ['nothing matches ${selector.replace(/'/g, '')}'];
+    return all.filter((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight) return true;
+      const y = r.top + r.height / 2;
+      return [r.left + 3, r.left + r.width / 2, r.right - 3].some((x) => {
+        const hit = document.elementFromPoint(x, y);
+        return hit === null || !el.contains(hit);
+      });
+    }).map((el) => (el.getAttribute('data-testid') ?? '') + ' ' + el.textContent.trim());
+  })()`);
+}
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'sightline-qa-fixes-'));
@@ -109,5 +130,61 @@ describe('QA fixes', () => {
     await expect.poll(isOpen).toBe(true);
     await page.getByTestId('result-count').click();
     await expect.poll(isOpen).toBe(false);
+  });
+
+  it('shows every verdict button and Clear for a selection at 1280 × 800 and 900 × 600, without moving the grid', async () => {
+    try {
+      for (const [width, height] of [
+        [1280, 800],
+        [900, 600],
+      ]) {
+        await page.setViewportSize({ width, height });
+        await page.waitForTimeout(300);
+        const gridY = (await box(page.getByTestId('gallery'))).y;
+        await tile(0).click({ modifiers: ['Control'] });
+        await tile(1).click({ modifiers: ['Control'] });
+        expect(await page.getByTestId('selected-count').innerText()).toBe('2');
+        for (const id of ['bulk-ok', 'bulk-misattended', 'bulk-label-error', 'bulk-unsure', 'selection-clear']) {
+          expect(await unreachable(`[data-testid=${id}]`), `${id} at ${width} × ${height}`).toEqual([]);
+        }
+        expect((await box(page.getByTestId('gallery'))).y).toBe(gridY);
+        await page.getByTestId('selection-clear').click();
+        await page.getByTestId('selection-bar').waitFor({ state: 'detached' });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  it('holds the layout at 900 × 600: no sideways scroll, a one-line header, a Models dialog that fits', async () => {
+    try {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const pill = page.getByTestId('backend').locator('summary');
+      await expect.poll(async () => (await box(pill)).height).toBeLessThan(32);
+
+      await page.setViewportSize({ width: 900, height: 600 });
+      await page.waitForTimeout(300);
+      const widths = await page.evaluate<{ page: number; body: number }>('({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth })');
+      expect(widths.page).toBeLessThanOrEqual(900);
+      expect(widths.body).toBeLessThanOrEqual(900);
+      expect((await box(page.locator('header'))).height).toBeLessThanOrEqual(60);
+      expect((await box(pill)).height).toBeLessThan(32);
+      // The engine's text is cut with an ellipsis there; its tooltip has all of it.
+      expect(await pill.getAttribute('title')).toContain(await page.getByTestId('backend-summary').innerText());
+      // The photo count is whole; the run's description gives way.
+      expect(await page.getByTestId('photo-count').innerText()).toBe(`${SAMPLES} photos`);
+      expect(await unreachable('[data-testid=photo-count]')).toEqual([]);
+      expect(await unreachable('[data-testid=start-queue]')).toEqual([]);
+
+      await page.getByTestId('open-models').click();
+      await page.getByTestId('models').locator('[data-testid=model-row]').first().waitFor();
+      expect(await unreachable('[data-testid=models-close]')).toEqual([]);
+      expect(await unreachable('[data-testid=add-model]')).toEqual([]);
+      expect(await unreachable('[data-testid=models] [data-testid=model-row] button')).toEqual([]);
+      await page.getByTestId('models-close').click();
+      await page.getByTestId('models').waitFor({ state: 'detached' });
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
   });
 });
