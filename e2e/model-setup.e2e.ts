@@ -83,7 +83,7 @@ describe('the Setup view with no dataset open', () => {
     expect(await setup().getByTestId('setup-labels-path').inputValue()).toBe(path.join(modelDir, 'sightline.json'));
     await expect
       .poll(() => setup().getByTestId('setup-preview-error').textContent(), { timeout: 120_000 })
-      .toMatch(/sightline\.json must hold a JSON list of class names/);
+      .toMatch(/sightline\.json must hold an array of class names/);
 
     // names.txt, chosen by its name this time: the preview's classes take its names.
     await setup().getByTestId('setup-labels-choose').click();

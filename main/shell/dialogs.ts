@@ -21,7 +21,7 @@ export function modelDialogOptions(platform: NodeJS.Platform): OpenDialogOptions
   };
 }
 
-/** A labels file: a JSON list or one name per line (see readLabelsFile). */
+/** A labels file: a JSON list or mapping, or one name per line (see readLabelsFile). */
 export function labelsDialogOptions(): OpenDialogOptions {
   return {
     title: 'Choose a labels file',

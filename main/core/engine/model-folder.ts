@@ -397,8 +397,8 @@ function readFolderLabels(folder: ConfinedFolder, named: string | undefined): st
   return null;
 }
 
-/** A labels JSON as the list of its classes in index order. */
-function classList(value: unknown, what: string): unknown[] {
+/** A labels JSON as the list of its classes in index order; `what` names the file in errors. */
+export function classList(value: unknown, what: string): unknown[] {
   if (Array.isArray(value)) return value;
   const form =
     'must hold an array of class names, or a mapping of each class index to its name ({"0": "cat", …}) or of each name to its index ({"cat": 0, …})';

@@ -49,12 +49,18 @@ describe('readLabelsFile', () => {
     expect(readLabelsFile(file('lines.txt', 'cat\r\n\r\n dog \r\n'), 2)).toEqual(['cat', 'dog']);
   });
 
+  it('reads a JSON mapping as PyTorch code dumps one: idx_to_class, or ImageFolder’s class_to_idx', () => {
+    expect(readLabelsFile(file('idx_to_class.json', '{"1": "dog", "0": "cat"}'), 2)).toEqual(['cat', 'dog']);
+    expect(readLabelsFile(file('class_to_idx.json', '{"dog": 1, "cat": 0}'), 2)).toEqual(['cat', 'dog']);
+  });
+
   it('says what is wrong: missing, too large, not JSON, not a list, or another number of classes', () => {
     expect(() => readLabelsFile(path.join(tmp, 'absent.txt'), 2)).toThrow(/absent\.txt does not exist/);
     expect(() => readLabelsFile(tmp, 2)).toThrow(/is not a file/);
     expect(() => readLabelsFile(file('huge.txt', Buffer.alloc(LABELS_FILE_MAX_BYTES + 1, 97)), 1)).toThrow(/is \d+ bytes; a list of class names is at most/);
     expect(() => readLabelsFile(file('broken.json', '["cat",'), 2)).toThrow(/broken\.json is not valid JSON/);
-    expect(() => readLabelsFile(file('object.json', '{"0": "cat"}'), 2)).toThrow(/must hold a JSON list of class names/);
+    expect(() => readLabelsFile(file('object.json', '{"cat": "feline"}'), 2)).toThrow(/must hold an array of class names, or a mapping of each class index to its name/);
+    expect(() => readLabelsFile(file('gap.json', '{"0": "cat", "2": "dog"}'), 2)).toThrow(/maps its classes to the indices 0, 2; they must be 0 to 1, each once/);
     expect(() => readLabelsFile(file('numbers.json', '[1, 2]'), 2)).toThrow(/every label must be a text or an object with a "name"/);
     expect(() => readLabelsFile(file('three.txt', 'a\nb\nc'), 2)).toThrow(/names 3 classes, but the model has 2 outputs/);
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { CallInput } from '../../../common/contract';
 import { UserError } from '../../../common/errors';
 import type { CandidateLayer, ModelSetup } from '../../../common/types';
-import { labelName } from '../engine/model-folder';
+import { classList, labelName } from '../engine/model-folder';
 import type { ModelInfo } from '../engine/types';
 
 export type SetupChange = CallInput<'setModelSetup'>['setup'];
@@ -98,6 +98,9 @@ function jsonLabels(file: string, text: string): string[] {
   } catch (error) {
     throw new UserError(`The labels file ${file} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(entries)) throw new UserError(`The labels file ${file} must hold a JSON list of class names`);
-  return entries.map((entry) => labelName(entry, `The labels file ${file}`));
+  try {
+    return classList(entries, `The labels file ${file}`).map((entry) => labelName(entry, `The labels file ${file}`));
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
 }
