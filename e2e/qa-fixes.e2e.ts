@@ -187,4 +187,22 @@ describe('QA fixes', () => {
       await page.setViewportSize({ width: 1440, height: 900 });
     }
   });
+
+  it('starts each sort key in its own direction: file name A to Z again after suspicion', async () => {
+    const sort = page.getByTestId('sort');
+    const direction = () => page.getByTestId('sort-direction').getAttribute('aria-label');
+    expect(await sort.inputValue()).toBe('fileName');
+    expect(await direction()).toMatch(/^Ascending/);
+    await sort.selectOption('suspicion');
+    expect(await direction()).toMatch(/^Descending/);
+    await sort.selectOption('fileName');
+    expect(await direction()).toMatch(/^Ascending/);
+    await sort.selectOption('confidence');
+    expect(await direction()).toMatch(/^Descending/);
+    // The arrow still turns it around.
+    await page.getByTestId('sort-direction').click();
+    expect(await direction()).toMatch(/^Ascending/);
+    await sort.selectOption('fileName');
+    expect(await direction()).toMatch(/^Ascending/);
+  });
 });
