@@ -15,9 +15,22 @@ export function isHdf5(bytes: Uint8Array): boolean {
   return bytes.length >= SIGNATURE.length && SIGNATURE.every((byte, i) => bytes[i] === byte);
 }
 
+/** What a file that is not HDF5 looks like instead, when it is a model file under the wrong name; else ''. */
+function lookalike(bytes: Uint8Array): string {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    return ' (it is a zip archive: a Keras 3 model saved as .keras? Give it the .keras extension)';
+  }
+  // An ONNX ModelProto starts with its ir_version (field 1, a varint) and usually names its producer early on.
+  const start = new TextDecoder('latin1').decode(bytes.subarray(0, 64));
+  if (bytes[0] === 0x08 && /pytorch|onnx|tf2onnx|keras2onnx|skl2onnx/i.test(start)) {
+    return ' (it looks like an ONNX model: give it the .onnx extension)';
+  }
+  return '';
+}
+
 /** `what` names the file in every message. */
 export function openHdf5(bytes: Uint8Array, what: string): jsfive.File {
-  if (!isHdf5(bytes)) throw new Error(`${what} is not an HDF5 file: it does not start with the HDF5 signature`);
+  if (!isHdf5(bytes)) throw new Error(`${what} is not an HDF5 file: it does not start with the HDF5 signature${lookalike(bytes)}`);
   const declared = declaredLength(bytes);
   if (declared !== null && declared > bytes.length) {
     throw new Error(`${what} is truncated: its HDF5 header says the file is ${declared} bytes long, but it has ${bytes.length} bytes`);

@@ -157,6 +157,12 @@ describe('Keras 2 .h5 model files', () => {
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.from('JFIF not a model')]);
     expect(() => readKerasModel(jpeg, 'model.h5')).toThrow('model.h5 is not an HDF5 file: it does not start with the HDF5 signature');
     expect(() => readKerasModel(new Uint8Array(0), 'model.h5')).toThrow('model.h5 is empty');
+    const onnxFile = readFileSync(path.join(kerasFixtures, '..', 'zoo', 'resnet', 'model.onnx'));
+    expect(() => readKerasModel(onnxFile, 'model.h5')).toThrow(
+      'model.h5 is not an HDF5 file: it does not start with the HDF5 signature (it looks like an ONNX model: give it the .onnx extension)',
+    );
+    const kerasFile = readFileSync(path.join(kerasFixtures, 'keras3', 'constructs.keras'));
+    expect(() => readKerasModel(kerasFile, 'model.h5')).toThrow('(it is a zip archive: a Keras 3 model saved as .keras? Give it the .keras extension)');
   });
 
   it('turns damage in the file structure into an error that names the file, never a crash', () => {
