@@ -6,12 +6,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
+import type { DatasetSummary, JobProgress, ModelSummary } from '../common/types';
+import { callApi, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
 
 const SAMPLES = 34;
+const ZOO_RESNET = fileURLToPath(new URL('../main/core/engine/__fixtures__/zoo/resnet', import.meta.url));
 /** Re-encodings of each sample for "copies": enough photos that a run is cancelled well before its end. */
 const COPY_QUALITIES = [81, 82, 83, 84];
 
@@ -49,6 +52,11 @@ function unreachable(selector: string): Promise<string[]> {
       });
     }).map((el) => (el.getAttribute('data-testid') ?? '') + ' ' + el.textContent.trim());
   })()`);
+}
+
+async function jobsDone(count: number): Promise<void> {
+  const done = async () => (await callApi<JobProgress[]>(app, 'listJobs', {})).filter((job) => job.state === 'done').length;
+  await expect.poll(done, { timeout: 240_000, interval: 500 }).toBe(count);
 }
 
 beforeAll(async () => {
@@ -204,5 +212,30 @@ describe('QA fixes', () => {
     expect(await direction()).toMatch(/^Ascending/);
     await sort.selectOption('fileName');
     expect(await direction()).toMatch(/^Ascending/);
+  });
+
+  it('ends a comparison with another run when "Photo | overlay" is chosen, and the picker says so', async () => {
+    const resnet = await callApi<ModelSummary>(app, 'addModel', { path: ZOO_RESNET });
+    const [dataset] = await callApi<DatasetSummary[]>(app, 'listDatasets', {});
+    await callApi(app, 'startRun', { datasetId: dataset.id, modelId: resnet.id });
+    await jobsDone(2);
+    await page.reload();
+    await tile(0).waitFor();
+    await tile(0).click();
+    const detail = page.getByTestId('detail');
+    await detail.locator('[data-testid=detail-overlay][data-drawn=true]').waitFor();
+    const picker = detail.getByTestId('compare-select');
+    const otherRun = await picker.locator('option[value^="run:"]').first().getAttribute('value');
+    await picker.selectOption(otherRun!);
+    await detail.locator('[data-testid=compare-overlay][data-drawn=true]').waitFor();
+    expect(await detail.getByTestId('stage').getAttribute('data-view')).toBe('compare');
+
+    await detail.getByTestId('view-side').click();
+    await expect.poll(() => detail.getByTestId('stage').getAttribute('data-view')).toBe('sideBySide');
+    expect(await picker.inputValue()).toBe('');
+    expect(await detail.getByTestId('compare-overlay').count()).toBe(0);
+    expect(await detail.getByTestId('view-side').getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
   });
 });

@@ -111,6 +111,22 @@ export class DetailState {
     return this.#refresh();
   }
 
+  /**
+   * How the stage shows the photo. A comparison is a view of its own: choosing "Overlay" or "Photo | overlay" ends
+   * it, and the compare picker says so (it showed the run still while its map was gone).
+   */
+  setView(view: StageView): void {
+    if (view === 'compare') {
+      if (this.compare) this.view = 'compare';
+      return;
+    }
+    this.view = view;
+    if (this.compare) {
+      this.compare = null;
+      this.compareMap = null;
+    }
+  }
+
   setCompare(target: CompareTarget | null): Promise<void> {
     this.compare = target;
     this.compareMap = null;
@@ -193,7 +209,8 @@ export class DetailState {
         const classIndex = this.classIndex ?? image.top[0]?.index ?? 0;
         map = (await this.#api.explainImage({ imageId: image.id, runId: this.#run?.id, classIndex, method: target.method })).heatmap;
       }
-      if (token === this.#token) this.compareMap = map;
+      // Ended or changed meanwhile: the map of a comparison no longer asked for is dropped.
+      if (token === this.#token && this.compare === target) this.compareMap = map;
     } catch (error) {
       if (token === this.#token) this.explainError = errorMessage(error);
     } finally {
