@@ -54,6 +54,17 @@ function unreachable(selector: string): Promise<string[]> {
   })()`);
 }
 
+/** Runs an export from the sidebar's dialog and returns the name the browser downloads it under. */
+async function exportName(scope: 'all' | 'view' | 'flagged', format: 'csv' | 'html'): Promise<string> {
+  await page.getByTestId('open-export').click();
+  await page.getByTestId(`export-scope-${scope}`).check();
+  await page.getByTestId(`export-format-${format}`).check();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-go').click()]);
+  await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
+  await download.delete();
+  return download.suggestedFilename();
+}
+
 async function jobsDone(count: number): Promise<void> {
   const done = async () => (await callApi<JobProgress[]>(app, 'listJobs', {})).filter((job) => job.state === 'done').length;
   await expect.poll(done, { timeout: 240_000, interval: 500 }).toBe(count);
@@ -212,6 +223,18 @@ describe('QA fixes', () => {
     expect(await direction()).toMatch(/^Ascending/);
     await sort.selectOption('fileName');
     expect(await direction()).toMatch(/^Ascending/);
+  });
+
+  it("names an export's file after what it covers (flagged, the view); the whole dataset keeps the plain name", async () => {
+    await tile(3).click({ modifiers: ['Control'] });
+    await page.getByTestId('bulk-misattended').click();
+    await expect.poll(() => verdictOf(3)).toBe('misattended');
+    await page.keyboard.press('Escape');
+    const all = await exportName('all', 'csv');
+    expect(all).toMatch(/^sightline-.+\.csv$/);
+    expect(await exportName('flagged', 'csv')).toBe(all.replace(/\.csv$/, '-flagged.csv'));
+    expect(await exportName('view', 'csv')).toBe(all.replace(/\.csv$/, '-view.csv'));
+    expect(await exportName('flagged', 'html')).toBe(all.replace(/\.csv$/, '-flagged.html'));
   });
 
   it('ends a comparison with another run when "Photo | overlay" is chosen, and the picker says so', async () => {

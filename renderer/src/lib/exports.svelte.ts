@@ -4,6 +4,7 @@
 import type { Api } from '../../../common/contract';
 import { EMPTY_FILTER, FLAGGED_VERDICTS, type ImageFilter } from '../../../common/query-values';
 import { downloadText } from './download';
+import { scopedFileName } from './export-names';
 import { errorMessage } from './format';
 
 export const EXPORT_SCOPES = ['all', 'view', 'flagged'] as const;
@@ -78,7 +79,7 @@ export class Exports {
         return true;
       }
       const file = await this.#file(request.format, target);
-      return await this.#save(file.fileName, file.text, MIME[request.format]);
+      return await this.#save(scopedFileName(file.fileName, request.scope), file.text, MIME[request.format]);
     } catch (error) {
       this.error = errorMessage(error);
       return false;
