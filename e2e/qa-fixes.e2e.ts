@@ -17,6 +17,7 @@ const SAMPLES = 34;
 const ZOO_RESNET = fileURLToPath(new URL('../main/core/engine/__fixtures__/zoo/resnet', import.meta.url));
 /** Re-encodings of each sample for "copies": enough photos that a run is cancelled well before its end. */
 const COPY_QUALITIES = [81, 82, 83, 84];
+const LEAF = '235_german_shepherd';
 
 let app: RunningApp;
 let gallery: OpenGallery | undefined;
@@ -260,5 +261,54 @@ describe('QA fixes', () => {
     expect(await detail.getByTestId('view-side').getAttribute('aria-checked')).toBe('true');
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
+  });
+
+  it('fills the folder path on first open, counts the photos of a folder without subfolders, offers photo folders as recent', async () => {
+    await page.reload();
+    await tile(0).waitFor();
+    await page.getByTestId('open-import').click();
+    await page.getByTestId('browse-folders').click();
+    const dialog = page.getByTestId('folder-dialog');
+    const browser = dialog.getByTestId('file-browser');
+    await dialog.locator('[data-testid=file-browser]:not([data-path=""])').waitFor();
+    const listed = (await browser.getAttribute('data-path'))!;
+    await expect.poll(() => dialog.getByTestId('browse-path').inputValue()).toBe(listed);
+
+    // The library's recent paths: the photo picker offers its datasets' folders, never its models.
+    const models = (await callApi<ModelSummary[]>(app, 'listModels', {})).map((m) => m.path);
+    const datasets = (await callApi<DatasetSummary[]>(app, 'listDatasets', {})).map((d) => d.rootPath);
+    const recent = () => dialog.getByTestId('browse-recent-path').evaluateAll((links) => links.map((link) => link.getAttribute('data-path')!));
+    await expect.poll(recent).toContain(datasets[0]);
+    expect((await recent()).filter((p) => models.includes(p))).toEqual([]);
+
+    // A class folder of the samples: no subfolders, its photos counted.
+    await dialog.getByTestId('browse-path').fill(samplesDir);
+    await dialog.getByTestId('browse-go').click();
+    await expect.poll(() => browser.getAttribute('data-path')).toBe(samplesDir);
+    await browser.locator(`[data-testid=browse-entry][data-name="${LEAF}"] button.name`).click();
+    await expect.poll(() => browser.getAttribute('data-path')).toBe(path.join(samplesDir, LEAF));
+    const inLeaf = readdirSync(path.join(samplesDir, LEAF)).length;
+    expect(await dialog.getByTestId('browse-empty').innerText()).toBe(`No subfolders; ${inLeaf} photo${inLeaf === 1 ? '' : 's'} here.`);
+    // Typed straight in, never listed from above: counted all the same.
+    const typed = path.join(copies, LEAF);
+    await dialog.getByTestId('browse-path').fill(typed);
+    await dialog.getByTestId('browse-go').click();
+    await expect.poll(() => browser.getAttribute('data-path')).toBe(typed);
+    await expect.poll(() => dialog.getByTestId('browse-empty').innerText()).toBe(`No subfolders; ${inLeaf * COPY_QUALITIES.length} photos here.`);
+    await dialog.getByTestId('browse-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('open-import').click();
+
+    // The model picker offers the models.
+    await page.getByTestId('open-models').click();
+    await page.getByTestId('add-model').click();
+    const modelBrowser = page.getByTestId('models').getByTestId('file-browser');
+    await page.locator('[data-testid=models] [data-testid=file-browser]:not([data-path=""])').waitFor();
+    const modelRecent = () => modelBrowser.getByTestId('browse-recent-path').evaluateAll((links) => links.map((link) => link.getAttribute('data-path')!));
+    await expect.poll(async () => (await modelRecent()).length).toBeGreaterThan(0);
+    expect((await modelRecent()).filter((p) => !models.includes(p))).toEqual([]);
+    await page.keyboard.press('Escape'); // back to the list
+    await page.keyboard.press('Escape'); // closes the view
+    await page.getByTestId('models').waitFor({ state: 'detached' });
   });
 });

@@ -25,9 +25,13 @@ export class ModelLibrary {
     return typeof this.#api.pickModel === 'function';
   }
 
-  /** The browser mode's picker over the host's folders. */
+  /**
+   * The browser mode's picker over the host's folders. The library's recent paths are its datasets' folders and
+   * its models: the photo picker offers the folders, the model picker the models.
+   */
   browser(show: BrowseShow): FileBrowserState {
-    return new FileBrowserState(this.#api, show);
+    const isModel = (path: string): boolean => this.models.some((m) => m.path === path);
+    return new FileBrowserState(this.#api, show, undefined, show === 'models' ? isModel : (path) => !isModel(path));
   }
 
   /** A draft of the model's setup for the Setup view, previewed on the photo given (else a sample photo). */
