@@ -11,10 +11,11 @@ import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetSummary, JobProgress, ModelSummary } from '../common/types';
-import { callApi, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
+import { callApi, modelRow, openGallery, samplesDir, type OpenGallery, type RunningApp } from './harness';
 
 const SAMPLES = 34;
 const ZOO_RESNET = fileURLToPath(new URL('../main/core/engine/__fixtures__/zoo/resnet', import.meta.url));
+const RESNET_NAME = 'zoo resnet (random weights)';
 /** Re-encodings of each sample for "copies": enough photos that a run is cancelled well before its end. */
 const COPY_QUALITIES = [81, 82, 83, 84];
 const LEAF = '235_german_shepherd';
@@ -55,6 +56,13 @@ function unreachable(selector: string): Promise<string[]> {
   })()`);
 }
 
+async function switchDataset(name: string): Promise<void> {
+  const select = page.getByTestId('dataset-select');
+  const value = await select.locator('option', { hasText: new RegExp(`^${name}$`) }).getAttribute('value');
+  await select.selectOption(value!);
+  await expect.poll(() => select.inputValue()).toBe(value);
+}
+
 /** Runs an export from the sidebar's dialog and returns the name the browser downloads it under. */
 async function exportName(scope: 'all' | 'view' | 'flagged', format: 'csv' | 'html'): Promise<string> {
   await page.getByTestId('open-export').click();
@@ -92,6 +100,20 @@ afterAll(async () => {
 });
 
 describe('QA fixes', () => {
+  it("shows the welcome screen's folder placeholder whole at 1280 × 800", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(app.host.url);
+    await page.getByTestId('empty-state').waitFor();
+    const room = await page.evaluate<{ text: number; room: number }>(`(() => {
+      const input = document.querySelector('[data-testid=folder-path]');
+      const style = getComputedStyle(input);
+      const context = document.createElement('canvas').getContext('2d');
+      context.font = style.fontStyle + ' ' + style.fontWeight + ' ' + style.fontSize + ' ' + style.fontFamily;
+      return { text: context.measureText(input.placeholder).width, room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) };
+    })()`);
+    expect(room.text).toBeLessThanOrEqual(room.room);
+  });
+
   it('analyses the sample photos', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     if (!page.url().startsWith(app.host.url.split('#')[0])) await page.goto(app.host.url);
@@ -226,6 +248,67 @@ describe('QA fixes', () => {
     expect(await direction()).toMatch(/^Ascending/);
   });
 
+  it('says "Saved" beside the note only for the note, not after a verdict key', async () => {
+    await tile(2).click();
+    const detail = page.getByTestId('detail');
+    await detail.waitFor();
+    const status = detail.getByTestId('note-status');
+    await page.keyboard.press('3');
+    await detail.locator('[data-testid=verdict-label-error][aria-pressed=true]').waitFor();
+    await expect.poll(() => verdictOf(2)).toBe('label_error');
+    await page.waitForTimeout(500);
+    expect(await status.getAttribute('data-state')).toBe('idle');
+    expect(await status.innerText()).toBe('');
+    await page.keyboard.press('n');
+    await page.keyboard.type('grass');
+    await detail.locator('[data-testid=note-status][data-state=saved]').waitFor();
+    await page.getByTestId('note').fill('');
+    await page.keyboard.press('Escape'); // leaves the note field (and saves it empty)
+    await detail.locator('[data-testid=note-status][data-state=saved]').waitFor();
+    await page.keyboard.press('3'); // the same verdict again clears it
+    await expect.poll(() => verdictOf(2)).toBe(null);
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+  });
+
+  it('gives the top-1 class a line of its own on small tiles', async () => {
+    await page.getByTestId('tile-size').selectOption('small');
+    await tile(0).locator('[data-testid=top-1]').waitFor();
+    await page.waitForTimeout(300);
+    const narrowest = await page.evaluate<number>(`Math.min(...[...document.querySelectorAll('[data-testid=tile][data-status=done]')].map((tile) =>
+      tile.querySelector('[data-testid=top-1] .label').getBoundingClientRect().width / tile.getBoundingClientRect().width))`);
+    expect(narrowest).toBeGreaterThan(0.7);
+    await page.getByTestId('tile-size').selectOption('medium');
+  });
+
+  it('swaps confidence ends typed the wrong way round, and says so', async () => {
+    const min = page.getByTestId('confidence-min');
+    const max = page.getByTestId('confidence-max');
+    await min.fill('50');
+    await min.press('Enter');
+    await expect.poll(() => min.inputValue()).toBe('50');
+    await max.fill('20');
+    await max.press('Enter');
+    await expect.poll(() => min.inputValue()).toBe('20');
+    expect(await max.inputValue()).toBe('50');
+    expect(await page.getByTestId('confidence-swapped').innerText()).toContain('20–50 %');
+    await page.getByTestId('clear-filters').click();
+    await expect.poll(shownCount).toBe(SAMPLES);
+    expect(await page.getByTestId('confidence-swapped').count()).toBe(0);
+  });
+
+  it('keeps the key boxes of the shortcut list their height when a description wraps', async () => {
+    await page.keyboard.press('?');
+    const dialog = page.getByTestId('shortcuts');
+    await dialog.waitFor();
+    const heights = await dialog.locator('kbd').evaluateAll((keys) => keys.map((key) => (key as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height));
+    const lines = await dialog.locator('dd').evaluateAll((items) => items.map((item) => (item as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height));
+    expect(Math.max(...lines)).toBeGreaterThan(Math.min(...lines) * 1.5); // some description does wrap
+    expect(Math.max(...heights)).toBeLessThan(Math.min(...heights) + 2);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it("names an export's file after what it covers (flagged, the view); the whole dataset keeps the plain name", async () => {
     await tile(3).click({ modifiers: ['Control'] });
     await page.getByTestId('bulk-misattended').click();
@@ -310,5 +393,28 @@ describe('QA fixes', () => {
     await page.keyboard.press('Escape'); // back to the list
     await page.keyboard.press('Escape'); // closes the view
     await page.getByTestId('models').waitFor({ state: 'detached' });
+  });
+
+  it('says a cancelled "Run on this dataset" resumes from there, not by importing the folder again', async () => {
+    // "copies": imported, and cancelled as soon as its photos are listed (they all are, none analysed).
+    const started = await callApi<{ jobId: string }>(app, 'importFolder', { path: copies });
+    const job = async () => (await callApi<JobProgress[]>(app, 'listJobs', {})).find((j) => j.jobId === started.jobId)!;
+    await expect.poll(async () => (await job()).total, { interval: 50 }).toBeGreaterThan(0);
+    await callApi(app, 'cancelJob', { jobId: started.jobId });
+    await expect.poll(async () => (await job()).state).toBe('cancelled');
+
+    await page.reload();
+    await tile(0).waitFor();
+    await switchDataset('copies');
+    await page.getByTestId('open-models').click();
+    await modelRow(page, RESNET_NAME).getByTestId('model-run').click();
+    await page.getByTestId('models').waitFor({ state: 'detached' });
+    await page.locator('[data-testid=progress][data-state=running]').waitFor();
+    await expect.poll(async () => Number(await page.getByTestId('progress-done').innerText()), { interval: 50, timeout: 120_000 }).toBeGreaterThan(0);
+    await page.getByTestId('cancel-job').click();
+    await page.locator('[data-testid=progress][data-state=cancelled]').waitFor();
+    const message = await page.getByTestId('progress').locator('.message').innerText();
+    expect(message).toContain('Run on this dataset');
+    expect(message).not.toContain('importing the folder');
   });
 });

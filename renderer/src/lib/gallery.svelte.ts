@@ -39,6 +39,8 @@ export class Gallery {
   runs = $state.raw<RunInfo[]>([]);
   runId = $state<number | null>(null);
   job = $state.raw<JobProgress | null>(null);
+  /** Jobs started from the Models view's "Run on this dataset" (not by an import), by id. */
+  readonly #fromModels = new Set<string>();
   openId = $state<number | null>(null);
   /** Where in the filtered list the open photo was opened (the list is read a page at a time, so its index is kept). */
   #openedAt = $state(-1);
@@ -233,7 +235,25 @@ export class Gallery {
   async startRun(modelId: number): Promise<void> {
     const datasetId = this.datasetId;
     if (datasetId === null) return;
-    await this.#attempt(async () => this.#follow(await this.#api.startRun({ datasetId, modelId })));
+    await this.#attempt(async () => {
+      const started = await this.#api.startRun({ datasetId, modelId });
+      this.#fromModels.add(started.jobId);
+      await this.#follow(started);
+    });
+  }
+
+  /**
+   * What the status bar says of a job. The library says a cancelled one resumes when the folder is imported again,
+   * which holds for the model imports use; a run started from the Models view (or of another model) resumes
+   * from there instead, so the bar says that.
+   */
+  jobMessage(job: JobProgress, importModelId: number | null): string | null {
+    if (job.state !== 'cancelled' || !job.message?.startsWith('Cancelled;')) return job.message;
+    const runModel = this.runs.find((r) => r.id === job.runId)?.modelId;
+    const otherModel = runModel !== undefined && importModelId !== null && runModel !== importModelId;
+    if (!this.#fromModels.has(job.jobId) && !otherModel) return job.message;
+    const model = this.runs.find((r) => r.id === job.runId)?.modelName;
+    return `Cancelled; choose “Run on this dataset”${model ? ` for ${model}` : ''} in Models again to resume where this stopped`;
   }
 
   async cancelJob(): Promise<void> {

@@ -12,7 +12,11 @@ const UNDO_DEPTH = 50;
 export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
 
 export class Review {
-  /** Whether the open image's verdict and note have reached the library. */
+  /**
+   * Whether the open image's note has reached the library: shown beside the note, so a verdict's write leaves it
+   * alone (a "Saved" beside an empty note after pressing 1 read as if a note had been written). A verdict that
+   * fails to save says so in the gallery's error banner.
+   */
   saveState = $state<SaveState>('idle');
   /** The open dataset's undo history: each entry undoes one verdict change (of one image or of a whole selection). */
   history = $state.raw<VerdictChange[][]>([]);
@@ -89,13 +93,17 @@ export class Review {
     const imageId = this.#pendingNote;
     this.#pendingNote = null;
     if (imageId === null) return;
-    await this.#queue(async () => {
-      const row = this.#rows.peek(imageId);
-      if (!row) return;
-      const edits = this.#unsaved.get(imageId);
-      await this.#api.setReview({ imageId, verdict: row.verdict, note: row.note });
-      if (this.#unsaved.get(imageId) === edits) this.#unsaved.delete(imageId);
-    }, [imageId]);
+    await this.#queue(
+      async () => {
+        const row = this.#rows.peek(imageId);
+        if (!row) return;
+        const edits = this.#unsaved.get(imageId);
+        await this.#api.setReview({ imageId, verdict: row.verdict, note: row.note });
+        if (this.#unsaved.get(imageId) === edits) this.#unsaved.delete(imageId);
+      },
+      [imageId],
+      true,
+    );
   }
 
   #apply(changes: VerdictChange[], remember: boolean): Promise<void> {
@@ -124,14 +132,14 @@ export class Review {
     this.#unsaved.set(imageId, (this.#unsaved.get(imageId) ?? 0) + 1);
   }
 
-  #queue(write: () => Promise<void>, imageIds: number[]): Promise<void> {
+  #queue(write: () => Promise<void>, imageIds: number[], note = false): Promise<void> {
     const run = async (): Promise<void> => {
-      this.saveState = 'saving';
+      if (note) this.saveState = 'saving';
       try {
         await write();
-        if (this.#pendingNote === null) this.saveState = 'saved';
+        if (note && this.#pendingNote === null) this.saveState = 'saved';
       } catch (error) {
-        this.saveState = 'failed';
+        if (note) this.saveState = 'failed';
         imageIds.forEach((id) => this.#unsaved.delete(id));
         const name = imageIds.length > 1 ? `${imageIds.length} photos` : (this.#rows.peek(imageIds[0])?.fileName ?? 'this photo');
         this.#onError(`Your review of ${name} was not saved: ${errorMessage(error)}. Try again; the gallery shows what is stored.`);
