@@ -17,6 +17,8 @@ export interface HtmlReportInput {
   /** Model hash, layer, method, preprocessing, app and library versions… as label/value pairs. */
   manifest: [string, string][];
   maxSuspicious?: number;
+  /** Where `images` are a part of the dataset: what part, and how many photos the dataset has. */
+  scope?: { what: string; of: number } | null;
 }
 
 const FLAGGED: readonly Verdict[] = FLAGGED_VERDICTS;
@@ -63,7 +65,8 @@ table{border-collapse:collapse}td,th{padding:.25rem .8rem;border-bottom:1px soli
 .card{margin:0;border:1px solid #dde2ea;border-radius:8px;overflow:hidden;background:#fff}.card img{width:100%;display:block}
 figcaption{padding:.5rem .7rem}.path{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 ol{margin:.3rem 0;padding-left:1.2rem}.ok{color:#137a3a}.bad{color:#b42318}blockquote{margin:.3rem 0;color:#4a5468;font-style:italic}
-.muted{color:#6b7385}.noimg{height:160px;background:#eef0f4}`;
+figcaption,blockquote{overflow-wrap:anywhere}
+.muted{color:#6b7385}.noimg{height:160px;background:#eef0f4}.scope{background:#fff7e0;border:1px solid #f0d890;border-radius:6px;padding:.5rem .8rem}`;
 
 export async function renderHtmlReport(input: HtmlReportInput): Promise<string> {
   const done = input.images.filter((i) => i.status === 'done');
@@ -71,8 +74,9 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
   const judged = done.filter((i) => i.correct !== null);
   const correct = judged.filter((i) => i.correct).length;
   const flagged = input.images.filter((i) => i.verdict && FLAGGED.includes(i.verdict));
-  const suspicious = done
-    .filter((i) => input.suspicion.has(i.id) && !flagged.includes(i))
+  const scored = done.filter((i) => input.suspicion.has(i.id));
+  const suspicious = scored
+    .filter((i) => !flagged.includes(i))
     .sort((a, b) => input.suspicion.get(b.id)! - input.suspicion.get(a.id)! || a.id - b.id)
     .slice(0, input.maxSuspicious ?? 24);
   const verdictRows = (['none', ...VERDICTS] as const)
@@ -83,13 +87,14 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>Sightline report — ${escapeHtml(input.title)}</title><style>${STYLE}</style></head><body>
 <header><h1>Sightline report — ${escapeHtml(input.title)}</h1><p class="muted">${escapeHtml(input.rootPath)} · generated ${escapeHtml(input.generatedAt)}</p></header>
+${input.scope ? `<p class="scope" id="scope">This report covers ${escapeHtml(input.scope.what)}: ${input.images.length} of the dataset's ${input.scope.of} photos. Every figure below counts these only.</p>` : ''}
 <section id="summary"><h2>Summary</h2><p>${input.images.length} images: ${done.length} analysed, ${failed.length} failed.
 ${judged.length ? `Top-1 accuracy ${pct(correct / judged.length)} (${correct} of ${judged.length} with a known true class).` : 'No true classes known.'}
 ${flagged.length} flagged by the reviewer.</p></section>
 <section id="per-class"><h2>Per-class accuracy</h2><table><thead><tr><th>True class</th><th>Images</th><th>Correct</th><th>Accuracy</th></tr></thead><tbody>${perClassRows(input.images)}</tbody></table></section>
 <section id="verdicts"><h2>Verdicts</h2><table><tbody>${verdictRows}</tbody></table></section>
 <section id="flagged"><h2>Flagged images (${flagged.length})</h2>${flagged.length ? `<div class="grid">${await cards(flagged)}</div>` : '<p class="muted">None flagged.</p>'}</section>
-<section id="suspicious"><h2>Most suspicious, not yet flagged (${suspicious.length})</h2>${suspicious.length ? `<div class="grid">${await cards(suspicious)}</div>` : '<p class="muted">No suspicion scores.</p>'}</section>
+<section id="suspicious"><h2>Most suspicious, not yet flagged (${suspicious.length})</h2>${suspicious.length ? `<div class="grid">${await cards(suspicious)}</div>` : `<p class="muted">${scored.length ? 'Every photo with a suspicion score is flagged already.' : 'No suspicion scores.'}</p>`}</section>
 <section id="errors"><h2>Files that could not be analysed (${failed.length})</h2>${failed.length ? `<table><tbody>${failed.map((f) => `<tr><td>${escapeHtml(f.relPath)}</td><td>${escapeHtml(f.error ?? '')}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">None.</p>'}</section>
 <section id="manifest"><h2>Reproducibility manifest</h2><table><tbody>${input.manifest.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table></section>
 </body></html>

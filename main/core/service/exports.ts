@@ -1,6 +1,7 @@
 // The reports of a run: the CSV (whole, or streamed for any number of images) and the HTML report, each of the
 // gallery's filter when one is given.
 import type { CallInput, Service } from '../../../common/contract';
+import { FLAGGED_VERDICTS, hasConditions, type ImageFilter } from '../../../common/query-values';
 import { renderHtmlReport } from '../analysis/html-report';
 import { csvFileName, csvString, writeCsv } from '../export/csv';
 import { reportManifest } from '../export/manifest';
@@ -55,11 +56,14 @@ export function createExports(library: Library, paths: Pick<AppPaths, 'version'>
       const runModel = run && store.models.get(run.modelId);
       const model = run && runModel ? { name: runModel.name, inputSize: runModel.inputSize, preprocessing: pixelsOfRun(runModel, run.options).preprocessing } : null;
       const metrics = runId === null ? new Map() : store.metrics.forRun(runId);
+      const every = store.listImages(target.id, runId);
+      const images = inSelection(every, selection(target.id, runId, input.filter));
       const html = await renderHtmlReport({
         title: target.name,
         rootPath: target.rootPath,
         generatedAt: new Date().toISOString(),
-        images: inSelection(store.listImages(target.id, runId), selection(target.id, runId, input.filter)),
+        images,
+        scope: images.length < every.length ? { what: scopeOf(input.filter), of: every.length } : null,
         suspicion: new Map([...metrics].map(([imageId, m]) => [imageId, m.suspicion])),
         photo: async (imageId) => store.thumbnail(imageId),
         manifest: reportManifest({
@@ -73,4 +77,14 @@ export function createExports(library: Library, paths: Pick<AppPaths, 'version'>
       return { fileName: csvFileName(target.name, runId, 'html'), html };
     },
   };
+}
+
+/** What part of a dataset a report's filter keeps, in words. */
+function scopeOf(filter: ImageFilter | undefined): string {
+  if (!filter) return 'a part of the dataset';
+  const flaggedOnly =
+    !hasConditions({ ...filter, verdicts: [] }) &&
+    filter.verdicts.length === FLAGGED_VERDICTS.length &&
+    FLAGGED_VERDICTS.every((verdict) => filter.verdicts.includes(verdict));
+  return flaggedOnly ? 'the flagged photos only' : 'the photos of a filtered view';
 }
