@@ -178,12 +178,12 @@ describe('QA fixes', () => {
     const menu = page.getByTestId('dataset-menu');
     const shown = await page.getByTestId('dataset-name').innerText();
     // Open and type in one task: the toggle event, which is queued, comes after the typing.
-    await page.evaluate(() => {
-      (document.querySelector('[data-testid=dataset-menu]') as HTMLDetailsElement).open = true;
-      const field = document.querySelector('[data-testid=dataset-rename]') as HTMLInputElement;
+    await page.evaluate(`(() => {
+      document.querySelector('[data-testid=dataset-menu]').open = true;
+      const field = document.querySelector('[data-testid=dataset-rename]');
       field.value = 'Typed at once';
       field.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    })()`);
     await expect.poll(activeTestId).toBe('dataset-rename');
     expect(await page.getByTestId('dataset-rename').inputValue()).toBe('Typed at once');
     await page.keyboard.press('Escape');
