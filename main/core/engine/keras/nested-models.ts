@@ -1,8 +1,9 @@
 // Transfer learning nests a whole model as one layer (`Sequential([VGG16(include_top=False), GlobalAveragePooling2D(),
-// Dense(10)])`), which hides block5_conv3 from the CAM layers. A Keras 2 config is rewritten as one flat Functional
-// graph: each nested model's layers take its place, its input layer replaced by the tensor it was called on, and
-// what read its output reads the inner layer that made it. Keras 2 stores the nested model's weights under its own
-// name with the inner layers' weight names, which is what h5-model.ts reads them by.
+// Dense(10)])`), which hides block5_conv3 from the CAM layers. A config in Keras 2's form (Keras 3's is first
+// rewritten into it, keras3-config.ts) becomes one flat Functional graph: each nested model's layers take its place,
+// its input layer replaced by the tensor it was called on, and what read its output reads the inner layer that made
+// it. Keras 2 and Keras 3's .h5 store the nested model's weights under its own name with the inner layers' weight
+// names, which is what h5-model.ts reads them by; a .keras file under layers/<model>/layers/… (keras-v3.ts).
 import { configLayers, layerName, type KerasConfig, type KerasLayerConfig } from './keras-model';
 
 export const MODEL_CLASSES = new Set(['Model', 'Functional', 'Sequential']);
