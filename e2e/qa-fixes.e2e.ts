@@ -351,6 +351,12 @@ describe('QA fixes', () => {
     await tile(0).click();
     const detail = page.getByTestId('detail');
     await detail.locator('[data-testid=detail-overlay][data-drawn=true]').waitFor();
+    // With two runs, a verdict says it is the photo's, shown on both runs' maps.
+    await detail.getByTestId('verdict-unsure').click();
+    await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toBe('The verdict and note belong to the photo: all 2 runs of this dataset show them.');
+    await detail.getByTestId('verdict-unsure').click(); // a second click takes the verdict off again
+    const hasNote = (await detail.getByTestId('note').inputValue()) !== '';
+    await expect.poll(() => detail.getByTestId('verdict-shared').count()).toBe(hasNote ? 1 : 0);
     const picker = detail.getByTestId('compare-select');
     const otherRun = await picker.locator('option[value^="run:"]').first().getAttribute('value');
     await picker.selectOption(otherRun!);
