@@ -1,5 +1,5 @@
 // `sightline analyze|serve`: the product without the desktop shell. Bundled to out/main/cli.js.
-import { createWriteStream, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import { RUNTIME_TITLES, describeEngineChoice } from '../common/engine';
 import { EMPTY_FILTER, FLAGGED_VERDICTS } from '../common/query';
 import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from './core/engine/types';
 import { mergeShards } from './core/merge/merge';
+import { readLabelsFile } from './core/models/setup';
 import { prepareGallery } from './core/service/prepare-gallery';
 import { defaultDataDir } from './core/base/data-dir';
 import { appPaths } from './core/paths';
@@ -380,7 +381,7 @@ function keptSetupNote(model: ModelSummary, given: string): string {
   const differing = ['labels.json', 'labels.txt']
     .map((name) => path.join(folder, name))
     .find((file) => {
-      const names = labelNames(file);
+      const names = labelNames(file, model.classCount);
       return names !== null && model.labelsPreview.some((label, i) => names[i] !== label);
     });
   if (!differing) return '';
@@ -390,12 +391,10 @@ function keptSetupNote(model: ModelSummary, given: string): string {
   );
 }
 
-/** A labels file's names (a JSON list, or one per line), or null when there is none or it cannot be read. */
-function labelNames(file: string): string[] | null {
+/** A labels file's names, read as the Models view reads one, or null when there is none or it does not fit the model. */
+function labelNames(file: string, classCount: number): string[] | null {
   try {
-    const text = readFileSync(file, 'utf8');
-    const names: unknown = file.endsWith('.json') ? JSON.parse(text) : text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-    return Array.isArray(names) ? names.map(String) : null;
+    return readLabelsFile(file, classCount);
   } catch {
     return null;
   }
