@@ -43,7 +43,7 @@ try {
     });
     writeResultsWithMetrics(store, runId, batch);
   }
-  for (let i = 0; i < count; i += 10) store.setReview(pending[i].id, 'misattended', `=note ${i}\nwith a newline, a comma and "quotes" ünïcödé`);
+  for (let i = 0; i < count; i += 10) store.setReview(pending[i].id, runId, 'misattended', `=note ${i}\nwith a newline, a comma and "quotes" ünïcödé`);
   console.log(`Synthetic library: ${count} images with metrics in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   global.gc?.();

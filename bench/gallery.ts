@@ -67,10 +67,10 @@ function benchQueries(query: LibraryQuery, count: number): [string, number, numb
   figures.push(['500 ids at 90 % of the list', far.ids.length, performance.now() - started, null]);
   const photos = query.ids(1, 1, EMPTY_FILTER, byName, { offset: 1000, limit: 50 }).ids;
   started = performance.now();
-  const previous = query.setVerdicts(photos.map((imageId) => ({ imageId, verdict: 'unsure' as const })));
+  const previous = query.setVerdicts(photos.map((imageId) => ({ imageId, verdict: 'unsure' as const })), () => 1);
   const unsure = query.images(1, 1, { ...EMPTY_FILTER, verdicts: ['unsure'] }, byName, FIRST_WINDOW).count;
   figures.push(['verdict on 50, then query', unsure, performance.now() - started, null]);
-  query.setVerdicts(previous);
+  query.setVerdicts(previous, () => 1);
   return figures;
 }
 

@@ -89,6 +89,7 @@ async function buildLibrary(file: string, count: number): Promise<void> {
   );
   const thumb = db.prepare('INSERT INTO thumbnails (image_id, jpeg) VALUES (?, ?)');
   const review = db.prepare('INSERT INTO reviews (image_id, verdict) VALUES (?, ?)');
+  const runVerdict = db.prepare('INSERT INTO run_verdicts (run_id, image_id, verdict) VALUES (1, ?, ?)');
   db.prepare(`INSERT INTO tags (id, name) VALUES ${TAGS.map(() => '(?, ?)').join(', ')}`).run(...TAGS.flatMap((name, i) => [i + 1, name]));
   const tag = db.prepare('INSERT INTO image_tags (image_id, tag_id) VALUES (?, ?)');
   const hash = (id: number) => id.toString(16).padStart(64, '0');
@@ -107,7 +108,11 @@ async function buildLibrary(file: string, count: number): Promise<void> {
       }
       metrics.run(id, top1, metricRand(), 2 + metricRand() * 2, metricRand(), metricRand(), metricRand(), metricRand() * 0.5, metricRand());
       thumb.run(id, thumbnails[id % thumbnails.length]);
-      if (rand() < 0.1) review.run(id, VERDICTS[Math.floor(rand() * VERDICTS.length)]);
+      if (rand() < 0.1) {
+        // A label error is the photo's; the other verdicts judge the run's map (migration 11).
+        const verdict = VERDICTS[Math.floor(rand() * VERDICTS.length)];
+        (verdict === 'label_error' ? review : runVerdict).run(id, verdict);
+      }
       // About as many photos tagged "blurry" as have a verdict, and a few other tags.
       if (metricRand() < 0.1) tag.run(id, 1);
       if (metricRand() < 0.05) tag.run(id, 2 + Math.floor(metricRand() * (TAGS.length - 1)));

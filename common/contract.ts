@@ -44,9 +44,14 @@ export const inputSchemas = {
   listRuns: z.object({ datasetId: id }).strict(),
   listImages: z.object({ datasetId: id, runId: id.optional() }).strict(),
   getImage: z.object({ imageId: id, runId: id.optional() }).strict(),
+  /**
+   * `runId`: the run whose map the verdict judges (default: the dataset's latest). "Label error" and the note belong
+   * to the photo, and show under every run.
+   */
   setReview: z
     .object({
       imageId: id,
+      runId: id.optional(),
       verdict: z.enum(VERDICTS).nullable(),
       note: z.string().max(20_000),
     })

@@ -135,7 +135,10 @@ export const queryInputSchemas = {
     })
     .strict(),
   getImages: z.object({ imageIds: z.array(id).max(500), runId: id.optional() }).strict(),
-  setVerdicts: z.object({ changes: z.array(z.object({ imageId: id, verdict: z.enum(VERDICTS).nullable() }).strict()).min(1).max(100_000) }).strict(),
+  /** `runId`: the run whose maps the verdicts judge (default: each image's dataset's latest); a label error is the photo's. */
+  setVerdicts: z
+    .object({ runId: id.optional(), changes: z.array(z.object({ imageId: id, verdict: z.enum(VERDICTS).nullable() }).strict()).min(1).max(100_000) })
+    .strict(),
   getExpectedBox: z.object({ imageId: id }).strict(),
   setExpectedBox: z.object({ imageId: id, box: boxSchema.nullable() }).strict(),
   explainImage: z

@@ -351,9 +351,9 @@ describe('QA fixes', () => {
     await tile(0).click();
     const detail = page.getByTestId('detail');
     await detail.locator('[data-testid=detail-overlay][data-drawn=true]').waitFor();
-    // With two runs, a verdict says it is the photo's, shown on both runs' maps.
+    // With two runs, a verdict on the map says it is this run's.
     await detail.getByTestId('verdict-unsure').click();
-    await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toBe('The verdict and note belong to the photo: all 2 runs of this dataset show them.');
+    await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toMatch(/^This verdict judges the map of this run \(#\d+ .+\); the other runs keep their own\./);
     await detail.getByTestId('verdict-unsure').click(); // a second click takes the verdict off again
     const hasNote = (await detail.getByTestId('note').inputValue()) !== '';
     await expect.poll(() => detail.getByTestId('verdict-shared').count()).toBe(hasNote ? 1 : 0);
@@ -370,6 +370,50 @@ describe('QA fixes', () => {
     expect(await detail.getByTestId('view-side').getAttribute('aria-checked')).toBe('true');
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
+  });
+
+  it("keeps a verdict on one run's map to that run, a label error on every run, and undoes in the run it was given in", async () => {
+    // QA: a "Misattended" given on MobileNet's map showed on the zoo ResNet's run too.
+    await page.reload();
+    await tile(0).waitFor();
+    const runSelect = page.getByTestId('run-select');
+    const first = await runSelect.inputValue();
+    const other = (await runSelect.locator('option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).find((v) => v !== first)!;
+    const detail = page.getByTestId('detail');
+    const giveVerdict = async (index: number, verdict: string): Promise<void> => {
+      await tile(index).click();
+      await detail.getByTestId(`verdict-${verdict}`).click();
+    };
+    const closeDetail = async (): Promise<void> => {
+      await page.keyboard.press('Escape');
+      await detail.waitFor({ state: 'detached' });
+    };
+    const showRun = async (runId: string): Promise<void> => {
+      await runSelect.selectOption(runId);
+      await expect.poll(() => page.getByTestId('run-select').inputValue()).toBe(runId);
+      await tile(2).waitFor();
+    };
+    for (const index of [1, 2]) if ((await verdictOf(index)) !== null) throw new Error(`tile ${index} already has a verdict`);
+
+    await giveVerdict(1, 'misattended');
+    await closeDetail();
+    await expect.poll(() => verdictOf(1)).toBe('misattended');
+    await showRun(other);
+    await expect.poll(() => verdictOf(1)).toBeNull();
+
+    await giveVerdict(2, 'label-error');
+    await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toBe('A label error is the photo’s: all 2 runs of this dataset show it.');
+    await closeDetail();
+    await showRun(first);
+    await expect.poll(() => verdictOf(1)).toBe('misattended');
+    await expect.poll(() => verdictOf(2)).toBe('label_error');
+
+    // u undoes the last change, the label error given in the other run: the photo shows it no more in this one.
+    await page.keyboard.press('u');
+    await expect.poll(() => verdictOf(2)).toBeNull();
+    expect(await verdictOf(1)).toBe('misattended');
+    await page.keyboard.press('u');
+    await expect.poll(() => verdictOf(1)).toBeNull();
   });
 
   it('fills the folder path on first open, counts the photos of a folder without subfolders, offers photo folders as recent', async () => {

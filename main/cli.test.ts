@@ -96,7 +96,7 @@ it('analyze --flagged --flagged-links: the photos flagged in the library as a pa
   // A person flags the tabby in the gallery (the library it writes to).
   const library = openDatabase(path.join(dataDir, 'library.db'));
   const tabby = library.prepare("SELECT id FROM images WHERE rel_path LIKE '281_tabby/%'").pluck().get() as number;
-  new LibraryQuery(library).setVerdicts([{ imageId: tabby, verdict: 'misattended' }]);
+  new LibraryQuery(library).setVerdicts([{ imageId: tabby, verdict: 'misattended' }], () => 1);
   library.close();
 
   const { stderr } = await sightline('analyze', folder, '--out', 'flagged.csv', '--data-dir', dataDir, '--flagged', 'retrain/flagged.txt', '--flagged-links', 'links');

@@ -65,8 +65,8 @@ Options:
   --layer NAME     the layer the maps come from (default: the model's last spatial layer)
   --maps N         maps for the top N classes, 0 to 3 (default 3)
   --html FILE      also write the self-contained HTML report
-  --flagged FILE   also write the absolute paths of the photos flagged in the gallery (misattended, label error,
-                   unsure), one a line, for retraining
+  --flagged FILE   also write the absolute paths of the photos flagged in the gallery on this run's maps
+                   (misattended, unsure) or as a label error, one a line, for retraining
   --flagged-links DIR  also make DIR (new or empty) hold a link to each flagged photo, in its subfolder
   --bom            start the CSV with a UTF-8 byte-order mark (for Excel)
   --faithfulness N|all  deletion/insertion AUC and blur drop for the first N maps (or all): ~19 passes each

@@ -43,10 +43,10 @@ function seed() {
     { imageId: ids[HOSTILE[1]], ok: false, error: 'Not an image, "really"', contentHash: 'h2' },
     { imageId: ids[HOSTILE[2]], ok: true, contentHash: 'h1', twinId: ids[HOSTILE[0]] },
   ]);
-  store.setReview(ids[HOSTILE[0]], 'misattended', '=HYPERLINK("http://evil.example","click")');
-  store.setReview(ids[HOSTILE[1]], null, 'line one\r\nline two, with comma');
-  store.setReview(ids[HOSTILE[2]], 'unsure', '+1 @mention -minus\ttab');
-  store.setReview(ids[HOSTILE[3]], null, '\r=1');
+  store.setReview(ids[HOSTILE[0]], runId, 'misattended', '=HYPERLINK("http://evil.example","click")');
+  store.setReview(ids[HOSTILE[1]], runId, null, 'line one\r\nline two, with comma');
+  store.setReview(ids[HOSTILE[2]], runId, 'unsure', '+1 @mention -minus\ttab');
+  store.setReview(ids[HOSTILE[3]], runId, null, '\r=1');
   return { datasetId: dataset.id, runId, ids };
 }
 

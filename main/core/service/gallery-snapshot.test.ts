@@ -83,7 +83,7 @@ describe('the gallery snapshot', () => {
     const second = start();
     await second.query.idle();
     const id = query(second).ids[5];
-    second.query.setVerdicts([{ imageId: id, verdict: 'ok' }]);
+    second.query.setVerdicts([{ imageId: id, verdict: 'ok' }], () => RUN);
     stop(second);
 
     const third = start();
@@ -94,7 +94,7 @@ describe('the gallery snapshot', () => {
 
   it('is not used after another program changed the library, and is removed', async () => {
     await saveSnapshot();
-    writeElsewhere("UPDATE reviews SET verdict = 'misattended'");
+    writeElsewhere("UPDATE run_verdicts SET verdict = 'misattended'");
 
     const second = start();
     expect(second.query.source).toBeNull();
@@ -124,7 +124,7 @@ describe('the gallery snapshot', () => {
     const other = openDatabase(file);
     try {
       other.pragma('wal_autocheckpoint = 0');
-      first.query.setVerdicts([{ imageId: query(first).ids[4], verdict: 'unsure' }]);
+      first.query.setVerdicts([{ imageId: query(first).ids[4], verdict: 'unsure' }], () => RUN);
       stop(first);
       expect(existsSync(snapshotFile(file))).toBe(false);
     } finally {
@@ -140,7 +140,7 @@ describe('the gallery snapshot', () => {
     const first = start();
     await first.query.ready(DATASET, RUN);
     query(first);
-    writeElsewhere("UPDATE reviews SET verdict = 'label_error'");
+    writeElsewhere("INSERT INTO reviews (image_id, verdict) SELECT image_id, 'label_error' FROM run_verdicts");
     stop(first);
     expect(existsSync(snapshotFile(file))).toBe(false);
     const second = start();

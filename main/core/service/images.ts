@@ -50,11 +50,14 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       return query.ids(id, library.runOf(id, input.runId), input.filter, input.sort, { offset: input.offset, limit: input.limit });
     },
     async setReview(input) {
-      if (!query.setReview(input.imageId, input.verdict, input.note)) throw new UserError(`No image with id ${input.imageId}`, 404);
-      return withTags([store.getImage(input.imageId)!])[0];
+      const datasetId = store.getImage(input.imageId)?.datasetId;
+      if (datasetId === undefined) throw new UserError(`No image with id ${input.imageId}`, 404);
+      const runId = library.runOf(datasetId, input.runId);
+      query.setReview(input.imageId, runId, input.verdict, input.note);
+      return withTags([store.getImage(input.imageId, runId)!])[0];
     },
     async setVerdicts(input) {
-      return { previous: query.setVerdicts(input.changes) };
+      return { previous: query.setVerdicts(input.changes, (datasetId) => library.runOf(datasetId, input.runId)) };
     },
     async getExpectedBox(input) {
       return { box: query.expectedBox(input.imageId) };

@@ -163,7 +163,7 @@ describe('exporting the paths of the flagged photos', () => {
       { imageId: ids['cat/b.jpg'], verdict: 'misattended' },
       { imageId: ids['dog/d.jpg'], verdict: 'label_error' },
       { imageId: ids['e.jpg'], verdict: 'ok' },
-    ]);
+    ], () => runId);
   });
 
   it('lists their absolute paths, one a line', async () => {

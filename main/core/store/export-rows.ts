@@ -4,6 +4,7 @@ import type { ImageMetrics } from '../../../common/types';
 import type { Db } from './database';
 import { HAS_CLASS, labelInRun, truthOfRun } from './image-truth';
 import { toMetrics, type MetricsDbRow } from './metrics-table';
+import { runVerdictJoin, VERDICT_UNDER_RUN } from './reviews';
 
 /** One image of the report, flat, with class labels resolved. */
 export interface ExportRow {
@@ -26,7 +27,7 @@ export interface ExportRow {
   run: { id: number; modelHash: string; method: string; layer: string } | null;
 }
 
-const SQL = `SELECT i.rel_path, i.true_label, t.true_index, ${HAS_CLASS} AS has_class, i.status, i.error, r.verdict, r.note,
+const SQL = `SELECT i.rel_path, i.true_label, t.true_index, ${HAS_CLASS} AS has_class, i.status, i.error, ${VERDICT_UNDER_RUN} AS verdict, r.note,
     r.box_x, r.box_y, r.box_w, r.box_h,
     (SELECT json_group_array(name) FROM (SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id
        WHERE it.image_id = i.id ORDER BY t.name COLLATE NOCASE)) AS tags,
@@ -37,6 +38,7 @@ const SQL = `SELECT i.rel_path, i.true_label, t.true_index, ${HAS_CLASS} AS has_
     m.energy_in_box, m.deletion_auc, m.insertion_auc, m.blur_drop, m.agreement, m.agreement_run_id, m.cluster, m.suspicion
   FROM images i
   LEFT JOIN reviews r ON r.image_id = i.id
+  ${runVerdictJoin('@run')}
   ${truthOfRun('@run')}
   LEFT JOIN predictions p0 ON p0.run_id = @run AND p0.image_id = i.id AND p0.rank = 0
   LEFT JOIN predictions p1 ON p1.run_id = @run AND p1.image_id = i.id AND p1.rank = 1

@@ -8,6 +8,7 @@
 import { CONFIDENCE_BINS, CORRECTNESS, VERDICT_FILTERS, type Correctness, type ImageFilter, type ImageSort, type VerdictFilter } from '../../../common/query';
 import type { Db } from './database';
 import { HAS_CLASS, labelInRun, truthOfRun } from './image-truth';
+import { runVerdictJoin, VERDICT_UNDER_RUN } from './reviews';
 
 /** The filters, one bit each in a row's failures; `other` (the search) is not a facet, so it excludes a row from every count. */
 export const FACETS = ['predicted', 'truth', 'correctness', 'verdicts', 'suggested', 'groups', 'tags', 'failed', 'confidence', 'other'] as const;
@@ -23,11 +24,12 @@ const { tags: TAGS, failed: FAILED, confidence: CONFIDENCE, other: OTHER } = BIT
 export const LOAD_IMAGES = `SELECT i.id, p.class_index, p.prob, t.true_index, i.true_label, ${HAS_CLASS},
     CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN t.true_index IS NULL THEN 'unknown'
       WHEN p.class_index = t.true_index THEN 'correct' ELSE 'incorrect' END,
-    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, i.status = 'error'
+    COALESCE(${VERDICT_UNDER_RUN}, 'none'), m.suspicion, m.cluster, i.status = 'error'
   FROM images i INDEXED BY images_by_file_name
   LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id AND p.rank = 0
   ${truthOfRun('@run')}
   LEFT JOIN reviews r ON r.image_id = i.id
+  ${runVerdictJoin('@run')}
   LEFT JOIN metrics m ON m.run_id = p.run_id AND m.image_id = i.id
   WHERE i.dataset_id = @dataset AND i.removed_at IS NULL
   ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;

@@ -1,4 +1,4 @@
-// The gallery's image rows: each image with its review and one run's results (predictions, top-1 map, ground truth
+// The gallery's image rows: each image with its review (its verdict under the run) and one run's results (predictions, top-1 map, ground truth
 // under the run's model, duplicate), and where its file lives.
 import path from 'node:path';
 import type { Heatmap, ImageRow, ImageStatus, Verdict } from '../../../common/types';
@@ -182,12 +182,19 @@ export class ImageRows {
     runId: number,
   ): ImageRow[] {
     const labels = this.runs.labels(runId);
+    // The photo's verdict (a label error) wins over the run's own, as VERDICT_UNDER_RUN says.
+    const runVerdicts = new Map(
+      this.db
+        .prepare('SELECT image_id, verdict FROM run_verdicts WHERE run_id = ? AND image_id IN (SELECT value FROM json_each(?))')
+        .raw(true)
+        .all(runId, JSON.stringify(rows.map((row) => row.id))) as [number, Verdict][],
+    );
     const byImage = groupBy(predictions, (p) => p.image_id);
     const heatmapByImage = new Map(heatmaps.map((h) => [h.image_id, h]));
     const truthByImage = new Map(truth.map((t) => [t.image_id, t.true_index]));
     return rows.map((row) =>
       toImageRow(
-        row,
+        { ...row, verdict: row.verdict ?? runVerdicts.get(row.id) ?? null },
         truthByImage.get(row.id) ?? null,
         (byImage.get(row.id) ?? []).map((p) => ({ index: p.class_index, label: labels[p.class_index] ?? `class ${p.class_index}`, prob: p.prob })),
         heatmapByImage.get(row.id),

@@ -258,4 +258,25 @@ export const migrations: readonly string[] = [
   END;
   CREATE INDEX IF NOT EXISTS images_live ON images(dataset_id) WHERE removed_at IS NULL;
   `,
+  // 11: verdicts on a map belong to its run. "OK", "Misattended" and "Unsure" judge one run's attention map, so
+  // that a photo can be misattended by one model and fine under another; they move to run_verdicts, one row per
+  // run and image. "Label error" judges the photo and stays in reviews.verdict, as does a verdict given where the
+  // dataset had no run yet (both apply to every run, and win over a run's own verdict). A library made before keeps
+  // what it showed: each verdict goes to every run of its dataset, as every run showed it before.
+  `
+  CREATE TABLE run_verdicts (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    verdict TEXT NOT NULL CHECK (verdict IN ('ok', 'misattended', 'unsure')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, image_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX run_verdicts_by_image ON run_verdicts(image_id);
+  INSERT INTO run_verdicts (run_id, image_id, verdict, updated_at)
+    SELECT ru.id, r.image_id, r.verdict, r.updated_at FROM reviews r
+    JOIN images i ON i.id = r.image_id JOIN runs ru ON ru.dataset_id = i.dataset_id
+    WHERE r.verdict IN ('ok', 'misattended', 'unsure');
+  UPDATE reviews SET verdict = NULL WHERE verdict IN ('ok', 'misattended', 'unsure')
+    AND image_id IN (SELECT i.id FROM images i WHERE EXISTS (SELECT 1 FROM runs ru WHERE ru.dataset_id = i.dataset_id));
+  `,
 ];

@@ -38,7 +38,8 @@ beforeAll(() => {
       `INSERT INTO metrics (run_id, image_id, class_index, border_mass, entropy, gini, peak_x, peak_y, area_half_max, cluster, suspicion)
        VALUES (?, ?, ?, 0.1, 0.5, 0.3, 0.5, 0.5, 0.2, ?, ?)`,
     );
-    const review = db.prepare("INSERT INTO reviews (image_id, verdict) VALUES (?, 'misattended')");
+    const review = db.prepare("INSERT INTO reviews (image_id, verdict) VALUES (?, 'label_error')");
+    const runVerdict = db.prepare("INSERT INTO run_verdicts (run_id, image_id, verdict) VALUES (?, ?, 'misattended')");
     const tag = db.prepare('INSERT INTO image_tags (image_id, tag_id) VALUES (?, ?)');
     for (const dataset of [1, 2]) {
       for (let n = 0; n < IMAGES_PER_DATASET; n++) {
@@ -51,6 +52,7 @@ beforeAll(() => {
         for (const run of dataset === 1 ? [1, 2] : [3]) {
           for (let rank = 0; rank < 3; rank++) predict.run(run, id, rank, (label + rank + (n % 3)) % 4, 0.9 - rank * 0.3 - (n % 10) / 100);
           metric.run(run, id, label, n % 3, (n * 7919) % 1000 / 1000);
+          if (n % 7 === run) runVerdict.run(run, id);
         }
         if (n % 11 === 0) review.run(id);
         if (n % 13 === 0) tag.run(id, 1 + (n % 2));

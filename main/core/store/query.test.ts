@@ -57,7 +57,7 @@ beforeEach(() => {
   query.setVerdicts([
     { imageId: ids.b, verdict: 'misattended' },
     { imageId: ids.x, verdict: 'ok' },
-  ]);
+  ], () => RUN);
 });
 afterEach(() => {
   query.close();
@@ -273,18 +273,18 @@ describe('LibraryQuery suspicion and groups', () => {
 
 describe('LibraryQuery reviews and maps', () => {
   it('sets verdicts in one go, keeps notes, returns the previous verdicts, and skips unknown ids', () => {
-    db.prepare("UPDATE reviews SET note = 'keep me' WHERE image_id = ?").run(ids.b);
+    db.prepare("INSERT INTO reviews (image_id, note) VALUES (?, 'keep me')").run(ids.b);
     const previous = query.setVerdicts([
       { imageId: ids.a, verdict: 'unsure' },
       { imageId: ids.b, verdict: null },
       { imageId: 999, verdict: 'ok' },
-    ]);
+    ], () => RUN);
     expect(previous).toEqual([
       { imageId: ids.a, verdict: null },
       { imageId: ids.b, verdict: 'misattended' },
     ]);
     expect(db.prepare('SELECT verdict, note FROM reviews WHERE image_id = ?').get(ids.b)).toEqual({ verdict: null, note: 'keep me' });
-    query.setVerdicts(previous);
+    query.setVerdicts(previous, () => RUN);
     expect(names(run({ verdicts: ['misattended'] }).ids)).toEqual(['b']);
   });
 
@@ -323,9 +323,9 @@ describe('LibraryQuery keeps the dataset in memory while the library does not ch
 
   it('applies its own writes in place (verdicts, a review, tags) and reads again after a write on another connection', () => {
     expect(run({ verdicts: ['unsure'] }).ids).toEqual([]);
-    query.setVerdicts([{ imageId: ids.a, verdict: 'unsure' }]);
+    query.setVerdicts([{ imageId: ids.a, verdict: 'unsure' }], () => RUN);
     expect(names(run({ verdicts: ['unsure'] }).ids)).toEqual(['a']);
-    expect(query.setReview(ids.C, 'label_error', 'the label says dog')).toBe(true);
+    expect(query.setReview(ids.C, RUN, 'label_error', 'the label says dog')).toBe(true);
     expect(names(run({ verdicts: ['label_error', 'unsure'] }).ids)).toEqual(['a', 'C']);
     query.writeTags(() => new ImageTags(db).change([ids.x, ids.b], ['blurry'], []));
     expect(names(run({ tags: ['blurry'] }).ids)).toEqual(['b', 'x']);
@@ -384,13 +384,13 @@ describe('LibraryQuery keeps the dataset in memory while the library does not ch
     query.setVerdicts([
       { imageId: ids.a, verdict: 'ok' },
       { imageId: ids.pending, verdict: 'misattended' },
-    ]);
+    ], () => RUN);
     same('after two verdicts under a verdict filter');
     run({ correctness: ['correct', 'incorrect'], tags: ['blurry'] });
     query.writeTags(() => new ImageTags(db).change([ids.a, ids.C], ['blurry'], []));
     same('after tags under a tag filter');
-    query.setReview(ids.b, null, 'cleared');
-    query.setVerdicts([{ imageId: ids.x, verdict: null }]);
+    query.setReview(ids.b, RUN, null, 'cleared');
+    query.setVerdicts([{ imageId: ids.x, verdict: null }], () => RUN);
     same('after clearing verdicts');
     expect(query.loads).toBe(1);
   });
@@ -424,7 +424,7 @@ describe('LibraryQuery preloads a dataset in a worker thread', () => {
     const fresh = new LibraryQuery(openDatabase(path.join(dir, 'library.db')));
     try {
       const preloaded = fresh.preload(DATASET, RUN);
-      query.setVerdicts([{ imageId: ids.C, verdict: 'unsure' }]);
+      query.setVerdicts([{ imageId: ids.C, verdict: 'unsure' }], () => RUN);
       await expect(preloaded).resolves.toBe(false);
       expect(fresh.loads).toBe(0);
       expect(names(fresh.images(DATASET, RUN, { ...EMPTY_FILTER, verdicts: ['unsure'] }, byName).ids)).toEqual(['C']);
@@ -441,7 +441,7 @@ describe('LibraryQuery preloads a dataset in a worker thread', () => {
       const ready = fresh.ready(DATASET, RUN);
       await new Promise((resolve) => setImmediate(resolve));
       // Committed after the read's stamp was taken, before the worker reads: the read sees it, and is outdated.
-      query.setVerdicts([{ imageId: ids.C, verdict: 'unsure' }]);
+      query.setVerdicts([{ imageId: ids.C, verdict: 'unsure' }], () => RUN);
       await ready;
       expect(fresh.loads).toBe(1);
       expect(names(fresh.images(DATASET, RUN, { ...EMPTY_FILTER, verdicts: ['unsure'] }, byName).ids)).toEqual(['C']);

@@ -24,7 +24,7 @@ import { GalleryColumns, LIVE_IMAGES, NONE, readColumns, withOrders, type Column
 import type { SavedColumns } from './gallery-snapshot';
 import type { DatasetCounts } from './datasets';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
-import { setReview } from './reviews';
+import { setReview, setVerdict, verdictUnder } from './reviews';
 
 /** Where a dataset's columns came from (LibraryQuery.source). */
 export type ColumnSource = 'library' | 'worker' | 'snapshot';
@@ -461,32 +461,42 @@ export class LibraryQuery {
     return this.db.prepare(SUSPICION_AT_RANK).pluck().get(runId, offset) as number;
   }
 
-  /** Sets each image's verdict, keeping its note; returns the verdicts they had, for an undo. Unknown ids are skipped. */
-  setVerdicts(changes: readonly VerdictChange[]): VerdictChange[] {
-    const known = this.db.prepare('SELECT i.id, r.verdict FROM images i LEFT JOIN reviews r ON r.image_id = i.id WHERE i.id = ?');
-    const upsert = this.db.prepare(
-      `INSERT INTO reviews (image_id, verdict) VALUES (?, ?)
-       ON CONFLICT (image_id) DO UPDATE SET verdict = excluded.verdict, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
-    );
+  /**
+   * Sets each image's verdict under its dataset's run (`runFor`: the run the person sees; null where the dataset has
+   * none), keeping its note; returns the verdicts they showed there, for an undo. Unknown ids are skipped.
+   */
+  setVerdicts(changes: readonly VerdictChange[], runFor: (datasetId: number) => number | null): VerdictChange[] {
+    const known = this.db.prepare('SELECT dataset_id FROM images WHERE id = ?').pluck();
+    const runs = new Map<number, number | null>();
     const write = this.db.transaction(() => {
       const previous: VerdictChange[] = [];
-      for (const change of changes) {
-        const row = known.get(change.imageId) as { id: number; verdict: VerdictChange['verdict'] } | undefined;
-        if (!row) continue;
-        previous.push({ imageId: row.id, verdict: row.verdict });
-        upsert.run(change.imageId, change.verdict);
+      for (const { imageId, verdict } of changes) {
+        const datasetId = known.get(imageId) as number | undefined;
+        if (datasetId === undefined) continue;
+        if (!runs.has(datasetId)) runs.set(datasetId, runFor(datasetId));
+        const runId = runs.get(datasetId)!;
+        previous.push({ imageId, verdict: verdictUnder(this.db, imageId, runId) ?? null });
+        setVerdict(this.db, imageId, runId, verdict);
       }
       return previous;
     });
-    return this.afterWrite(write, (columns) => columns.patchVerdicts(changes));
+    return this.afterWrite(write, (columns, previous) => this.patchShown(columns, previous));
   }
 
-  /** Sets an image's verdict and note (the open photo's review); false when the image is unknown. */
-  setReview(imageId: number, verdict: Verdict | null, note: string): boolean {
+  /** Sets an image's verdict under the run (null: the dataset has none) and its note; false when the image is unknown. */
+  setReview(imageId: number, runId: number | null, verdict: Verdict | null, note: string): boolean {
     return this.afterWrite(
-      () => setReview(this.db, imageId, verdict, note),
-      (columns, known) => known && columns.patchVerdicts([{ imageId, verdict }]),
+      () => setReview(this.db, imageId, runId, verdict, note),
+      (columns, known) => known && this.patchShown(columns, [{ imageId }]),
     );
+  }
+
+  /**
+   * Patches the columns with the verdicts these images now show under the columns' run, which a write under another
+   * run of the dataset leaves as they were, and a label error changes in every run.
+   */
+  private patchShown(columns: GalleryColumns, images: readonly { imageId: number }[]): void {
+    columns.patchVerdicts(images.map(({ imageId }) => ({ imageId, verdict: verdictUnder(this.db, imageId, columns.runId) ?? null })));
   }
 
   expectedBox(imageId: number): Box | null {

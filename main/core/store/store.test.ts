@@ -54,15 +54,15 @@ function seed(store: Store) {
 describe('Store', () => {
   it('keeps verdicts and notes across close and reopen', () => {
     let store = new Store(file);
-    const { a, b } = seed(store);
-    store.setReview(a, 'misattended', 'looks at the grass, not the dog');
-    store.setReview(b, 'unsure', 'ünïcödé and "quotes"');
+    const { a, b, runId } = seed(store);
+    store.setReview(a, runId, 'misattended', 'looks at the grass, not the dog');
+    store.setReview(b, runId, 'unsure', 'ünïcödé and "quotes"');
     store.close();
 
     store = new Store(file);
     expect(store.getImage(a)).toMatchObject({ verdict: 'misattended', note: 'looks at the grass, not the dog' });
     expect(store.getImage(b)).toMatchObject({ verdict: 'unsure', note: 'ünïcödé and "quotes"' });
-    store.setReview(a, null, '');
+    store.setReview(a, runId, null, '');
     store.close();
 
     store = new Store(file);
@@ -106,7 +106,7 @@ describe('Store', () => {
     expect(store.thumbnail(a)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect(store.imageFile(a)).toBe(path.join('/photos/zoo', '1_dog/a.jpg'));
     expect(store.getImage(9999)).toBeNull();
-    expect(store.setReview(9999, 'ok', '')).toBe(false);
+    expect(store.setReview(9999, null, 'ok', '')).toBe(false);
     store.close();
   });
 
@@ -153,7 +153,7 @@ describe('Store', () => {
   it('hides a removed file, keeping its results and review, and shows it again when it comes back', () => {
     const store = new Store(file);
     const { datasetId, runId, a, b } = seed(store);
-    store.setReview(a, 'ok', 'kept while gone');
+    store.setReview(a, runId, 'ok', 'kept while gone');
     store.applyScan(datasetId, [], [a]);
     expect(store.listImages(datasetId, runId).map((i) => i.id)).toEqual([b]);
     expect(store.countImages(datasetId)).toBe(1);
@@ -233,8 +233,8 @@ describe('Store', () => {
 describe('migrations', () => {
   it('are idempotent: reopening applies nothing twice and keeps the data', () => {
     const store = new Store(file);
-    const { a } = seed(store);
-    store.setReview(a, 'ok', 'kept');
+    const { a, runId } = seed(store);
+    store.setReview(a, runId, 'ok', 'kept');
     store.close();
 
     const db = openDatabase(file);

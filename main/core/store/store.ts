@@ -145,8 +145,9 @@ export class Store {
     return this.images.file(imageId);
   }
 
-  setReview(imageId: number, verdict: Verdict | null, note: string): boolean {
-    return setReview(this.db, imageId, verdict, note);
+  /** The image's verdict under the run (null: the dataset has none; see reviews.ts) and its note; false for an unknown image. */
+  setReview(imageId: number, runId: number | null, verdict: Verdict | null, note: string): boolean {
+    return setReview(this.db, imageId, runId, verdict, note);
   }
 
   thumbnail(imageId: number): Buffer | null {

@@ -11,6 +11,12 @@ const UNDO_DEPTH = 50;
 
 export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
 
+/** One undo step: the verdicts to put back, under the run they were changed in (a verdict on a map is that run's). */
+export interface VerdictUndo {
+  runId: number | null;
+  changes: VerdictChange[];
+}
+
 export class Review {
   /**
    * Whether the open image's note has reached the library: shown beside the note, so a verdict's write leaves it
@@ -19,7 +25,7 @@ export class Review {
    */
   saveState = $state<SaveState>('idle');
   /** The open dataset's undo history: each entry undoes one verdict change (of one image or of a whole selection). */
-  history = $state.raw<VerdictChange[][]>([]);
+  history = $state.raw<VerdictUndo[]>([]);
 
   readonly #api: Api;
   readonly #rows: RowCache;
@@ -31,7 +37,7 @@ export class Review {
   /** Images with local edits the library has not confirmed yet: id → edit count. */
   readonly #unsaved = new Map<number, number>();
   /** Undo history belongs to its dataset: the others' histories wait here while another dataset is open. */
-  readonly #histories = new Map<number | null, VerdictChange[][]>();
+  readonly #histories = new Map<number | null, VerdictUndo[]>();
   #datasetId: number | null = null;
 
   constructor(api: Api, rows: RowCache, onError: (message: string) => void, onChanged: () => void) {
@@ -56,8 +62,8 @@ export class Review {
   };
 
   /**
-   * Sets the verdict of these images. For one image, choosing its current verdict again clears it; for many,
-   * the verdict is set on all of them.
+   * Sets the verdict of these images under the run shown. For one image, choosing its current verdict again clears
+   * it; for many, the verdict is set on all of them.
    */
   setVerdict(ids: readonly number[], verdict: Verdict): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
@@ -65,16 +71,17 @@ export class Review {
     const next = single?.verdict === verdict ? null : verdict;
     return this.#apply(
       ids.map((imageId) => ({ imageId, verdict: next })),
+      this.#rows.runId,
       true,
     );
   }
 
-  /** Puts back the verdicts from before the last change. */
+  /** Puts back the verdicts from before the last change, under the run it was made in. */
   undo(): Promise<void> {
     const last = this.history.at(-1);
     if (!last) return Promise.resolve();
     this.history = this.history.slice(0, -1);
-    return this.#apply(last, false);
+    return this.#apply(last.changes, last.runId, false);
   }
 
   editNote(imageId: number, note: string): void {
@@ -98,7 +105,7 @@ export class Review {
         const row = this.#rows.peek(imageId);
         if (!row) return;
         const edits = this.#unsaved.get(imageId);
-        await this.#api.setReview({ imageId, verdict: row.verdict, note: row.note });
+        await this.#api.setReview({ imageId, runId: this.#rows.runId ?? undefined, verdict: row.verdict, note: row.note });
         if (this.#unsaved.get(imageId) === edits) this.#unsaved.delete(imageId);
       },
       [imageId],
@@ -106,24 +113,30 @@ export class Review {
     );
   }
 
-  #apply(changes: VerdictChange[], remember: boolean): Promise<void> {
+  /** `runId`: the run the verdicts judge; the rows show them at once where they show that run. */
+  #apply(changes: VerdictChange[], runId: number | null, remember: boolean): Promise<void> {
     const datasetId = this.#datasetId;
-    for (const { imageId, verdict } of changes) {
-      this.#mark(imageId);
-      this.#rows.patch(imageId, { verdict });
+    const shown = runId === this.#rows.runId;
+    if (shown) {
+      for (const { imageId, verdict } of changes) {
+        this.#mark(imageId);
+        this.#rows.patch(imageId, { verdict });
+      }
     }
     return this.#queue(async () => {
-      const { previous } = await this.#api.setVerdicts({ changes });
-      for (const { imageId } of changes) this.#unsaved.delete(imageId);
-      if (remember) this.#remember(datasetId, previous);
+      const { previous } = await this.#api.setVerdicts({ runId: runId ?? undefined, changes });
+      if (shown) for (const { imageId } of changes) this.#unsaved.delete(imageId);
+      // An undo in a run not shown: a label error it put back or took away shows in every run.
+      else await this.#rows.reload(this.keepLocal);
+      if (remember) this.#remember(datasetId, { runId, changes: previous });
       this.#onChanged();
     }, changes.map((c) => c.imageId));
   }
 
   /** Adds an undo entry to the history of the dataset the change was made in, even if another is open now. */
-  #remember(datasetId: number | null, previous: VerdictChange[]): void {
+  #remember(datasetId: number | null, undo: VerdictUndo): void {
     const history = datasetId === this.#datasetId ? this.history : (this.#histories.get(datasetId) ?? []);
-    const next = [...history.slice(-(UNDO_DEPTH - 1)), previous];
+    const next = [...history.slice(-(UNDO_DEPTH - 1)), undo];
     if (datasetId === this.#datasetId) this.history = next;
     else this.#histories.set(datasetId, next);
   }

@@ -28,6 +28,11 @@ export class RowCache {
     return row ?? null;
   }
 
+  /** The run whose results the rows show (null: the dataset has none). */
+  get runId(): number | null {
+    return this.#runId;
+  }
+
   /** The row if loaded, without asking for it. */
   peek(id: number): ImageRow | null {
     return this.#rows.get(id) ?? null;

@@ -2,7 +2,7 @@
 // one image per path, the run predicting class i % 3 with confidence (i + 1) / 10 for the i-th path.
 import { openDatabase } from '../../store/database';
 
-/** Writes the library at `file`; the first `okVerdicts` images get the verdict "ok". */
+/** Writes the library at `file`; the first `okVerdicts` images get the verdict "ok" on the run. */
 export function writeToyLibrary(file: string, relPaths: readonly string[], okVerdicts = 0): void {
   const db = openDatabase(file);
   db.prepare("INSERT INTO datasets (id, root_path, name) VALUES (1, '/zoo', 'zoo')").run();
@@ -11,7 +11,7 @@ export function writeToyLibrary(file: string, relPaths: readonly string[], okVer
   relPaths.forEach((relPath, i) => {
     const id = Number(db.prepare("INSERT INTO images (dataset_id, rel_path, size, mtime_ms, status) VALUES (1, ?, 1, 1, 'done')").run(relPath).lastInsertRowid);
     db.prepare('INSERT INTO predictions (run_id, image_id, rank, class_index, prob) VALUES (1, ?, 0, ?, ?)').run(id, i % 3, (i + 1) / 10);
-    if (i < okVerdicts) db.prepare("INSERT INTO reviews (image_id, verdict) VALUES (?, 'ok')").run(id);
+    if (i < okVerdicts) db.prepare("INSERT INTO run_verdicts (run_id, image_id, verdict) VALUES (1, ?, 'ok')").run(id);
   });
   db.close();
 }
