@@ -8,7 +8,6 @@
 import { CONFIDENCE_BINS, CORRECTNESS, VERDICT_FILTERS, type Correctness, type ImageFilter, type ImageSort, type VerdictFilter } from '../../../common/query';
 import type { Db } from './database';
 import { HAS_CLASS, labelInRun, truthOfRun } from './image-truth';
-import { runVerdictJoin, VERDICT_UNDER_RUN } from './reviews';
 
 /** The filters, one bit each in a row's failures; `other` (the search) is not a facet, so it excludes a row from every count. */
 export const FACETS = ['predicted', 'truth', 'correctness', 'verdicts', 'suggested', 'groups', 'tags', 'failed', 'confidence', 'other'] as const;
@@ -19,17 +18,16 @@ const { tags: TAGS, failed: FAILED, confidence: CONFIDENCE, other: OTHER } = BIT
 
 /**
  * The dataset's live images in file-name order with this run's top-1 prediction, truth (the class under the run's
- * model, the image's label and HAS_CLASS, for labelInRun), review and metrics (bound: run, dataset).
+ * model, the image's label and HAS_CLASS, for labelInRun), the photo's verdict and metrics (bound: run, dataset).
  */
 export const LOAD_IMAGES = `SELECT i.id, p.class_index, p.prob, t.true_index, i.true_label, ${HAS_CLASS},
     CASE WHEN p.class_index IS NULL THEN 'unanalysed' WHEN t.true_index IS NULL THEN 'unknown'
       WHEN p.class_index = t.true_index THEN 'correct' ELSE 'incorrect' END,
-    COALESCE(${VERDICT_UNDER_RUN}, 'none'), m.suspicion, m.cluster, i.status = 'error'
+    COALESCE(r.verdict, 'none'), m.suspicion, m.cluster, i.status = 'error'
   FROM images i INDEXED BY images_by_file_name
   LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id AND p.rank = 0
   ${truthOfRun('@run')}
   LEFT JOIN reviews r ON r.image_id = i.id
-  ${runVerdictJoin('@run')}
   LEFT JOIN metrics m ON m.run_id = p.run_id AND m.image_id = i.id
   WHERE i.dataset_id = @dataset AND i.removed_at IS NULL
   ORDER BY i.dataset_id, i.file_name COLLATE NOCASE, i.rel_path`;
@@ -38,6 +36,12 @@ type LoadedRow = [
   number, number | null, number | null, number | null, string | null, number | null,
   Correctness, VerdictFilter, number | null, number | null, number,
 ];
+
+/**
+ * The run's own verdicts (bound: the run), read after the images and placed by id where the photo has no verdict of
+ * its own (VERDICT_UNDER_RUN): one pass over the run's verdicts instead of a lookup for each of a million images.
+ */
+export const LOAD_RUN_VERDICTS = 'SELECT image_id, verdict FROM run_verdicts WHERE run_id = ?';
 
 /** The dataset's images before filtering (bound: the dataset id), from the images_live index. */
 export const LIVE_IMAGES = 'SELECT COUNT(*) FROM images WHERE dataset_id = ? AND removed_at IS NULL';
@@ -209,6 +213,13 @@ export function readColumns(db: Db, datasetId: number, runId: number | null): Co
   for (let row = 0; row < n; row++) if (data.ids[row] > maxId) maxId = data.ids[row];
   data.pos = new Int32Array(maxId + 1).fill(NONE);
   for (let row = 0; row < n; row++) data.pos[data.ids[row]] = row;
+  if (runId !== null) {
+    const none = verdictIndex.get('none')!;
+    for (const [id, verdict] of db.prepare(LOAD_RUN_VERDICTS).raw(true).iterate(runId) as Iterable<[number, VerdictFilter]>) {
+      const row = id < data.pos.length ? data.pos[id] : NONE;
+      if (row !== NONE && data.verdict[row] === none) data.verdict[row] = verdictIndex.get(verdict)!;
+    }
+  }
   data.tags = readTags(db, data.pos, n);
   data.bins = confidenceBins(data.prob);
   return data;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPTY_FILTER, SORT_KEYS, type ImageFilter } from '../../../common/query';
 import { openDatabase, type Db } from './database';
-import { ftsPhrase, LOAD_IMAGES, LOAD_TAGS, SEARCH_BY_TRIGRAMS, SEARCH_BY_WALK } from './gallery-index';
+import { ftsPhrase, LOAD_IMAGES, LOAD_RUN_VERDICTS, LOAD_TAGS, SEARCH_BY_TRIGRAMS, SEARCH_BY_WALK } from './gallery-index';
 import { ID_SPAN, LibraryQuery, MAX_SCALE, SCORED_IMAGES, SUSPICION_AT_RANK } from './query';
 
 const IMAGES_PER_DATASET = 2500;
@@ -95,6 +95,7 @@ describe('the gallery query plans', () => {
   it('loads a dataset\'s columns under a run through the file-name index, without a full scan of a library table', () => {
     expect(fullScans(LOAD_IMAGES, { run: 1, dataset: 1 })).toEqual([]);
     expect(fullScans(LOAD_TAGS, [])).toEqual([]);
+    expect(fullScans(LOAD_RUN_VERDICTS, [1])).toEqual([]);
   });
 
   it('finds the search hits, and reads the run\'s scores and scale, through indexes', () => {

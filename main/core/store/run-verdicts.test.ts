@@ -120,6 +120,10 @@ describe('verdicts per run', () => {
     expect(previous).toEqual([{ imageId: ids.a, verdict: 'ok' }]);
     expect(exported(store, MOBILENET).a).toBe('label_error');
     expect(exported(store, RESNET).a).toBe('label_error');
+    // The gallery's columns, read afresh for each run, show it over the run's own verdict too.
+    expect(shown(query, MOBILENET, 'label_error')).toEqual(['a']);
+    expect(shown(query, RESNET, 'label_error')).toEqual(['a']);
+    expect(shown(query, MOBILENET, 'misattended')).toEqual([]);
     // Judged again on ResNet's map: the label was right after all; MobileNet's run shows its own verdict again.
     set(RESNET, { a: 'unsure' });
     expect(exported(store, RESNET).a).toBe('unsure');
