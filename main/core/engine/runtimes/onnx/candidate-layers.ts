@@ -33,6 +33,31 @@ export function gridOf(dims: number[], batch: number): Omit<GridLayer, 'name'> |
   return null;
 }
 
+/**
+ * The tensors inside an attention: computed from its queries, keys or values (`heads`: token grids split into
+ * heads, or read only to make them) on the way back to the block's tokens. Nodes are walked in graph order; a
+ * node whose every data input (`isData`: a float tensor computed from the image, not a weight or a shape) is
+ * inside has its outputs inside, except a token grid (`tokenGrids`), where the attention hands its result back.
+ * A node that also reads data from outside (the residual stream) ends the walk. So the [n, heads, size, size]
+ * of a factorized or cross-covariance attention (CoaT, EdgeNeXt), a convolution over the values split by heads
+ * (CoaT's position encoding) and a [n, heads, queries, keys] whose two first sides happen to match (LeViT's
+ * attention downsampling, 16 heads on 4 × 4 queries) are no grid of the image however square they look.
+ */
+export function attentionInsides(
+  nodes: NodeProto[],
+  heads: Set<string>,
+  tokenGrids: Set<string>,
+  isData: (name: string) => boolean,
+): Set<string> {
+  const inside = new Set(heads);
+  for (const node of nodes) {
+    const data = node.input.filter(isData);
+    if (data.length === 0 || !data.every((name) => inside.has(name))) continue;
+    for (const name of node.output) if (name !== '' && !tokenGrids.has(name)) inside.add(name);
+  }
+  return inside;
+}
+
 /** Ops after which the class scores no longer have a spatial grid. */
 const REDUCTIONS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax', 'ReduceSum', 'Flatten', 'Gather', 'Slice']);
 /** Ops a head applies to finished features, per position or as local pooling, on its way to the reduction. */

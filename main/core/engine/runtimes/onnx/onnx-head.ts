@@ -690,6 +690,8 @@ function constantOf(a: Attributes): tf.Tensor {
   throw new Error(`a Constant node has none of the value attributes the head reads`);
 }
 
+const toInt32 = (value: number) => Math.min(Math.max(value, -(2 ** 31)), 2 ** 31 - 1);
+
 function fromInitializer(tensor: TensorProto): tf.Tensor {
   const dims = (tensor.dims ?? []).map(Number);
   const { DataType } = onnx.TensorProto;
@@ -701,8 +703,10 @@ function fromInitializer(tensor: TensorProto): tf.Tensor {
     case DataType.DOUBLE:
       return tf.tensor(raw ? Float32Array.from(new Float64Array(copy(raw))) : Float32Array.from(tensor.doubleData ?? []), dims, 'float32');
     case DataType.INT64:
+      // To int32, TF.js's integers, saturating: a Slice to the end has INT64_MAX for its end (PyTorch's x[:, 1:]),
+      // which plain conversion would wrap to 0.
       return tf.tensor(
-        raw ? Array.from(new BigInt64Array(copy(raw)), Number) : (tensor.int64Data ?? []).map(Number),
+        (raw ? Array.from(new BigInt64Array(copy(raw)), Number) : (tensor.int64Data ?? []).map(Number)).map(toInt32),
         dims,
         'int32',
       );

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { leadingTokens } from '../../cam/grid-view';
 import type { CamTarget } from '../../cam/network';
-import { defaultLayer, gridOf, PROBE_BATCH, type GridLayer } from './candidate-layers';
+import { attentionInsides, defaultLayer, gridOf, PROBE_BATCH, type GridLayer } from './candidate-layers';
 import { OnnxExplainer, type OnnxPathOptions } from './explainer';
 import { floatValueInfo, graphOf, onnx, type ModelProto } from './graph-builder';
 import { finalSoftmax, OnnxNetwork } from './network';
@@ -144,13 +144,21 @@ async function probe(
     // In a transformer (token grids), a square 4-D tensor whose side is a token count is an attention's
     // [n, heads, tokens, tokens] (timm's DeiT, LeViT), no grid of the image.
     const tokenCounts = new Set(grids.filter((grid) => grid.layout === 'tokens').map((grid) => Number(results[grid.name].dims[1])));
-    const heads = queriesKeysValues(graph, grids, results);
-    const images = grids.filter((grid) => (grid.layout !== 'nchw' || !tokenCounts.has(grid.shape[0])) && !heads.has(grid.name));
+    const { heads, split } = queriesKeysValues(graph, grids, results);
+    // What an attention computes from its queries, keys and values on its way back to the tokens (candidate-layers.ts).
+    const tokenGrids = new Set(grids.filter((grid) => grid.layout === 'tokens').map((grid) => grid.name));
+    const insides = attentionInsides(graph.node, split, tokenGrids, (name) => fromImage.has(name) && results[name]?.type === 'float32');
+    const images = grids.filter(
+      (grid) => (grid.layout !== 'nchw' || !tokenCounts.has(grid.shape[0])) && !heads.has(grid.name) && !insides.has(grid.name),
+    );
     // Token grids past the last attention reach the class scores only through their class token (ViT's
     // final blocks and norm before the class token is taken). A later token tensor's grid reaching them means
-    // an earlier one's does too, so a bisection finds the last that does in a few runs.
+    // an earlier one's does too, so a bisection finds the last that does in a few runs. Where the last one
+    // reaches them (the tokens pooled: LeViT) all do; asked first, as a residual branch that does not reach them
+    // (timm's LeViT closes each with a BatchNorm whose weight starts at 0) would stop the bisection short.
     const after = images.filter((grid) => grid.layout === 'tokens');
     let reaching = 0;
+    if (after.length > 0 && (await gridReachesLogits(model, network, after.at(-1)!, results, input, source))) reaching = after.length;
     for (let atMost = after.length; atMost > reaching; ) {
       const middle = Math.ceil((reaching + atMost) / 2);
       if (await gridReachesLogits(model, network, after[middle - 1], results, input, source)) reaching = middle;
@@ -173,27 +181,48 @@ async function probe(
 }
 
 /**
+ * What computes queries, keys and values: a projection, its bias, the reshape after a BatchNorm over the flattened
+ * tokens (LeViT). Not a transpose: CoaT's position encoding reads its image tokens transposed, [n, c, tokens] (a
+ * grid of c = s² tokens to gridOf where c is a square), back into [n, c, h, w].
+ */
+const PROJECTIONS = new Set(['MatMul', 'Gemm', 'Add', 'Reshape']);
+
+/**
  * Token grids that are an attention's queries, keys or values: reshaped into heads ([n, tokens, (3,) heads, size])
  * by every reader, or feeding only such a tensor through a projection's bias (timm's packed qkv before its bias). They
  * are the attention's inputs computed from the block's features; the features (the norm before them) are the grid
- * to explain, as pytorch-grad-cam's ViT recipe targets blocks[-1].norm1.
+ * to explain, as pytorch-grad-cam's ViT recipe targets blocks[-1].norm1. `heads`: every reader reshapes to more
+ * than 3 axes (which also takes in grids put back into windows or channels-last, Swin's and EdgeNeXt's); `split`:
+ * those a projection made whose every reader keeps the tokens axis second ([n, tokens, (3,) heads, size]), where
+ * attentionInsides starts.
  */
-function queriesKeysValues(graph: ReturnType<typeof graphOf>, grids: GridLayer[], results: ort.InferenceSession.OnnxValueMapType): Set<string> {
+function queriesKeysValues(
+  graph: ReturnType<typeof graphOf>,
+  grids: GridLayer[],
+  results: ort.InferenceSession.OnnxValueMapType,
+): { heads: Set<string>; split: Set<string> } {
   const consumers = new Map<string, { opType: string; output: string }[]>();
   for (const node of graph.node) {
     if (node.opType === 'Shape') continue;
     for (const input of new Set(node.input)) consumers.set(input, [...(consumers.get(input) ?? []), { opType: node.opType!, output: node.output[0] }]);
   }
+  const producers = new Map(graph.node.flatMap((node) => node.output.map((name) => [name, node.opType!] as const)));
   const heads = new Set<string>();
+  const split = new Set<string>();
   for (const grid of [...grids].reverse()) {
     if (grid.layout !== 'tokens') continue;
     const readers = consumers.get(grid.name) ?? [];
-    const split = (reader: { opType: string; output: string }) => reader.opType === 'Reshape' && (results[reader.output]?.dims.length ?? 0) > 3;
+    const tokens = Number(results[grid.name].dims[1]);
+    const reshaped = (reader: { opType: string; output: string }) => reader.opType === 'Reshape' && (results[reader.output]?.dims.length ?? 0) > 3;
+    const intoHeads = (reader: { opType: string; output: string }) =>
+      reshaped(reader) && results[reader.output].dims.length <= 5 && Number(results[reader.output].dims[1]) === tokens;
     // The projection's MatMul output, read only by the bias Add that makes the packed qkv (not the MatMul's input).
-    const projected = (reader: { opType: string; output: string }) => reader.opType === 'Add' && heads.has(reader.output);
-    if (readers.length > 0 && readers.every((reader) => split(reader) || projected(reader))) heads.add(grid.name);
+    const projected = (reader: { opType: string; output: string }, into: Set<string>) => reader.opType === 'Add' && into.has(reader.output);
+    if (readers.length === 0) continue;
+    if (readers.every((reader) => reshaped(reader) || projected(reader, heads))) heads.add(grid.name);
+    if (PROJECTIONS.has(producers.get(grid.name) ?? '') && readers.every((reader) => intoHeads(reader) || projected(reader, split))) split.add(grid.name);
   }
-  return heads;
+  return { heads, split };
 }
 
 /**
@@ -232,8 +261,10 @@ async function gridReachesLogits(
   // A token grid's class token is left alone; any other grid changes whole.
   const [tokens, channels] = grid.layout === 'tokens' ? perImage : [1, perImage.reduce((product, side) => product * side, 1)];
   const skip = grid.layout === 'tokens' ? leadingTokens(tokens, grid.shape[0]) : 0;
+  // Unequal across channels and positions in any layout, so that no normalisation after it (a LayerNorm over the
+  // channels of a [n, c, tokens] tensor read transposed) takes it away whole.
   for (let image = 0; image < batch; image++) {
-    for (let i = (image * tokens + skip) * channels; i < (image + 1) * tokens * channels; i++) perturbed[i] += 1 + (i % 7) / 7;
+    for (let i = (image * tokens + skip) * channels; i < (image + 1) * tokens * channels; i++) perturbed[i] += 1 + (Math.imul(i, 0x9e3779b1) >>> 0) / 2 ** 32;
   }
   let session: ort.InferenceSession;
   try {
