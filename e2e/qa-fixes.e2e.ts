@@ -408,11 +408,12 @@ describe('QA fixes', () => {
     await expect.poll(() => verdictOf(1)).toBe('misattended');
     await expect.poll(() => verdictOf(2)).toBe('label_error');
 
-    // u undoes the last change, the label error given in the other run: the photo shows it no more in this one.
-    await page.keyboard.press('u');
+    // Undo (the run picker keeps the keys' focus, so the toolbar's button) takes back the last change, the label
+    // error given in the other run: the photo shows it no more in this one. Then the verdict given in this run.
+    await page.getByTestId('undo').click();
     await expect.poll(() => verdictOf(2)).toBeNull();
     expect(await verdictOf(1)).toBe('misattended');
-    await page.keyboard.press('u');
+    await page.getByTestId('undo').click();
     await expect.poll(() => verdictOf(1)).toBeNull();
   });
 
