@@ -400,6 +400,10 @@ describe('QA fixes', () => {
     await expect.poll(() => verdictOf(1)).toBe('misattended');
     await showRun(other);
     await expect.poll(() => verdictOf(1)).toBeNull();
+    // The photo's detail in this run lists what the other run's map was judged.
+    await tile(1).click();
+    await expect.poll(() => detail.getByTestId('other-run-verdicts').innerText()).toMatch(new RegExp(`^Misattended on #${first} `));
+    await closeDetail();
 
     await giveVerdict(2, 'label-error');
     await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toBe('A label error is the photo’s: all 2 runs of this dataset show it.');

@@ -182,25 +182,31 @@ export class ImageRows {
     runId: number,
   ): ImageRow[] {
     const labels = this.runs.labels(runId);
-    // The photo's verdict (a label error) wins over the run's own, as VERDICT_UNDER_RUN says.
-    const runVerdicts = new Map(
-      this.db
-        .prepare('SELECT image_id, verdict FROM run_verdicts WHERE run_id = ? AND image_id IN (SELECT value FROM json_each(?))')
-        .raw(true)
-        .all(runId, JSON.stringify(rows.map((row) => row.id))) as [number, Verdict][],
-    );
+    // The photo's verdict (a label error) wins over the run's own, as VERDICT_UNDER_RUN says; the other runs' are
+    // listed beside it, for a person comparing models.
+    const runVerdicts = new Map<number, Verdict>();
+    const otherRuns = new Map<number, { runId: number; verdict: Verdict }[]>();
+    const verdicts = this.db
+      .prepare('SELECT image_id, run_id, verdict FROM run_verdicts WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, run_id')
+      .raw(true)
+      .all(JSON.stringify(rows.map((row) => row.id))) as [number, number, Verdict][];
+    for (const [imageId, run, verdict] of verdicts) {
+      if (run === runId) runVerdicts.set(imageId, verdict);
+      else otherRuns.set(imageId, [...(otherRuns.get(imageId) ?? []), { runId: run, verdict }]);
+    }
     const byImage = groupBy(predictions, (p) => p.image_id);
     const heatmapByImage = new Map(heatmaps.map((h) => [h.image_id, h]));
     const truthByImage = new Map(truth.map((t) => [t.image_id, t.true_index]));
-    return rows.map((row) =>
-      toImageRow(
+    return rows.map((row) => ({
+      ...toImageRow(
         { ...row, verdict: row.verdict ?? runVerdicts.get(row.id) ?? null },
         truthByImage.get(row.id) ?? null,
         (byImage.get(row.id) ?? []).map((p) => ({ index: p.class_index, label: labels[p.class_index] ?? `class ${p.class_index}`, prob: p.prob })),
         heatmapByImage.get(row.id),
         labels,
       ),
-    );
+      otherRuns: otherRuns.get(row.id) ?? [],
+    }));
   }
 }
 

@@ -89,6 +89,9 @@ describe('verdicts per run', () => {
     expect(store.getImage(ids.a, RESNET)?.verdict).toBe('misattended');
     expect(store.getImage(ids.a, MOBILENET)?.verdict).toBeNull();
     expect(store.getImages([ids.a, ids.b], RESNET).map((row) => row.verdict)).toEqual(['misattended', 'ok']);
+    // Each run's rows list the verdicts the other runs gave the photo, for a person comparing models.
+    expect(store.getImage(ids.a, MOBILENET)?.otherRuns).toEqual([{ runId: RESNET, verdict: 'misattended' }]);
+    expect(store.getImage(ids.a, RESNET)?.otherRuns).toEqual([]);
     expect(exported(store, RESNET)).toEqual({ a: 'misattended', b: 'ok', c: null });
     expect(exported(store, MOBILENET)).toEqual({ a: null, b: null, c: null });
 
