@@ -137,7 +137,21 @@ export const queryInputSchemas = {
   getImages: z.object({ imageIds: z.array(id).max(500), runId: id.optional() }).strict(),
   /** `runId`: the run whose maps the verdicts judge (default: each image's dataset's latest); a label error is the photo's. */
   setVerdicts: z
-    .object({ runId: id.optional(), changes: z.array(z.object({ imageId: id, verdict: z.enum(VERDICTS).nullable() }).strict()).min(1).max(100_000) })
+    .object({
+      runId: id.optional(),
+      changes: z
+        .array(
+          z
+            .object({
+              imageId: id,
+              verdict: z.enum(VERDICTS).nullable(),
+              exact: z.object({ run: z.enum(VERDICTS).nullable(), photo: z.enum(VERDICTS).nullable() }).strict().optional(),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(100_000),
+    })
     .strict(),
   getExpectedBox: z.object({ imageId: id }).strict(),
   setExpectedBox: z.object({ imageId: id, box: boxSchema.nullable() }).strict(),
@@ -195,7 +209,13 @@ export interface SavedView {
 
 export interface VerdictChange {
   imageId: number;
+  /** The verdict the image is to show under the run. */
   verdict: Verdict | null;
+  /**
+   * setVerdicts' answer, for an undo: the run's own verdict and the photo's as they were, put back exactly when the
+   * change is sent again (a label error and the run's own verdict can both be stored, the run's shown).
+   */
+  exact?: { run: Verdict | null; photo: Verdict | null };
 }
 
 export interface Explanation {

@@ -194,10 +194,12 @@ export interface ImageRow {
   heatmap: Heatmap | null;
   /** getImage only: the map of every class that has one (top-3 by default), in rank order. */
   heatmaps?: Heatmap[];
-  /** Under this run: the photo's label error, else the run's own verdict on its map. */
+  /** Under this run: the run's own verdict on its map, else the photo's (a label error). */
   verdict: Verdict | null;
   /** With a run: the verdicts the dataset's other runs gave their maps of the photo, by run id. */
   otherRuns?: { runId: number; verdict: Verdict }[];
+  /** With a run: the photo's own verdict (a label error), which the runs without a verdict of their own show. */
+  photoVerdict?: Verdict | null;
   note: string;
   /** getImage and getImages: the photo's tags, by name. */
   tags?: string[];

@@ -406,14 +406,26 @@ describe('QA fixes', () => {
     await closeDetail();
 
     await giveVerdict(2, 'label-error');
-    await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toBe('A label error is the photo’s: all 2 runs of this dataset show it.');
+    await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toBe('A label error is the photo’s: every run of this dataset shows it where its map has no verdict of its own.');
     await closeDetail();
     await showRun(first);
     await expect.poll(() => verdictOf(1)).toBe('misattended');
     await expect.poll(() => verdictOf(2)).toBe('label_error');
 
-    // Undo (the run picker keeps the keys' focus, so the toolbar's button) takes back the last change, the label
-    // error given in the other run: the photo shows it no more in this one. Then the verdict given in this run.
+    // QA: OK on this run's map took the label error from the other run too. It stays there.
+    await giveVerdict(2, 'ok');
+    await expect.poll(() => detail.getByTestId('verdict-shared').innerText()).toContain('The photo is also marked as a label error');
+    await closeDetail();
+    await expect.poll(() => verdictOf(2)).toBe('ok');
+    await showRun(other);
+    await expect.poll(() => verdictOf(2)).toBe('label_error');
+    await showRun(first);
+    await expect.poll(() => verdictOf(2)).toBe('ok');
+
+    // Undo (the toolbar's button) takes back the OK, then the label error given in the other run (the photo shows it
+    // no more in this one), then the verdict given in this run.
+    await page.getByTestId('undo').click();
+    await expect.poll(() => verdictOf(2)).toBe('label_error');
     await page.getByTestId('undo').click();
     await expect.poll(() => verdictOf(2)).toBeNull();
     expect(await verdictOf(1)).toBe('misattended');

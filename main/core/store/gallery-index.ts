@@ -38,8 +38,8 @@ type LoadedRow = [
 ];
 
 /**
- * The run's own verdicts (bound: the run), read after the images and placed by id where the photo has no verdict of
- * its own (VERDICT_UNDER_RUN): one pass over the run's verdicts instead of a lookup for each of a million images.
+ * The run's own verdicts (bound: the run), read after the images and placed by id over the photo's verdict
+ * (VERDICT_UNDER_RUN): one pass over the run's verdicts instead of a lookup for each of a million images.
  */
 export const LOAD_RUN_VERDICTS = 'SELECT image_id, verdict FROM run_verdicts WHERE run_id = ?';
 
@@ -214,10 +214,9 @@ export function readColumns(db: Db, datasetId: number, runId: number | null): Co
   data.pos = new Int32Array(maxId + 1).fill(NONE);
   for (let row = 0; row < n; row++) data.pos[data.ids[row]] = row;
   if (runId !== null) {
-    const none = verdictIndex.get('none')!;
     for (const [id, verdict] of db.prepare(LOAD_RUN_VERDICTS).raw(true).iterate(runId) as Iterable<[number, VerdictFilter]>) {
       const row = id < data.pos.length ? data.pos[id] : NONE;
-      if (row !== NONE && data.verdict[row] === none) data.verdict[row] = verdictIndex.get(verdict)!;
+      if (row !== NONE) data.verdict[row] = verdictIndex.get(verdict)!;
     }
   }
   data.tags = readTags(db, data.pos, n);

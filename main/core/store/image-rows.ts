@@ -182,8 +182,8 @@ export class ImageRows {
     runId: number,
   ): ImageRow[] {
     const labels = this.runs.labels(runId);
-    // The photo's verdict (a label error) wins over the run's own, as VERDICT_UNDER_RUN says; the other runs' are
-    // listed beside it, for a person comparing models.
+    // The run's own verdict, else the photo's (a label error), as VERDICT_UNDER_RUN says; the other runs' are listed
+    // beside it, for a person comparing models.
     const runVerdicts = new Map<number, Verdict>();
     const otherRuns = new Map<number, { runId: number; verdict: Verdict }[]>();
     const verdicts = this.db
@@ -199,13 +199,14 @@ export class ImageRows {
     const truthByImage = new Map(truth.map((t) => [t.image_id, t.true_index]));
     return rows.map((row) => ({
       ...toImageRow(
-        { ...row, verdict: row.verdict ?? runVerdicts.get(row.id) ?? null },
+        { ...row, verdict: runVerdicts.get(row.id) ?? row.verdict },
         truthByImage.get(row.id) ?? null,
         (byImage.get(row.id) ?? []).map((p) => ({ index: p.class_index, label: labels[p.class_index] ?? `class ${p.class_index}`, prob: p.prob })),
         heatmapByImage.get(row.id),
         labels,
       ),
       otherRuns: otherRuns.get(row.id) ?? [],
+      photoVerdict: row.verdict,
     }));
   }
 }

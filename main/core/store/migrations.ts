@@ -261,8 +261,8 @@ export const migrations: readonly string[] = [
   // 11: verdicts on a map belong to its run. "OK", "Misattended" and "Unsure" judge one run's attention map, so
   // that a photo can be misattended by one model and fine under another; they move to run_verdicts, one row per
   // run and image. "Label error" judges the photo and stays in reviews.verdict, as does a verdict given where the
-  // dataset had no run yet (both apply to every run, and win over a run's own verdict). A library made before keeps
-  // what it showed: each verdict goes to every run of its dataset, as every run showed it before.
+  // dataset had no run yet (both show in every run without a verdict of its own: reviews.ts). A library made before
+  // keeps what it showed: each verdict goes to every run of its dataset, as every run showed it before.
   `
   CREATE TABLE run_verdicts (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

@@ -280,8 +280,8 @@ describe('LibraryQuery reviews and maps', () => {
       { imageId: 999, verdict: 'ok' },
     ], () => RUN);
     expect(previous).toEqual([
-      { imageId: ids.a, verdict: null },
-      { imageId: ids.b, verdict: 'misattended' },
+      { imageId: ids.a, verdict: null, exact: { run: null, photo: null } },
+      { imageId: ids.b, verdict: 'misattended', exact: { run: 'misattended', photo: null } },
     ]);
     expect(db.prepare('SELECT verdict, note FROM reviews WHERE image_id = ?').get(ids.b)).toEqual({ verdict: null, note: 'keep me' });
     query.setVerdicts(previous, () => RUN);

@@ -24,7 +24,7 @@ import { GalleryColumns, LIVE_IMAGES, NONE, readColumns, withOrders, type Column
 import type { SavedColumns } from './gallery-snapshot';
 import type { DatasetCounts } from './datasets';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
-import { setReview, setVerdict, verdictUnder } from './reviews';
+import { setReview, setVerdict, storedVerdicts, verdictUnder } from './reviews';
 
 /** Where a dataset's columns came from (LibraryQuery.source). */
 export type ColumnSource = 'library' | 'worker' | 'snapshot';
@@ -463,20 +463,21 @@ export class LibraryQuery {
 
   /**
    * Sets each image's verdict under its dataset's run (`runFor`: the run the person sees; null where the dataset has
-   * none), keeping its note; returns the verdicts they showed there, for an undo. Unknown ids are skipped.
+   * none), keeping its note; returns the verdicts they showed there with what was stored behind them, which sent
+   * back is an undo. Unknown ids are skipped.
    */
   setVerdicts(changes: readonly VerdictChange[], runFor: (datasetId: number) => number | null): VerdictChange[] {
     const known = this.db.prepare('SELECT dataset_id FROM images WHERE id = ?').pluck();
     const runs = new Map<number, number | null>();
     const write = this.db.transaction(() => {
       const previous: VerdictChange[] = [];
-      for (const { imageId, verdict } of changes) {
+      for (const { imageId, verdict, exact } of changes) {
         const datasetId = known.get(imageId) as number | undefined;
         if (datasetId === undefined) continue;
         if (!runs.has(datasetId)) runs.set(datasetId, runFor(datasetId));
         const runId = runs.get(datasetId)!;
-        previous.push({ imageId, verdict: verdictUnder(this.db, imageId, runId) ?? null });
-        setVerdict(this.db, imageId, runId, verdict);
+        previous.push({ imageId, verdict: verdictUnder(this.db, imageId, runId) ?? null, exact: storedVerdicts(this.db, imageId, runId) });
+        setVerdict(this.db, imageId, runId, verdict, exact);
       }
       return previous;
     });

@@ -96,7 +96,7 @@ describe('verdicts per run', () => {
     expect(exported(store, MOBILENET)).toEqual({ a: null, b: null, c: null });
 
     const previous = set(MOBILENET, { a: 'ok' });
-    expect(previous).toEqual([{ imageId: ids.a, verdict: null }]);
+    expect(previous).toEqual([{ imageId: ids.a, verdict: null, exact: { run: null, photo: null } }]);
     expect(shown(query, MOBILENET, 'ok')).toEqual(['a']);
     expect(store.getImage(ids.a, RESNET)?.verdict).toBe('misattended');
     // The undo puts back what MobileNet's run showed, and leaves ResNet's alone.
@@ -116,25 +116,42 @@ describe('verdicts per run', () => {
     expect(query.loads).toBe(loads);
   });
 
-  it('shows a label error under every run, over the runs own verdicts, until a verdict on a map replaces it', () => {
+  it('shows a label error in every run without a verdict of its own, and a verdict on one map never takes it from the others', () => {
+    db.prepare("INSERT INTO runs (id, dataset_id, model_id, method, layer, backend, state) VALUES (3, 1, 1, 'HiResCAM', 'conv', 'cpu', 'done')").run();
+    const HIRES = 3;
     set(MOBILENET, { a: 'misattended' });
     set(RESNET, { a: 'ok' });
     const previous = set(RESNET, { a: 'label_error' });
-    expect(previous).toEqual([{ imageId: ids.a, verdict: 'ok' }]);
-    expect(exported(store, MOBILENET).a).toBe('label_error');
-    expect(exported(store, RESNET).a).toBe('label_error');
-    // The gallery's columns, read afresh for each run, show it over the run's own verdict too.
-    expect(shown(query, MOBILENET, 'label_error')).toEqual(['a']);
+    expect(previous).toEqual([{ imageId: ids.a, verdict: 'ok', exact: { run: 'ok', photo: null } }]);
+    // Given on ResNet's map, it replaces ResNet's own verdict there; MobileNet's run keeps its own.
+    expect([MOBILENET, RESNET, HIRES].map((run) => exported(store, run).a)).toEqual(['misattended', 'label_error', 'label_error']);
+    // The gallery's columns, read afresh for each run, show the same.
+    expect(shown(query, MOBILENET, 'misattended')).toEqual(['a']);
     expect(shown(query, RESNET, 'label_error')).toEqual(['a']);
-    expect(shown(query, MOBILENET, 'misattended')).toEqual([]);
-    // Judged again on ResNet's map: the label was right after all; MobileNet's run shows its own verdict again.
+    expect(shown(query, HIRES, 'label_error')).toEqual(['a']);
+    expect(store.getImage(ids.a, MOBILENET)).toMatchObject({ verdict: 'misattended', photoVerdict: 'label_error' });
+
+    // QA: "Unsure" on ResNet's map took the label error from every run. It is ResNet's only.
     set(RESNET, { a: 'unsure' });
-    expect(exported(store, RESNET).a).toBe('unsure');
-    expect(exported(store, MOBILENET).a).toBe('misattended');
-    // Clearing on one run clears that run's only.
+    expect([MOBILENET, RESNET, HIRES].map((run) => exported(store, run).a)).toEqual(['misattended', 'unsure', 'label_error']);
+    // None clears what the run shows: its own verdict first, then the photo's label error.
     set(RESNET, { a: null });
-    expect(exported(store, RESNET).a).toBeNull();
-    expect(exported(store, MOBILENET).a).toBe('misattended');
+    expect([MOBILENET, RESNET, HIRES].map((run) => exported(store, run).a)).toEqual(['misattended', 'label_error', 'label_error']);
+    set(RESNET, { a: null });
+    expect([MOBILENET, RESNET, HIRES].map((run) => exported(store, run).a)).toEqual(['misattended', null, null]);
+    // Undoing the label error's arrival puts ResNet's own verdict back, and takes the label error away.
+    query.setVerdicts(previous, () => RESNET);
+    expect([MOBILENET, RESNET, HIRES].map((run) => exported(store, run).a)).toEqual(['misattended', 'ok', null]);
+  });
+
+  it('undoes exactly: an undone verdict does not come back when the label error is taken off later (QA)', () => {
+    set(MOBILENET, { c: 'label_error' });
+    const previous = set(RESNET, { c: 'unsure' });
+    expect([MOBILENET, RESNET].map((run) => exported(store, run).c)).toEqual(['label_error', 'unsure']);
+    query.setVerdicts(previous, () => RESNET);
+    expect([MOBILENET, RESNET].map((run) => exported(store, run).c)).toEqual(['label_error', 'label_error']);
+    set(MOBILENET, { c: null });
+    expect([MOBILENET, RESNET].map((run) => exported(store, run).c)).toEqual([null, null]);
   });
 
   it('keeps the note with the photo when a verdict is given with it on one run', () => {

@@ -17,6 +17,17 @@ export interface VerdictUndo {
   changes: VerdictChange[];
 }
 
+/**
+ * The photo's own verdict (a label error) once the library has made `verdict` the one the row's run shows
+ * (reviews.ts setVerdict): set by a label error, cleared by none where the run showed the photo's.
+ */
+function photoVerdictAfter(row: ImageRow | null, verdict: Verdict | null, exact: VerdictChange['exact']): Verdict | null | undefined {
+  if (exact) return exact.photo;
+  if (verdict === 'label_error') return verdict;
+  if (verdict === null && row?.verdict === row?.photoVerdict) return null;
+  return row?.photoVerdict;
+}
+
 export class Review {
   /**
    * Whether the open image's note has reached the library: shown beside the note, so a verdict's write leaves it
@@ -118,9 +129,9 @@ export class Review {
     const datasetId = this.#datasetId;
     const shown = runId === this.#rows.runId;
     if (shown) {
-      for (const { imageId, verdict } of changes) {
+      for (const { imageId, verdict, exact } of changes) {
         this.#mark(imageId);
-        this.#rows.patch(imageId, { verdict });
+        this.#rows.patch(imageId, { verdict, photoVerdict: photoVerdictAfter(this.#rows.peek(imageId), verdict, exact) });
       }
     }
     return this.#queue(async () => {
