@@ -421,13 +421,21 @@ describe('QA fixes', () => {
     await expect.poll(() => verdictOf(2)).toBe('label_error');
     await showRun(first);
     await expect.poll(() => verdictOf(2)).toBe('ok');
+    // Beside the other run's map, both captions name their run, and the other's says what its map was judged.
+    await tile(2).click();
+    await detail.getByTestId('compare-select').selectOption(`run:${other}`);
+    await detail.locator('[data-testid=compare-overlay][data-drawn=true]').waitFor();
+    const captions = await detail.locator('[data-testid=zoom-pane] .caption').allInnerTexts();
+    expect(captions[0]).toMatch(new RegExp(`\\(run #${first}\\)$`));
+    expect(captions[1]).toMatch(new RegExp(`\\(run #${other}\\) · Label error$`));
+    await closeDetail();
 
     // Undo (the toolbar's button) takes back the OK, then the label error given in the other run (the photo shows it
     // no more in this one), then the verdict given in this run.
     await page.getByTestId('undo').click();
     await expect.poll(() => verdictOf(2)).toBe('label_error');
     await page.getByTestId('undo').click();
-    await expect.poll(() => verdictOf(2)).toBeNull();
+    await expect.poll(() => verdictOf(2), { timeout: 5000 }).toBeNull();
     expect(await verdictOf(1)).toBe('misattended');
     await page.getByTestId('undo').click();
     await expect.poll(() => verdictOf(1)).toBeNull();

@@ -138,7 +138,7 @@ export class Review {
       const { previous } = await this.#api.setVerdicts({ runId: runId ?? undefined, changes });
       if (shown) for (const { imageId } of changes) this.#unsaved.delete(imageId);
       // An undo in a run not shown: a label error it put back or took away shows in every run.
-      else await this.#rows.reload(this.keepLocal);
+      else await this.#rows.refresh(changes.map((c) => c.imageId), this.keepLocal);
       if (remember) this.#remember(datasetId, { runId, changes: previous });
       this.#onChanged();
     }, changes.map((c) => c.imageId));

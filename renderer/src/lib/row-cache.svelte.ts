@@ -75,6 +75,17 @@ export class RowCache {
     }
   }
 
+  /** Re-reads these rows where loaded (changed by a write the page did not patch in, such as an undo in another run). */
+  async refresh(ids: readonly number[], keep: (fresh: ImageRow) => ImageRow = (fresh) => fresh): Promise<void> {
+    const loaded = ids.filter((id) => this.#rows.has(id));
+    const generation = this.#generation;
+    for (let i = 0; i < loaded.length; i += PAGE) {
+      const rows = await this.#api.getImages({ imageIds: loaded.slice(i, i + PAGE), runId: this.#runId ?? undefined });
+      if (generation !== this.#generation) return;
+      for (const row of rows) this.#rows.set(row.id, keep(row));
+    }
+  }
+
   #want(id: number): void {
     this.#wanted.add(id);
     if (this.#flushQueued) return;
