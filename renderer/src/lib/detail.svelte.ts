@@ -34,7 +34,11 @@ export class DetailState {
 
   readonly #api: Api;
   #image: ImageRow | null = null;
-  #run: RunInfo | null = null;
+  /**
+   * The run the photo is shown in. State: the Method and Layer pickers read it through activeMethod/activeLayer,
+   * and a photo opened again in another run must show that run's method and layer, not the last one's.
+   */
+  #run = $state.raw<RunInfo | null>(null);
   /** Bumped on every open, so answers for a photo that is no longer open are dropped. */
   #token = 0;
   /** Bumped on every change of class or method, so only the latest map request is shown. */
