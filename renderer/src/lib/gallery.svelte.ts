@@ -14,6 +14,7 @@ import { OverlaySettings } from './overlay-settings.svelte';
 import { TILE_SIZES, type Preferences, type TileSize } from './preferences';
 import { Review } from './review.svelte';
 import { RowCache } from './row-cache.svelte';
+import { runLabel } from './run-label';
 import { SavedViewList } from './saved-views.svelte';
 import { Selection } from './selection.svelte';
 import { Tagging } from './tags.svelte';
@@ -49,6 +50,8 @@ export class Gallery {
   queueDone = $state(false);
   shortcutsOpen = $state(false);
   error = $state<string | null>(null);
+  /** A short word on what just happened out of sight (an undo in another run); it goes after a few seconds. */
+  notice = $state<string | null>(null);
   ready = $state(false);
   busy = $state(false);
   tileSize = $state<TileSize>('medium');
@@ -457,10 +460,20 @@ export class Gallery {
     await done;
   }
 
-  /** Undoes the open dataset's latest change, of verdicts or of tags. */
+  /**
+   * Undoes the open dataset's latest change, of verdicts or of tags. A verdict change made in a run not shown is
+   * undone there, out of sight: a notice says what was undone and where.
+   */
   async undo(): Promise<void> {
-    if (this.tagging.isLatest(this.datasetId, this.review.history.length)) await this.tagging.undo(this.datasetId);
-    else await this.review.undo();
+    if (this.tagging.isLatest(this.datasetId, this.review.history.length)) return this.tagging.undo(this.datasetId);
+    const last = this.review.history.at(-1);
+    if (last && last.runId !== this.runId) {
+      const run = this.runs.find((r) => r.id === last.runId);
+      const where = run ? `run ${runLabel(run)}` : last.runId === null ? 'the latest run' : `run #${last.runId}`;
+      const count = last.changes.length;
+      this.notice = `Undone in ${where}: the verdict of ${count} photo${count === 1 ? '' : 's'}`;
+    }
+    await this.review.undo();
   }
 
   get canUndo(): boolean {
