@@ -92,12 +92,18 @@ export class Gallery {
 
   readonly #api: Api;
   readonly #preferredDataset: number | null;
+  /**
+   * The run chosen in the picker per dataset (by dataset id), kept with the preferences; a dataset without one
+   * shows its latest run, so a run made later shows then.
+   */
+  #chosenRuns = $state.raw<Record<string, number>>({});
   #refreshTimer: ReturnType<typeof setTimeout> | null = null;
   #recountTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(api: Api, prefs: Preferences) {
     this.#api = api;
     this.#preferredDataset = prefs.datasetId;
+    this.#chosenRuns = prefs.runs;
     this.tileSize = prefs.tileSize;
     const onError = (error: unknown): void => void (this.error = errorMessage(error));
     this.overlay = new OverlaySettings(prefs.overlay);
@@ -132,7 +138,14 @@ export class Gallery {
   }
 
   get preferences(): Preferences {
-    return { datasetId: this.datasetId, filter: this.query.filter, sort: this.query.sort, overlay: this.overlay.prefs, tileSize: this.tileSize };
+    return {
+      datasetId: this.datasetId,
+      runs: this.#chosenRuns,
+      filter: this.query.filter,
+      sort: this.query.sort,
+      overlay: this.overlay.prefs,
+      tileSize: this.tileSize,
+    };
   }
 
   mediaUrl(kind: 'thumb' | 'image', imageId: number): string {
@@ -166,7 +179,8 @@ export class Gallery {
       const remembered = datasets.some((d) => d.id === this.#preferredDataset) ? this.#preferredDataset : null;
       const latest = datasets.reduce<number | null>((max, d) => (max === null || d.id > max ? d.id : max), null);
       const first = this.job?.datasetId ?? remembered ?? latest;
-      if (first !== null) await this.selectDataset(first);
+      // A job running shows its own run; else the run last chosen there.
+      if (first !== null) await this.selectDataset(first, this.job?.datasetId === first ? this.job.runId : undefined);
     });
     this.ready = true;
     void this.#awaitBackend();
@@ -178,7 +192,8 @@ export class Gallery {
     };
   }
 
-  async selectDataset(datasetId: number): Promise<void> {
+  /** Opens a dataset on `runId`, else on the run last chosen there if it still exists, else on its latest run. */
+  async selectDataset(datasetId: number, runId?: number): Promise<void> {
     await this.review.flushNote();
     this.datasetId = datasetId;
     this.review.useDataset(datasetId);
@@ -189,15 +204,32 @@ export class Gallery {
     this.tagging.close();
     void this.views.load(datasetId);
     await this.#attempt(async () => {
-      // The dataset list names its latest run: the query need not wait for the list of runs.
+      // The dataset list names its latest run: the query need not wait for the list of runs unless another is wanted.
       const listed = this.datasets.find((d) => d.id === datasetId);
       const runs = this.#api.listRuns({ datasetId });
-      if (listed) await Promise.all([this.selectRun(listed.runId), runs.then((r) => (this.runs = r))]);
-      else {
+      const wanted = runId ?? this.#chosenRuns[datasetId];
+      if (listed && (wanted === undefined || wanted === listed.runId)) {
+        await Promise.all([this.selectRun(listed.runId), runs.then((r) => (this.runs = r))]);
+      } else {
         this.runs = await runs;
-        await this.selectRun(this.runs.at(-1)?.id ?? null);
+        const exists = wanted !== undefined && this.runs.some((r) => r.id === wanted);
+        await this.selectRun(exists ? wanted : (this.runs.at(-1)?.id ?? null));
       }
+      if (runId !== undefined && this.runId === runId) this.#rememberRun(runId);
     });
+  }
+
+  /** The run picker's choice: shown, and remembered for the dataset (until the latest run is chosen again). */
+  async chooseRun(runId: number): Promise<void> {
+    this.#rememberRun(runId);
+    await this.selectRun(runId);
+  }
+
+  #rememberRun(runId: number): void {
+    const datasetId = this.datasetId;
+    if (datasetId === null) return;
+    const { [datasetId]: _previous, ...others } = this.#chosenRuns;
+    this.#chosenRuns = runId === this.runs.at(-1)?.id ? others : { ...others, [datasetId]: runId };
   }
 
   async selectRun(runId: number | null): Promise<void> {
@@ -506,7 +538,7 @@ export class Gallery {
   }
 
   /** Shows a job that has just started (from the UI or the desktop menu) and its dataset. */
-  async #follow(started: { jobId: string; datasetId: number }): Promise<void> {
+  async #follow(started: { jobId: string; datasetId: number; runId?: number }): Promise<void> {
     // The model has loaded by now, so the info names the backend in use.
     const [info, datasets, jobs] = await Promise.all([this.#api.getInfo({}), this.#api.listDatasets({}), this.#api.listJobs({})]);
     this.info = info;
@@ -515,7 +547,8 @@ export class Gallery {
     // as an event meanwhile, is newer than the listing's snapshot.
     const ended = this.job?.jobId === started.jobId && !isActive(this.job);
     if (!ended) this.job = jobs.find((j) => j.jobId === started.jobId) ?? this.job;
-    await this.selectDataset(started.datasetId);
+    // The job's run shows (a new run is the dataset's latest; an import resumed may be an older one).
+    await this.selectDataset(started.datasetId, started.runId);
   }
 
   async #onMenuCommand(command: MenuCommand): Promise<void> {

@@ -1,5 +1,5 @@
 // What the gallery remembers between sessions (this browser profile, or the desktop app's): the last
-// dataset, the filters and sort, and the overlay settings. Anything unreadable falls back to the default.
+// dataset, the run chosen in each dataset, the filters and sort, and the overlay settings. Anything unreadable falls back to the default.
 import { DEFAULT_SORT, EMPTY_FILTER, readImageFilter, readImageSort, type ImageFilter, type ImageSort } from '../../../common/query-values';
 import { COLORMAPS, type ColormapName } from './colormaps';
 
@@ -18,6 +18,8 @@ export type TileSize = keyof typeof TILE_SIZES;
 
 export interface Preferences {
   datasetId: number | null;
+  /** The run chosen in the run picker, by dataset id; a dataset not listed shows its latest run. */
+  runs: Record<string, number>;
   filter: ImageFilter;
   sort: ImageSort;
   overlay: OverlayPrefs;
@@ -42,6 +44,12 @@ function overlayFrom(value: unknown): OverlayPrefs {
   };
 }
 
+function runsFrom(value: unknown): Record<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const ids = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+  return Object.fromEntries(Object.entries(value).filter(([key, runId]) => ids(Number(key)) && ids(runId)));
+}
+
 export function loadPreferences(storage: Storage = localStorage): Preferences {
   let saved: Record<string, unknown> = {};
   try {
@@ -53,6 +61,7 @@ export function loadPreferences(storage: Storage = localStorage): Preferences {
   const sort = readImageSort(saved.sort);
   return {
     datasetId: typeof saved.datasetId === 'number' ? saved.datasetId : null,
+    runs: runsFrom(saved.runs),
     filter: filter ?? EMPTY_FILTER,
     sort: sort ?? DEFAULT_SORT,
     overlay: overlayFrom(saved.overlay),
