@@ -268,6 +268,23 @@ describe('QA fixes', () => {
     expect(await direction()).toMatch(/^Ascending/);
   });
 
+  it('undoes a verdict key pressed just before u, whose save has not returned yet, not the change before it', async () => {
+    await tile(4).click();
+    const detail = page.getByTestId('detail');
+    await detail.waitFor();
+    await page.keyboard.press('1');
+    await expect.poll(() => verdictOf(4)).toBe('ok');
+    await page.keyboard.press('2');
+    await page.keyboard.press('u');
+    await expect.poll(() => verdictOf(4)).toBe('ok');
+    await page.waitForTimeout(500);
+    expect(await verdictOf(4)).toBe('ok');
+    await page.keyboard.press('u');
+    await expect.poll(() => verdictOf(4)).toBeNull();
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+  });
+
   it('says "Saved" beside the note only for the note, not after a verdict key', async () => {
     await tile(2).click();
     const detail = page.getByTestId('detail');

@@ -497,6 +497,9 @@ export class Gallery {
    * undone there, out of sight: a notice says what was undone and where.
    */
   async undo(): Promise<void> {
+    // A verdict whose save is on its way gets its undo entry when the library answers: u pressed right after it
+    // undoes it then, not the change before it.
+    await this.review.settled();
     if (this.tagging.isLatest(this.datasetId, this.review.history.length)) return this.tagging.undo(this.datasetId);
     const last = this.review.history.at(-1);
     if (last && last.runId !== this.runId) {

@@ -87,6 +87,11 @@ export class Review {
     );
   }
 
+  /** Once the writes asked for so far have been answered (and their undo entries recorded). */
+  settled(): Promise<void> {
+    return this.#writes;
+  }
+
   /** Puts back the verdicts from before the last change, under the run it was made in. */
   undo(): Promise<void> {
     const last = this.history.at(-1);
