@@ -52,7 +52,8 @@ export const inputSchemas = {
     .object({
       imageId: id,
       runId: id.optional(),
-      verdict: z.enum(VERDICTS).nullable(),
+      /** Left out: the note alone (a verdict is set by setVerdicts). */
+      verdict: z.enum(VERDICTS).nullable().optional(),
       note: z.string().max(20_000),
     })
     .strict(),

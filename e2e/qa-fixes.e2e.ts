@@ -458,6 +458,36 @@ describe('QA fixes', () => {
     await expect.poll(() => verdictOf(1)).toBeNull();
   });
 
+  it("uncovers the label error when the run's own verdict is cleared, and keeps a note typed just before a run switch", async () => {
+    // QA: after 3, 1 and 1 again the photo showed no verdict (the library had the label error), and 3 set it again.
+    const detail = page.getByTestId('detail');
+    const pressed = () => detail.locator('.verdicts [aria-pressed=true]').evaluateAll((buttons) => buttons.map((b) => (b as unknown as { dataset: { testid: string } }).dataset.testid));
+    await tile(5).click();
+    await detail.waitFor();
+    for (const key of ['3', '1']) await page.keyboard.press(key);
+    await expect.poll(pressed).toEqual(['verdict-ok']);
+    await page.keyboard.press('1');
+    await expect.poll(pressed).toEqual(['verdict-label-error']);
+    await page.keyboard.press('3');
+    await expect.poll(pressed).toEqual([]);
+    await expect.poll(() => verdictOf(5)).toBeNull();
+
+    // QA: a note typed within the save delay before another run was chosen was lost, and said "Saved".
+    const imageId = Number(await tile(5).getAttribute('data-image-id'));
+    await page.keyboard.press('n');
+    await page.keyboard.type('kept through a run switch');
+    const runSelect = page.getByTestId('run-select');
+    const current = await runSelect.inputValue();
+    const other = (await runSelect.locator('option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).find((v) => v !== current)!;
+    await runSelect.selectOption(other);
+    const noteOf = async (): Promise<string> => (await callApi<{ note: string }[]>(app, 'getImages', { imageIds: [imageId], runId: Number(other) }))[0].note;
+    await expect.poll(noteOf, { timeout: 5000 }).toBe('kept through a run switch');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+    await runSelect.selectOption(current);
+  });
+
   it('fills the folder path on first open, counts the photos of a folder without subfolders, offers photo folders as recent', async () => {
     await page.reload();
     await tile(0).waitFor();

@@ -484,8 +484,11 @@ export class LibraryQuery {
     return this.afterWrite(write, (columns, previous) => this.patchShown(columns, previous));
   }
 
-  /** Sets an image's verdict under the run (null: the dataset has none) and its note; false when the image is unknown. */
-  setReview(imageId: number, runId: number | null, verdict: Verdict | null, note: string): boolean {
+  /**
+   * Sets an image's note, and its verdict under the run (null: the dataset has none) unless `verdict` is left out;
+   * false when the image is unknown.
+   */
+  setReview(imageId: number, runId: number | null, verdict: Verdict | null | undefined, note: string): boolean {
     return this.afterWrite(
       () => setReview(this.db, imageId, runId, verdict, note),
       (columns, known) => known && this.patchShown(columns, [{ imageId }]),

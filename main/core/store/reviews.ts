@@ -24,15 +24,18 @@ export interface StoredVerdicts {
   photo: Verdict | null;
 }
 
-/** Sets an image's verdict under a run (none: the dataset has no run) and its note; false when the image is unknown. */
-export function setReview(db: Db, imageId: number, runId: number | null, verdict: Verdict | null, note: string): boolean {
+/**
+ * Sets an image's note, and its verdict under a run (none: the dataset has no run) unless `verdict` is left out (the
+ * note alone); false when the image is unknown.
+ */
+export function setReview(db: Db, imageId: number, runId: number | null, verdict: Verdict | null | undefined, note: string): boolean {
   if (!db.prepare('SELECT 1 FROM images WHERE id = ?').get(imageId)) return false;
   db.transaction(() => {
     db.prepare(
       `INSERT INTO reviews (image_id, note) VALUES (?, ?)
        ON CONFLICT (image_id) DO UPDATE SET note = excluded.note, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
     ).run(imageId, note);
-    if (verdictUnder(db, imageId, runId) !== verdict) setVerdict(db, imageId, runId, verdict);
+    if (verdict !== undefined && verdictUnder(db, imageId, runId) !== verdict) setVerdict(db, imageId, runId, verdict);
   })();
   return true;
 }

@@ -160,6 +160,13 @@ describe('verdicts per run', () => {
     expect(store.getImage(ids.c, RESNET)).toMatchObject({ verdict: 'misattended', note: 'looks at the sofa' });
     expect(query.setReview(ids.c, MOBILENET, null, 'looks at the sofa, not the cat')).toBe(true);
     expect(store.getImage(ids.c, RESNET)).toMatchObject({ verdict: 'misattended', note: 'looks at the sofa, not the cat' });
+    // The note alone (the gallery's note saves): no verdict is written in any run.
+    set(MOBILENET, { c: 'ok' });
+    expect(query.setReview(ids.c, RESNET, undefined, 'the sofa')).toBe(true);
+    expect([MOBILENET, RESNET].map((run) => store.getImage(ids.c, run))).toMatchObject([
+      { verdict: 'ok', note: 'the sofa' },
+      { verdict: 'misattended', note: 'the sofa' },
+    ]);
   });
 
   it('keeps a verdict given before the dataset had a run for every run, until one run is judged again', () => {

@@ -233,6 +233,8 @@ export class Gallery {
   }
 
   async selectRun(runId: number | null): Promise<void> {
+    // A note typed in the open photo is saved before its row goes with the run's rows.
+    await this.review.flushNote();
     this.runId = runId;
     this.rows.reset(runId);
     await this.query.target(this.datasetId, runId);

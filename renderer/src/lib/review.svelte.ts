@@ -18,14 +18,16 @@ export interface VerdictUndo {
 }
 
 /**
- * The photo's own verdict (a label error) once the library has made `verdict` the one the row's run shows
- * (reviews.ts setVerdict): set by a label error, cleared by none where the run showed the photo's.
+ * What the row shows once the library has applied the change (reviews.ts setVerdict): a label error is the photo's
+ * too; none takes away the run's own verdict, which uncovers the photo's label error, else the label error itself.
  */
-function photoVerdictAfter(row: ImageRow | null, verdict: Verdict | null, exact: VerdictChange['exact']): Verdict | null | undefined {
-  if (exact) return exact.photo;
-  if (verdict === 'label_error') return verdict;
-  if (verdict === null && row?.verdict === row?.photoVerdict) return null;
-  return row?.photoVerdict;
+function shownAfter(row: ImageRow | null, verdict: Verdict | null, exact: VerdictChange['exact']): Pick<ImageRow, 'verdict' | 'photoVerdict'> {
+  const photo = row?.photoVerdict ?? null;
+  if (exact) return { verdict, photoVerdict: exact.photo };
+  if (verdict === 'label_error') return { verdict, photoVerdict: verdict };
+  if (verdict !== null) return { verdict, photoVerdict: photo };
+  const ownVerdict = row !== null && row.verdict !== null && row.verdict !== photo;
+  return ownVerdict ? { verdict: photo, photoVerdict: photo } : { verdict: null, photoVerdict: null };
 }
 
 export class Review {
@@ -45,6 +47,8 @@ export class Review {
   #writes: Promise<void> = Promise.resolve();
   #noteTimer: ReturnType<typeof setTimeout> | null = null;
   #pendingNote: number | null = null;
+  /** The pending note's text as typed: saved even if its row is gone by then (another run chosen meanwhile). */
+  #pendingText = '';
   /** Images with local edits the library has not confirmed yet: id → edit count. */
   readonly #unsaved = new Map<number, number>();
   /** Undo history belongs to its dataset: the others' histories wait here while another dataset is open. */
@@ -105,6 +109,7 @@ export class Review {
     this.#mark(imageId);
     this.#rows.patch(imageId, { note });
     this.#pendingNote = imageId;
+    this.#pendingText = note;
     this.saveState = 'saving';
     if (this.#noteTimer) clearTimeout(this.#noteTimer);
     this.#noteTimer = setTimeout(() => void this.flushNote(), NOTE_SAVE_MS);
@@ -114,14 +119,14 @@ export class Review {
     if (this.#noteTimer) clearTimeout(this.#noteTimer);
     this.#noteTimer = null;
     const imageId = this.#pendingNote;
+    const note = this.#pendingText;
     this.#pendingNote = null;
     if (imageId === null) return;
     await this.#queue(
       async () => {
-        const row = this.#rows.peek(imageId);
-        if (!row) return;
         const edits = this.#unsaved.get(imageId);
-        await this.#api.setReview({ imageId, runId: this.#rows.runId ?? undefined, verdict: row.verdict, note: row.note });
+        // The note alone: the verdicts go through setVerdicts, under the run they were given in.
+        await this.#api.setReview({ imageId, note });
         if (this.#unsaved.get(imageId) === edits) this.#unsaved.delete(imageId);
       },
       [imageId],
@@ -136,7 +141,7 @@ export class Review {
     if (shown) {
       for (const { imageId, verdict, exact } of changes) {
         this.#mark(imageId);
-        this.#rows.patch(imageId, { verdict, photoVerdict: photoVerdictAfter(this.#rows.peek(imageId), verdict, exact) });
+        this.#rows.patch(imageId, shownAfter(this.#rows.peek(imageId), verdict, exact));
       }
     }
     return this.#queue(async () => {
