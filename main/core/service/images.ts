@@ -50,8 +50,8 @@ export function createImages(library: Library, withTags: ReviewCalls['withTags']
       return query.ids(id, library.runOf(id, input.runId), input.filter, input.sort, { offset: input.offset, limit: input.limit });
     },
     async setReview(input) {
-      const datasetId = store.getImage(input.imageId)?.datasetId;
-      if (datasetId === undefined) throw new UserError(`No image with id ${input.imageId}`, 404);
+      const datasetId = query.datasetOf(input.imageId);
+      if (datasetId === null) throw new UserError(`No image with id ${input.imageId}`, 404);
       const runId = library.runOf(datasetId, input.runId);
       query.setReview(input.imageId, runId, input.verdict, input.note);
       return withTags([store.getImage(input.imageId, runId)!])[0];

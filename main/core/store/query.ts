@@ -17,14 +17,14 @@ import {
   type VerdictFilter,
 } from '../../../common/query';
 import { VERDICT_LABELS, type Heatmap, type Verdict } from '../../../common/types';
-import type { Db } from './database';
+import { type Db, prepared } from './database';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../base/worker-entry';
 import { GalleryColumns, LIVE_IMAGES, NONE, readColumns, withOrders, type ColumnData } from './gallery-index';
 import type { SavedColumns } from './gallery-snapshot';
 import type { DatasetCounts } from './datasets';
 import { blobToHeatmap, heatmapToBlob } from './heatmap-blob';
-import { setReview, setVerdict, storedVerdicts, verdictUnder } from './reviews';
+import { setReview, setVerdict, verdictUnder } from './reviews';
 
 /** Where a dataset's columns came from (LibraryQuery.source). */
 export type ColumnSource = 'library' | 'worker' | 'snapshot';
@@ -467,17 +467,17 @@ export class LibraryQuery {
    * back is an undo. Unknown ids are skipped.
    */
   setVerdicts(changes: readonly VerdictChange[], runFor: (datasetId: number) => number | null): VerdictChange[] {
-    const known = this.db.prepare('SELECT dataset_id FROM images WHERE id = ?').pluck();
     const runs = new Map<number, number | null>();
     const write = this.db.transaction(() => {
       const previous: VerdictChange[] = [];
       for (const { imageId, verdict, exact } of changes) {
-        const datasetId = known.get(imageId) as number | undefined;
-        if (datasetId === undefined) continue;
+        const datasetId = this.datasetOf(imageId);
+        if (datasetId === null) continue;
         if (!runs.has(datasetId)) runs.set(datasetId, runFor(datasetId));
         const runId = runs.get(datasetId)!;
-        previous.push({ imageId, verdict: verdictUnder(this.db, imageId, runId) ?? null, exact: storedVerdicts(this.db, imageId, runId) });
-        setVerdict(this.db, imageId, runId, verdict, exact);
+        const before = setVerdict(this.db, imageId, runId, verdict, exact);
+        // What the image showed: the run's own verdict, else the photo's (VERDICT_UNDER_RUN).
+        previous.push({ imageId, verdict: before.run ?? before.photo, exact: before });
       }
       return previous;
     });
@@ -491,8 +491,13 @@ export class LibraryQuery {
   setReview(imageId: number, runId: number | null, verdict: Verdict | null | undefined, note: string): boolean {
     return this.afterWrite(
       () => setReview(this.db, imageId, runId, verdict, note),
-      (columns, known) => known && this.patchShown(columns, [{ imageId }]),
+      (columns, known) => known && verdict !== undefined && this.patchShown(columns, [{ imageId }]),
     );
+  }
+
+  /** The dataset an image belongs to; null for an unknown id. */
+  datasetOf(imageId: number): number | null {
+    return (prepared(this.db, 'SELECT dataset_id FROM images WHERE id = ?').get(imageId) as { dataset_id: number } | undefined)?.dataset_id ?? null;
   }
 
   /**

@@ -49,8 +49,8 @@ export function verdictUnder(db: Db, imageId: number, runId: number | null): Ver
   return row ? row.verdict : undefined;
 }
 
-/** The run's own verdict and the photo's, for an undo that puts both back as they were. */
-export function storedVerdicts(db: Db, imageId: number, runId: number | null): StoredVerdicts {
+/** The run's own verdict and the photo's (the image shows the first that is set), for an undo that puts both back. */
+function storedVerdicts(db: Db, imageId: number, runId: number | null): StoredVerdicts {
   const photo = prepared(db, 'SELECT verdict FROM reviews WHERE image_id = ?').get(imageId) as { verdict: Verdict | null } | undefined;
   const run = runId === null ? undefined : (prepared(db, 'SELECT verdict FROM run_verdicts WHERE run_id = ? AND image_id = ?').get(runId, imageId) as { verdict: Verdict } | undefined);
   return { run: run?.verdict ?? null, photo: photo?.verdict ?? null };
@@ -62,9 +62,10 @@ export function storedVerdicts(db: Db, imageId: number, runId: number | null): S
  * - OK, Misattended or Unsure is this run's own, and leaves the photo's label error to the other runs;
  * - none clears what the run shows: its own verdict, else the photo's label error.
  * Without a run (a dataset never analysed) the verdict is the photo's. `exact` instead puts back both stored
- * verdicts as storedVerdicts read them (an undo).
+ * verdicts as this returned them before (an undo). Returns what was stored before.
  */
-export function setVerdict(db: Db, imageId: number, runId: number | null, verdict: Verdict | null, exact?: StoredVerdicts): void {
+export function setVerdict(db: Db, imageId: number, runId: number | null, verdict: Verdict | null, exact?: StoredVerdicts): StoredVerdicts {
+  const before = storedVerdicts(db, imageId, runId);
   const setPhoto = prepared(
     db,
     `INSERT INTO reviews (image_id, verdict) VALUES (?, ?)
@@ -72,7 +73,7 @@ export function setVerdict(db: Db, imageId: number, runId: number | null, verdic
   );
   if (runId === null) {
     setPhoto.run(imageId, exact ? exact.photo : verdict);
-    return;
+    return before;
   }
   const setRun = (value: Verdict | null): void => {
     if (value === null) prepared(db, 'DELETE FROM run_verdicts WHERE run_id = ? AND image_id = ?').run(runId, imageId);
@@ -86,9 +87,9 @@ export function setVerdict(db: Db, imageId: number, runId: number | null, verdic
   if (exact) {
     setPhoto.run(imageId, exact.photo);
     setRun(exact.run === PHOTO_VERDICT ? null : exact.run);
-    return;
+    return before;
   }
-  const stored = storedVerdicts(db, imageId, runId);
+  const stored = { ...before };
   if (stored.photo !== null && stored.photo !== PHOTO_VERDICT) {
     // Given before the dataset had a run: each run keeps it as its own, as each showed it.
     prepared(
@@ -110,4 +111,5 @@ export function setVerdict(db: Db, imageId: number, runId: number | null, verdic
   } else {
     setPhoto.run(imageId, null);
   }
+  return before;
 }
